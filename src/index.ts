@@ -1,0 +1,12 @@
+// Public API of ml-platform-constructs (Kubernetes plane: cdk8s).
+// The Pulumi components live behind the `ml-platform-constructs/pulumi` subpath
+// so that a GitOps user who only runs `cdk8s synth` never loads Pulumi.
+export * from './core/errors';
+export * from './core/resources';
+export * from './core/presets';
+export * from './core/model-metadata';
+export * from './core/env';
+export * from './core/monitoring';
+export * from './core/labels';
+export * from './constructs/model-service';
+export * from './constructs/autoscaled-model';

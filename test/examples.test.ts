@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { buildExamples } from '../examples/apps';
+import { ManifestObject, validateManifests } from './support/schema';
+
+describe('examples', () => {
+  it('synthesize one schema-valid manifest file per chart', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'examples-'));
+    try {
+      buildExamples(outdir).synth();
+      const files = readdirSync(outdir).sort();
+      assert.deepEqual(files, ['churn.k8s.yaml', 'minimal.k8s.yaml']);
+      for (const file of files) {
+        const objects = parseAllDocuments(readFileSync(join(outdir, file), 'utf8')).map((d) => d.toJS() as ManifestObject);
+        assert.ok(objects.some((o) => o.kind === 'Deployment') && objects.some((o) => o.kind === 'NetworkPolicy'), `${file} has the model service objects`);
+        await validateManifests(objects);
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('run through the cdk8s CLI offline as the README says', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdk8s-synth-'));
+    try {
+      const out = execFileSync('npx', ['--no-install', 'cdk8s', 'synth', '--no-check-upgrade', '--output', outdir], {
+        encoding: 'utf8', env: { ...process.env, NO_UPDATE_NOTIFIER: '1' }, timeout: 120_000,
+      });
+      assert.match(out, /churn\.k8s\.yaml/);
+      const churn = readFileSync(join(outdir, 'churn.k8s.yaml'), 'utf8');
+      assert.match(churn, /kind: HorizontalPodAutoscaler/);
+      assert.match(churn, /name: churn-model/);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});
