@@ -10,3 +10,5 @@ export * from './core/monitoring';
 export * from './core/labels';
 export * from './constructs/model-service';
 export * from './constructs/autoscaled-model';
+export * from './core/synth';
+export * from './stacks/serving-chart';

@@ -50,8 +50,11 @@ export function formatValue(value: unknown): string {
 export class PropsValidator {
   private readonly path: string;
 
-  constructor(scope: IConstruct) {
-    this.path = scope.node.path;
+  /**
+   * @param scope the construct, or for a Pulumi component its `type(name)` label
+   */
+  constructor(scope: IConstruct | string) {
+    this.path = typeof scope === 'string' ? scope : scope.node.path;
   }
 
   /** Throws for `property` with `value` and the rule. */

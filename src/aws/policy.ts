@@ -1,0 +1,55 @@
+import * as pulumi from '@pulumi/pulumi';
+import { PropsValidator } from '../core/errors';
+
+/** One IAM policy statement; resources may be Pulumi outputs (ARNs of resources being created). */
+export interface PolicyStatement {
+  /** Statement id. @default - none */
+  readonly sid?: string;
+  /** Allow or Deny. @default 'Allow' */
+  readonly effect?: 'Allow' | 'Deny';
+  /** IAM actions, for example `s3:GetObject`. A lone `*` is refused. */
+  readonly actions: readonly string[];
+  /** Resource ARNs (or patterns). */
+  readonly resources: readonly pulumi.Input<string>[];
+  /** IAM conditions, `{ operator: { key: value } }`. @default - none */
+  readonly conditions?: Readonly<Record<string, Readonly<Record<string, pulumi.Input<string | readonly string[]>>>>>;
+}
+
+/**
+ * Enforces least privilege at construction: no `*` action anywhere, and no
+ * service-wide wildcard action (`s3:*`) on a `*` resource.
+ */
+export function validateStatements(v: PropsValidator, property: string, statements: readonly PolicyStatement[]): void {
+  v.check(statements.length > 0, property, statements, 'must contain at least one statement');
+  statements.forEach((s, i) => {
+    v.check(s.actions.length > 0, `${property}[${i}].actions`, s.actions, 'must name at least one action');
+    v.check(s.resources.length > 0, `${property}[${i}].resources`, s.resources, 'must name at least one resource');
+    for (const action of s.actions) {
+      v.check(action !== '*' && /^[a-z0-9-]+:[A-Za-z0-9*]+$/.test(action), `${property}[${i}].actions`, action,
+        "must be 'service:Action' (least privilege: no '*' action)");
+    }
+    const wildcardResource = s.resources.some((r) => r === '*');
+    const wildcardAction = s.actions.some((a) => a.endsWith(':*'));
+    v.check(!(wildcardResource && wildcardAction), `${property}[${i}]`, s.actions,
+      "grants a service-wide wildcard action on resource '*'; name the resources");
+  });
+}
+
+/** An IAM policy document (JSON string output) from statements, keys in a stable order. */
+export function policyDocument(statements: readonly PolicyStatement[]): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    Version: '2012-10-17',
+    Statement: statements.map((s) => ({
+      ...(s.sid ? { Sid: s.sid } : {}),
+      Effect: s.effect ?? 'Allow',
+      Action: [...s.actions],
+      Resource: [...s.resources],
+      ...(s.conditions ? { Condition: s.conditions } : {}),
+    })),
+  });
+}
+
+/** `type(name)` label of a Pulumi component, used as the path in validation errors. */
+export function componentLabel(type: string, name: string): string {
+  return `${type}(${name})`;
+}

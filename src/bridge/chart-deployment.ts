@@ -1,0 +1,84 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { App } from 'cdk8s';
+import { Construct } from 'constructs';
+import { KubernetesObject, synthObjects } from '../core/synth';
+
+/** Builds the cdk8s chart(s) of a deployment in `scope` from resolved props. */
+export type ChartFactory<P> = (scope: Construct, props: P) => void;
+
+/** Props whose top-level values may be Pulumi Outputs or Promises (nested values are plain). */
+export type ChartPropsInput<P> = { readonly [K in keyof P]: P[K] | pulumi.Output<P[K]> | Promise<P[K]> };
+
+/** Arguments of a {@link ChartDeployment}. */
+export interface ChartDeploymentArgs<P extends object> {
+  /** Builds the chart(s) with the resolved props (for example `(scope, p) => new ServingChart(scope, 'serving', p)`). */
+  readonly chart: ChartFactory<P>;
+  /** Props of the chart; AWS outputs (role ARNs, bucket names, endpoints) go here. */
+  readonly props: ChartPropsInput<P>;
+  /** Prefix of the Pulumi resource names of the objects (`<prefix>:<namespace>/<name>`). @default - the component name */
+  readonly resourcePrefix?: string;
+  /** Do not wait for objects to become ready. @default false */
+  readonly skipAwait?: boolean;
+}
+
+/**
+ * Deploys cdk8s charts with `@pulumi/kubernetes`, so the objects `cdk8s
+ * synth` renders for GitOps can be applied by `pulumi up` next to the AWS
+ * resources they need, with the same object names.
+ *
+ * Why `yaml.v2.ConfigGroup({ objs })` rather than one Pulumi resource per
+ * object: the object list depends on AWS outputs, and resources created inside
+ * `apply()` are invisible to `pulumi preview`; ConfigGroup v2 takes the list
+ * as an Output, orders CRDs and namespaces before the objects that need them,
+ * and names every object `<prefix>:<namespace>/<name>` from its own metadata,
+ * so Pulumi URNs and Kubernetes names stay stable.
+ *
+ * When no prop is an Output or Promise, the chart renders at construction,
+ * so invalid props throw right there, as in `cdk8s synth`.
+ */
+export class ChartDeployment<P extends object> extends pulumi.ComponentResource {
+  /** Pulumi type token. */
+  public static readonly TYPE = 'ml-platform:k8s:ChartDeployment';
+
+  /** The synthesized objects. */
+  public readonly objects: pulumi.Output<KubernetesObject[]>;
+  /** The ConfigGroup that applies them (escape hatch). */
+  public readonly configGroup: k8s.yaml.v2.ConfigGroup;
+
+  constructor(name: string, args: ChartDeploymentArgs<P>, opts?: pulumi.ComponentResourceOptions) {
+    const keys = Object.keys(args.props) as Array<keyof P>;
+    const values = keys.map((k) => args.props[k]);
+    const deferred = values.some((value) => pulumi.Output.isInstance(value) || value instanceof Promise);
+    // Plain props render before anything is registered, so invalid props throw here.
+    const rendered = deferred ? undefined : renderCharts(args.chart, args.props as P);
+    super(ChartDeployment.TYPE, name, {}, opts);
+    if (!rendered) {
+      this.objects = pulumi.all(values.map((value) => pulumi.Output.isInstance(value) || value instanceof Promise ? value : pulumi.output(undefined)))
+        .apply((resolved) => {
+          const props = Object.fromEntries(keys.map((k, i) => {
+            const raw = values[i];
+            return [k, pulumi.Output.isInstance(raw) || raw instanceof Promise ? resolved[i] : raw];
+          })) as P;
+          return renderCharts(args.chart, props);
+        });
+    } else {
+      // pulumi.output() would deep-unwrap the index-signature type; the objects are plain JSON already.
+      this.objects = pulumi.output(rendered) as unknown as pulumi.Output<KubernetesObject[]>;
+    }
+    this.configGroup = new k8s.yaml.v2.ConfigGroup(`${name}-objects`, {
+      objs: this.objects,
+      resourcePrefix: args.resourcePrefix ?? name,
+      skipAwait: args.skipAwait,
+    }, { parent: this });
+    this.registerOutputs({ objects: this.objects });
+  }
+}
+
+/** Renders the charts a factory builds into plain objects. */
+export function renderCharts<P>(factory: ChartFactory<P>, props: P): KubernetesObject[] {
+  // A fresh App per render: nothing is written to disk (outdir is never used).
+  const app = new App({ outdir: 'dist' });
+  factory(app, props);
+  return synthObjects(app);
+}
