@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['imports/**', 'lib/**', 'dist/**', 'node_modules/**', 'scratch/**', 'docs/api/**', 'eslint.config.mjs'] },
+  { ignores: ['imports/**', 'bundles/**', 'lib/**', 'dist/**', 'node_modules/**', 'scratch/**', 'docs/api/**', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,4 +1,8 @@
-// Entry point of `cdk8s synth` (see cdk8s.yaml): writes every example to dist/.
+// Entry point of `cdk8s synth` (see cdk8s.yaml): writes every example to dist/,
+// with the cost estimate next to the manifests.
 import { buildExamples } from './apps';
+import { writeCostReports } from './reports';
 
-buildExamples().synth();
+const app = buildExamples();
+app.synth();
+writeCostReports(app);

@@ -35,6 +35,10 @@ describe('examples', () => {
       const churn = readFileSync(join(outdir, 'churn.k8s.yaml'), 'utf8');
       assert.match(churn, /kind: HorizontalPodAutoscaler/);
       assert.match(churn, /name: churn-model/);
+      const cost = readFileSync(join(outdir, 'cost-report.md'), 'utf8');
+      assert.match(cost, /\| ml-churn\/churn-model \| compute \|/);
+      assert.match(readFileSync(join(outdir, 'cost-presets.md'), 'utf8'), /\| PRODUCTION_SPOT \|/);
+      assert.ok(JSON.parse(readFileSync(join(outdir, 'cost-report.json'), 'utf8')).total.expected > 0);
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }

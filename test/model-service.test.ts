@@ -346,7 +346,7 @@ describe('ModelService', () => {
         '(sum(rate(http_requests_total{namespace="ml-churn",service="churn-model",status=~"5.."}[5m])) / '
         + 'sum(rate(http_requests_total{namespace="ml-churn",service="churn-model"}[5m]))) > 0.01');
       assert.match(byName.ModelHighLatencyP99.expr, /histogram_quantile\(0\.99, sum by \(le\) \(rate\(http_request_duration_seconds_bucket\{namespace="ml-churn",service="churn-model"\}\[5m\]\)\)\) > 0\.25$/);
-      assert.equal(byName.ModelReplicasUnavailable.expr, 'kube_deployment_status_replicas_unavailable{deployment="churn-model",namespace="ml-churn"} > 0');
+      assert.equal(byName.ModelReplicasUnavailable.expr, 'sum(kube_pod_status_ready{condition="false",namespace="ml-churn",pod=~"churn-model-[a-z0-9]+-[a-z0-9]+"}) > 0');
       for (const r of rules) {
         assert.match(r.annotations.runbook_url, /^runbooks\/churn-model-model-[a-z0-9-]+\.md$/);
         assert.ok(r.annotations.summary.length > 0);

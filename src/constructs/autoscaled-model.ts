@@ -1,11 +1,11 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/scaledobject-keda.sh';
 import { PropsValidator } from '../core/errors';
 import { promSelector } from '../core/monitoring';
 import { CostPreset, WorkHours } from '../core/presets';
-import { ModelService, ModelServiceProps } from './model-service';
+import { ModelService, ModelServiceProps, WorkloadReference } from './model-service';
 
 /** Which controller scales the model. */
 export enum AutoscalingEngine {
@@ -223,6 +223,14 @@ export class AutoscaledModel extends ModelService {
           triggers,
         },
       });
+    }
+  }
+
+  protected override retargetAutoscaler(workload: WorkloadReference): void {
+    const target = { apiVersion: workload.apiVersion, kind: workload.kind, name: workload.name };
+    const owner = this.hpa ?? this.scaledObject;
+    if (owner) {
+      ApiObject.of(owner).addJsonPatch(JsonPatch.replace('/spec/scaleTargetRef', target));
     }
   }
 

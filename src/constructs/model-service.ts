@@ -7,6 +7,7 @@ import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.c
 import { DEFAULT_SECRET_STORE, EnvMap, EnvSource, SecretStoreRef, resolveEnv } from '../core/env';
 import { PropsValidator } from '../core/errors';
 import { MANAGED_BY, ANNOTATION_PREFIX } from '../core/labels';
+import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../core/pod-security';
 import { ModelCard, ModelVersion, renderModelCardMarkdown, stableJson, validateModelCard, validateModelVersion } from '../core/model-metadata';
 import {
   AlertDefinition, AlertSeverity, MonitoringOptions, ServiceLevelObjectives,
@@ -94,6 +95,16 @@ export interface NetworkPolicyOptions {
   readonly allowFrom?: readonly NetworkPeer[];
   /** Destinations allowed besides DNS. @default - none: DNS only */
   readonly allowTo?: readonly NetworkDestination[];
+}
+
+/** A workload object by API version, kind and name (the target of an autoscaler). */
+export interface WorkloadReference {
+  /** API group and version, for example `argoproj.io/v1alpha1`. */
+  readonly apiVersion: string;
+  /** Kind, for example `Rollout`. */
+  readonly kind: string;
+  /** Object name. */
+  readonly name: string;
 }
 
 /** Properties of a {@link ModelService}. */
@@ -230,6 +241,7 @@ export class ModelService extends Construct {
   public readonly prometheusRule?: PrometheusRule;
 
   private autoscalerKind?: string;
+  private adoptedBy?: WorkloadReference;
 
   constructor(scope: Construct, id: string, props: ModelServiceProps) {
     super(scope, id);
@@ -318,13 +330,7 @@ export class ModelService extends Construct {
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: false,
       terminationGracePeriod: shutdown.terminationGracePeriod,
-      securityContext: {
-        ensureNonRoot: true,
-        user: runAsUser,
-        group: runAsUser,
-        fsGroup: runAsUser,
-        fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
-      },
+      securityContext: restrictedPodSecurity(runAsUser),
       strategy: kplus.DeploymentStrategy.rollingUpdate({
         maxSurge: kplus.PercentOrAbsolute.percent(25),
         maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
@@ -348,16 +354,7 @@ export class ModelService extends Construct {
       readiness: this.probe(v, 'probes.readiness', probes.readiness, { path: '/ready', initialDelay: 10, period: 5, timeout: 1, failureThreshold: 3 }),
       startup: this.probe(v, 'probes.startup', probes.startup, { path: '/health', initialDelay: 0, period: 10, timeout: 5, failureThreshold: 30 }),
       lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(shutdown.preStopDelay.toSeconds())]) },
-      securityContext: {
-        ensureNonRoot: true,
-        user: runAsUser,
-        group: runAsUser,
-        privileged: false,
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
+      securityContext: restrictedContainerSecurity(runAsUser),
     });
     this.container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: props.tmpSize ?? Size.gibibytes(1) }));
 
@@ -466,6 +463,36 @@ export class ModelService extends Construct {
   }
 
   /**
+   * Hands the pods over to another workload (an Argo Rollout): the Deployment
+   * leaves the synthesized output (nothing else manages the same pods), and
+   * the autoscaler, if any, targets the new workload. Returns the pod
+   * template as the Deployment would have rendered it (resolved lazily at
+   * synth, so later changes to the container or JSON patches are included).
+   */
+  public adoptWorkload(workload: WorkloadReference): () => Record<string, unknown> {
+    const v = new PropsValidator(this);
+    v.check(this.adoptedBy === undefined, 'workload', workload.kind, `the pods are already run by ${this.adoptedBy?.kind} ${this.adoptedBy?.name}`);
+    this.adoptedBy = workload;
+    const deployment = ApiObject.of(this.deployment);
+    this.node.tryRemoveChild(this.deployment.node.id);
+    this.retargetAutoscaler(workload);
+    return () => {
+      const json = deployment.toJson() as { spec: { template: Record<string, unknown> } };
+      return json.spec.template;
+    };
+  }
+
+  /** The workload that runs the pods instead of the Deployment, if any. */
+  public get workload(): WorkloadReference {
+    return this.adoptedBy ?? { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
+  }
+
+  /** Points the autoscaler at `workload`; overridden by autoscaled subclasses. */
+  protected retargetAutoscaler(_workload: WorkloadReference): void {
+    // A plain ModelService has no autoscaler.
+  }
+
+  /**
    * Whether an autoscaler subclass owns the replica count; the Deployment then
    * leaves `spec.replicas` unset (read during construction, so a getter).
    */
@@ -560,7 +587,7 @@ export class ModelService extends Construct {
   private addPodSpecPatches(v: PropsValidator, gpu: GpuOptions | undefined, spread: TopologySpreadMode, capacity: CapacityPolicy): void {
     const apiObject = ApiObject.of(this.deployment);
     const podSpec = '/spec/template/spec';
-    apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
+    addPodSeccomp(apiObject, podSpec);
 
     const nodeSelector: Record<string, string> = {};
     const tolerations: object[] = [];
@@ -681,10 +708,13 @@ export class ModelService extends Construct {
     const sel = promSelector(scope);
     const errSel = promSelector(scope, [`${status}=~"5.."`]);
     const latency = this.slo.latencyP99.toMilliseconds() / 1000;
-    const kube: Record<string, string> = { deployment: this.name };
+    // Pods of a Deployment or of an Argo Rollout are both named <name>-<template hash>-<suffix>,
+    // so the readiness alert does not depend on which workload runs them.
+    const pods: Record<string, string> = { condition: 'false' };
     if (this.namespace) {
-      kube.namespace = this.namespace;
+      pods.namespace = this.namespace;
     }
+    const podSel = promSelector(pods, [`pod=~"${this.name}-[a-z0-9]+-[a-z0-9]+"`]);
     const alert = (name: string, rest: Omit<AlertDefinition, 'name' | 'runbookUrl'>): AlertDefinition =>
       ({ name, ...rest, runbookUrl: `${base}/${this.name}-${kebabCase(name)}.md` });
     return [
@@ -703,7 +733,7 @@ export class ModelService extends Construct {
         description: `The 99th percentile latency of ${this.name} has been above ${latency}s for 10 minutes.`,
       }),
       alert('ModelReplicasUnavailable', {
-        expr: `kube_deployment_status_replicas_unavailable${promSelector(kube)} > 0`,
+        expr: `sum(kube_pod_status_ready${podSel}) > 0`,
         for: '10m',
         severity: AlertSeverity.WARNING,
         summary: `${this.name}: replicas unavailable`,

@@ -1,0 +1,56 @@
+/**
+ * ml-ab-analysis: the A/B analysis job's command.
+ *
+ *   node ab-analysis.js run --config config.json [--out DIR]
+ *
+ * Queries Prometheus (config.prometheusUrl) for each variant's success and
+ * total counts, runs the chi-square test (Yates, control vs each treatment,
+ * Bonferroni over treatments), prints the Markdown summary, writes
+ * result.json and result.md to --out (default /tmp/ab-analysis) and pushes
+ * ml_ab_* metrics to config.pushgatewayUrl when set.
+ *
+ * Exit codes: 0 = analysed (any recommendation); 2 = failed to run.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AbAnalysisConfig, analyse, fetchCounts, renderMarkdown, renderMetrics } from '../ab/analysis';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command !== 'run') {
+    process.stderr.write('usage: ab-analysis run --config FILE [--out DIR]\n');
+    return command === '--help' ? 0 : 2;
+  }
+  const flag = (name: string) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  const configPath = flag('--config');
+  if (!configPath) {
+    throw new Error('--config FILE is required');
+  }
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as AbAnalysisConfig;
+  const out = flag('--out') ?? '/tmp/ab-analysis';
+  const counts = await fetchCounts(config);
+  const result = analyse(config.experimentId, counts, config.alpha);
+  const markdown = renderMarkdown(result);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(out, 'result.md'), markdown);
+  process.stdout.write(markdown);
+  if (config.pushgatewayUrl) {
+    const url = `${config.pushgatewayUrl.replace(/\/+$/, '')}/metrics/job/ml-ab-analysis/experiment/${encodeURIComponent(config.experimentId)}`;
+    const res = await fetch(url, { method: 'PUT', body: renderMetrics(result), headers: { 'content-type': 'text/plain; version=0.0.4' } });
+    if (!res.ok) {
+      throw new Error(`Pushgateway answered HTTP ${res.status}`);
+    }
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (err: unknown) => {
+  process.stderr.write(`ab-analysis: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 2;
+});

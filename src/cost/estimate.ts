@@ -1,0 +1,331 @@
+import { KubernetesObject } from '../core/synth';
+import { PriceTable, US_EAST_1, familyOf } from './prices';
+
+/** Monthly cost at the low, expected and high end. */
+export interface CostRange {
+  /** Autoscalers at their minimum (scale-to-zero hours counted). */
+  readonly min: number;
+  /** Autoscalers at the expected load. */
+  readonly expected: number;
+  /** Autoscalers at their maximum around the clock. */
+  readonly max: number;
+}
+
+/** One line of the estimate. */
+export interface CostLine {
+  /** What it is for: `<namespace>/<name>` of a workload, or an AWS resource. */
+  readonly component: string;
+  /** What is paid for. */
+  readonly category: 'compute' | 'gpu' | 'jobs' | 'storage' | 'managed' | 'backup' | 'training';
+  /** How the figure was made. */
+  readonly description: string;
+  /** Monthly cost. */
+  readonly monthly: CostRange;
+}
+
+/** The estimate. */
+export interface CostReport {
+  /** Region of the prices. */
+  readonly region: string;
+  /** Currency. */
+  readonly currency: string;
+  /** Every line, in component order. */
+  readonly lines: readonly CostLine[];
+  /** Sum of the lines. */
+  readonly total: CostRange;
+  /** The assumptions the figures rest on. */
+  readonly assumptions: readonly string[];
+}
+
+/** Options of {@link estimateMonthlyCost}. */
+export interface CostEstimateOptions {
+  /** Prices. @default US_EAST_1 */
+  readonly prices?: PriceTable;
+  /** Instance type serving pods are packed onto (the price of a pod is its dominant share of one). @default 'm6i.large' */
+  readonly servingInstanceType?: string;
+  /** Instance type GPU pods run on. @default 'g5.xlarge' */
+  readonly gpuInstanceType?: string;
+  /** Where autoscaled workloads sit on average between min and max (0..1). @default 0.3 */
+  readonly expectedLoad?: number;
+  /** Minutes one CronJob run takes. @default 10 */
+  readonly jobRunMinutes?: number;
+  /** Lines from outside the manifests (AWS resources, spot training pools). @default - none */
+  readonly extraLines?: readonly CostLine[];
+}
+
+type Quantities = Record<string, string | number>;
+
+/** The parts of a pod spec the estimate reads. */
+interface PodSpecJson {
+  readonly containers?: ReadonlyArray<{ readonly resources?: { readonly limits?: Quantities; readonly requests?: Quantities } }>;
+  readonly affinity?: { readonly nodeAffinity?: { readonly preferredDuringSchedulingIgnoredDuringExecution?: unknown } };
+}
+
+/** The parts of a workload or CronJob spec the estimate reads. */
+interface WorkloadSpecJson {
+  readonly replicas?: number;
+  readonly template?: { readonly spec?: PodSpecJson };
+  readonly volumeClaimTemplates?: ReadonlyArray<{ readonly spec?: { readonly resources?: { readonly requests?: { readonly storage?: string | number } } } }>;
+  readonly schedule?: string;
+  readonly jobTemplate?: { readonly spec?: { readonly template?: { readonly spec?: PodSpecJson } } };
+}
+
+interface PodShape {
+  readonly cpu: number;
+  readonly memoryGiB: number;
+  readonly gpus: number;
+  readonly capacity: 'on-demand' | 'spot' | 'mixed';
+}
+
+interface Replicas {
+  readonly min: number;
+  readonly max: number;
+  readonly autoscaled: boolean;
+  /** Share of the week the minimum applies (scale to zero outside work hours: < 1). */
+  readonly activeShare: number;
+}
+
+/**
+ * Estimates the monthly cost of synthesized manifests: every workload's
+ * requests times its replicas (at the autoscaler's min, expected and max),
+ * priced as its dominant share (CPU, memory or GPU) of the instance type that
+ * runs it, on-demand or at the family's spot discount as its node affinity
+ * allows; CronJobs by runs per month; PVCs by size. AWS-side lines (managed
+ * services, backups, spot training pools) come in through `extraLines`.
+ */
+export function estimateMonthlyCost(objects: readonly KubernetesObject[], options: CostEstimateOptions = {}): CostReport {
+  const prices = options.prices ?? US_EAST_1;
+  const serving = instance(prices, options.servingInstanceType ?? 'm6i.large');
+  const gpuType = options.gpuInstanceType ?? 'g5.xlarge';
+  const gpu = instance(prices, gpuType);
+  const load = options.expectedLoad ?? 0.3;
+  if (!(load >= 0 && load <= 1)) {
+    throw new RangeError(`expectedLoad must be within 0..1, got ${load}`);
+  }
+  const runMinutes = options.jobRunMinutes ?? 10;
+  const hours = prices.hoursPerMonth;
+  const lines: CostLine[] = [];
+
+  for (const obj of objects) {
+    const id = `${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? '?'}`;
+    const spec = obj.spec as WorkloadSpecJson | undefined;
+    if (['Deployment', 'Rollout', 'StatefulSet'].includes(obj.kind) && spec?.template?.spec) {
+      const pod = podShape(spec.template.spec);
+      const type = pod.gpus > 0 ? gpuType : options.servingInstanceType ?? 'm6i.large';
+      const inst = pod.gpus > 0 ? gpu : serving;
+      const onDemand = perReplicaHour(pod, inst);
+      const spot = onDemand * (1 - (prices.spotDiscount[familyOf(type)] ?? 0));
+      const r = replicasOf(obj, objects);
+      const expectedReplicas = r.min + (r.max - r.min) * load;
+      // Mixed capacity: the minimum runs on-demand, burst replicas on spot.
+      const costOf = (n: number, share: number, base: number) => {
+        const baseline = Math.min(n, base);
+        const burst = Math.max(0, n - base);
+        const odShare = pod.capacity === 'spot' ? 0 : pod.capacity === 'mixed' ? baseline : n;
+        const spotShare = pod.capacity === 'spot' ? n : pod.capacity === 'mixed' ? burst : 0;
+        return (odShare * onDemand + spotShare * spot) * hours * share;
+      };
+      lines.push({
+        component: id,
+        category: pod.gpus > 0 ? 'gpu' : 'compute',
+        description: `${obj.kind}: ${fmt(pod.cpu)} vCPU / ${fmt(pod.memoryGiB)} GiB${pod.gpus ? ` / ${pod.gpus} GPU` : ''} per replica`
+          + ` on ${type} (${pod.capacity}), `
+          + `${r.autoscaled ? `${r.min}-${r.max} replicas` : `${r.min} replicas`}${r.activeShare < 1 ? `, up ${pct(r.activeShare)} of the week (scaled to zero otherwise)` : ''}`,
+        monthly: {
+          min: round(costOf(r.min, r.activeShare, r.min)),
+          expected: round(costOf(expectedReplicas, r.activeShare, r.min)),
+          max: round(costOf(r.max, 1, r.min)),
+        },
+      });
+      const claims = spec.volumeClaimTemplates ?? [];
+      const gb = claims.reduce((s, c) => s + memoryGiB(c.spec?.resources?.requests?.storage ?? 0) * 1.073741824, 0);
+      if (gb > 0) {
+        const storage = gb * r.max * prices.services.ebsGp3GbMonth;
+        lines.push({ component: id, category: 'storage', description: `${fmt(gb)} GB gp3 per replica`, monthly: { min: round(gb * r.min * prices.services.ebsGp3GbMonth), expected: round(storage), max: round(storage) } });
+      }
+    } else if (obj.kind === 'CronJob' && spec?.jobTemplate?.spec?.template?.spec) {
+      const pod = podShape(spec.jobTemplate.spec.template.spec);
+      const runs = runsPerMonth(String(spec.schedule ?? ''));
+      const cost = perReplicaHour(pod, pod.gpus > 0 ? gpu : serving) * runs * (runMinutes / 60);
+      lines.push({
+        component: id,
+        category: 'jobs',
+        description: `CronJob '${String(spec.schedule)}': ~${fmt(runs)} runs/month x ${runMinutes} min`,
+        monthly: { min: round(cost), expected: round(cost), max: round(cost) },
+      });
+    }
+  }
+  lines.push(...(options.extraLines ?? []));
+  lines.sort((a, b) => a.component.localeCompare(b.component) || a.category.localeCompare(b.category));
+  const add = (t: CostRange, l: CostLine): CostRange => ({ min: t.min + l.monthly.min, expected: t.expected + l.monthly.expected, max: t.max + l.monthly.max });
+  const total = lines.reduce(add, { min: 0, expected: 0, max: 0 });
+  return {
+    region: prices.region,
+    currency: prices.currency,
+    lines,
+    total: { min: round(total.min), expected: round(total.expected), max: round(total.max) },
+    assumptions: [
+      `Prices: ${prices.region} (${prices.date}), ${prices.hoursPerMonth} hours a month; source: ${prices.source}.`,
+      `Serving pods are priced as their dominant share (CPU or memory) of a ${options.servingInstanceType ?? 'm6i.large'}, GPU pods of a ${gpuType}; node overhead and bin-packing waste are not included.`,
+      `Expected load: autoscalers sit ${pct(load)} of the way from min to max replicas on average.`,
+      'Spot prices use the typical family discount of the price table; on-demand-preferred workloads run their minimum on-demand and burst on spot.',
+      `CronJob runs take ${runMinutes} minutes each.`,
+      'Not included: data transfer, load balancers, the EKS control plane, and anything outside the listed lines.',
+    ],
+  };
+}
+
+/** The estimate as a Markdown table with totals and assumptions. */
+export function renderCostMarkdown(report: CostReport, title = 'Monthly cost estimate'): string {
+  const money = (x: number) => `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const out = [
+    `# ${title}`,
+    '',
+    `Region ${report.region}, ${report.currency} per month.`,
+    '',
+    '| component | category | min | expected | max | how |',
+    '|---|---|---:|---:|---:|---|',
+    ...report.lines.map((l) => `| ${l.component} | ${l.category} | ${money(l.monthly.min)} | ${money(l.monthly.expected)} | ${money(l.monthly.max)} | ${l.description} |`),
+    `| **total** | | **${money(report.total.min)}** | **${money(report.total.expected)}** | **${money(report.total.max)}** | |`,
+    '',
+    '## Assumptions',
+    '',
+    ...report.assumptions.map((a) => `- ${a}`),
+    '',
+  ];
+  return out.join('\n');
+}
+
+/** A Markdown comparison of several estimates (for example the presets of one platform). */
+export function renderCostComparison(reports: Readonly<Record<string, CostReport>>, title = 'Cost by preset'): string {
+  const money = (x: number) => `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  return [
+    `# ${title}`,
+    '',
+    '| variant | min | expected | max |',
+    '|---|---:|---:|---:|',
+    ...Object.entries(reports).map(([name, r]) => `| ${name} | ${money(r.total.min)} | ${money(r.total.expected)} | ${money(r.total.max)} |`),
+    '',
+  ].join('\n');
+}
+
+function instance(prices: PriceTable, type: string) {
+  const inst = prices.instances[type];
+  if (!inst) {
+    throw new RangeError(`instance type ${type} is not in the ${prices.region} price table (known: ${Object.keys(prices.instances).join(', ')})`);
+  }
+  return inst;
+}
+
+/** On-demand price of one replica-hour: its dominant share of one instance. */
+function perReplicaHour(pod: PodShape, inst: { vcpu: number; memoryGiB: number; gpus: number; hourly: number }): number {
+  const shares = [pod.cpu / inst.vcpu, pod.memoryGiB / inst.memoryGiB];
+  if (pod.gpus > 0) {
+    shares.push(pod.gpus / Math.max(inst.gpus, 1));
+  }
+  return Math.max(...shares) * inst.hourly;
+}
+
+function podShape(podSpec: PodSpecJson): PodShape {
+  let cpu = 0;
+  let mem = 0;
+  let gpus = 0;
+  for (const c of podSpec.containers ?? []) {
+    const req: Record<string, string | number> = { ...(c.resources?.limits ?? {}), ...(c.resources?.requests ?? {}) };
+    cpu += cpuCores(req.cpu ?? 0);
+    mem += memoryGiB(req.memory ?? 0);
+    gpus += Number(req['nvidia.com/gpu'] ?? 0);
+  }
+  return { cpu, memoryGiB: mem, gpus, capacity: capacityOf(podSpec) };
+}
+
+function capacityOf(podSpec: PodSpecJson): PodShape['capacity'] {
+  const na = podSpec.affinity?.nodeAffinity;
+  const text = JSON.stringify(na ?? {});
+  if (/"operator":"NotIn","values":\["spot"\]/.test(text)) return 'on-demand';
+  const preferred = JSON.stringify(na?.preferredDuringSchedulingIgnoredDuringExecution ?? []);
+  if (/"values":\["spot"\]/.test(preferred)) return 'spot';
+  if (/"values":\["on-demand"\]/.test(preferred)) return 'mixed';
+  return 'on-demand';
+}
+
+function replicasOf(workload: KubernetesObject, objects: readonly KubernetesObject[]): Replicas {
+  const name = workload.metadata?.name;
+  const ns = workload.metadata?.namespace;
+  const targets = (o: KubernetesObject) => {
+    const ref = (o.spec as { scaleTargetRef?: { kind?: string; name?: string } } | undefined)?.scaleTargetRef;
+    return o.metadata?.namespace === ns && ref?.name === name && (ref?.kind ?? 'Deployment') === workload.kind;
+  };
+  const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && targets(o));
+  if (hpa) {
+    const s = hpa.spec as { minReplicas?: number; maxReplicas: number };
+    return { min: s.minReplicas ?? 1, max: s.maxReplicas, autoscaled: true, activeShare: 1 };
+  }
+  const so = objects.find((o) => o.kind === 'ScaledObject' && targets(o));
+  if (so) {
+    const s = so.spec as { minReplicaCount?: number; maxReplicaCount?: number; triggers?: Array<{ type: string; metadata: Record<string, string> }> };
+    const cron = (s.triggers ?? []).find((t) => t.type === 'cron');
+    if (cron) {
+      const floor = Number(cron.metadata.desiredReplicas ?? 1);
+      return { min: floor, max: s.maxReplicaCount ?? 100, autoscaled: true, activeShare: cronWindowShare(cron.metadata.start, cron.metadata.end) };
+    }
+    return { min: s.minReplicaCount ?? 0, max: s.maxReplicaCount ?? 100, autoscaled: true, activeShare: 1 };
+  }
+  const replicas = Number((workload.spec as { replicas?: number } | undefined)?.replicas ?? 1);
+  return { min: replicas, max: replicas, autoscaled: false, activeShare: 1 };
+}
+
+/** Share of the week between a KEDA cron start and end (`0 8 * * 1-5` .. `0 20 * * 1-5`). */
+function cronWindowShare(start: string, end: string): number {
+  const [, startHour, , , days] = start.split(/\s+/);
+  const endHour = Number(end.split(/\s+/)[1]);
+  return ((endHour - Number(startHour)) * countField(days, 0, 6)) / (24 * 7);
+}
+
+/** Approximate runs a month of a five-field cron schedule. */
+export function runsPerMonth(schedule: string): number {
+  const fields = schedule.trim().split(/\s+/);
+  if (fields.length !== 5) {
+    return 30;
+  }
+  const [minute, hour, dom, , dow] = fields;
+  const perDay = countField(minute, 0, 59) * countField(hour, 0, 23);
+  const daysPerMonth = dom !== '*' ? countField(dom, 1, 31) : dow !== '*' ? countField(dow, 0, 6) * (30.4 / 7) : 30.4;
+  return perDay * daysPerMonth;
+}
+
+function countField(field: string, lo: number, hi: number): number {
+  let n = 0;
+  for (const part of field.split(',')) {
+    const [range, stepText] = part.split('/');
+    const step = stepText ? Number(stepText) : 1;
+    const [a, b] = range === '*' ? [lo, hi] : range.includes('-') ? range.split('-').map(Number) : [Number(range), Number(range)];
+    n += Math.floor((b - a) / step) + 1;
+  }
+  return n;
+}
+
+function cpuCores(q: string | number): number {
+  const s = String(q);
+  return s.endsWith('m') ? Number(s.slice(0, -1)) / 1000 : Number(s);
+}
+
+function memoryGiB(q: string | number): number {
+  const s = String(q);
+  const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  const m = /^([0-9.]+)([A-Za-z]*)$/.exec(s);
+  if (!m) return 0;
+  return (Number(m[1]) * (units[m[2]] ?? 1)) / 2 ** 30;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function fmt(x: number): string {
+  return Number(x.toFixed(2)).toString();
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}

@@ -1,0 +1,25 @@
+/**
+ * Statistics for drift detection and A/B testing, numerically equivalent to SciPy 1.10 /
+ * statsmodels 0.13 (see test/stats-*.test.ts for the reference values and how they were made).
+ */
+
+export {
+  chi2Cdf, chi2Sf, erf, erfc, gammaP, gammaQ, logGamma, normalCdf, normalIsf, normalPdf, normalPpf, normalSf,
+} from './special';
+export { kolmogornCdf, kolmogornSf, smirnovSf } from './kolmogorov';
+export { ks2samp, KS_MAX_AUTO_N, roundHalfEven } from './ks';
+export type { Ks2SampOptions, Ks2SampResult, KsMethod } from './ks';
+export { psiCategorical, psiNumeric, psiVerdict, quantilesLinear } from './psi';
+export type {
+  CategoryCounts, PsiCategoricalOptions, PsiCategoricalResult, PsiNumericOptions, PsiNumericResult, PsiThresholds, PsiVerdict,
+} from './psi';
+export { categoricalDrift, chi2Contingency } from './chi2';
+export type { CategoricalDriftResult, Chi2ContingencyOptions, Chi2ContingencyResult } from './chi2';
+export {
+  assignVariant, bucketRanges, cohensH, experimentDuration, fnv1a32, multiVariantTest, normalIndPower, requiredSampleSize,
+  twoProportionTest,
+} from './ab';
+export type {
+  AbTestOptions, ArmCounts, Assignment, BucketRange, DurationInput, DurationResult, MultiVariantResult, Recommendation,
+  SampleSizeInput, SampleSizeResult, TwoProportionResult, VariantComparison, VariantCounts, VariantWeight,
+} from './ab';

@@ -1,0 +1,256 @@
+/**
+ * Population Stability Index (PSI) for numeric and categorical features.
+ *
+ * PSI = sum over buckets of (a - e) * ln(a / e), where e and a are the shares of the
+ * reference ("expected") and current ("actual") data in each bucket. Empty-bucket shares are
+ * replaced by a floor (default 0.0001, like `np.where(x == 0, 0.0001, x)`) so the logarithm
+ * stays finite; shares are not renormalised afterwards.
+ */
+
+import { assertOpenUnit } from './special';
+
+/** Options for {@link psiNumeric}. */
+export interface PsiNumericOptions {
+  /** Number of quantile buckets (default 10, i.e. deciles of the reference). */
+  readonly buckets?: number;
+  /** Share used in place of an empty bucket's 0 (default 0.0001). */
+  readonly floor?: number;
+}
+
+/** Options for {@link psiCategorical}. */
+export interface PsiCategoricalOptions {
+  /** Share used in place of an empty category's 0 (default 0.0001). */
+  readonly floor?: number;
+}
+
+/** Result of {@link psiNumeric}. */
+export interface PsiNumericResult {
+  readonly psi: number;
+  /** Unique bucket edges: the reference quantiles, duplicates collapsed (length = buckets + 1 at most). */
+  readonly edges: number[];
+  /** Reference share per bucket, after flooring. */
+  readonly expectedShares: number[];
+  /** Current share per bucket, after flooring. */
+  readonly actualShares: number[];
+  /** Raw counts per bucket. */
+  readonly counts: { readonly expected: number[]; readonly actual: number[] };
+}
+
+/** Result of {@link psiCategorical}. */
+export interface PsiCategoricalResult {
+  readonly psi: number;
+  /** Union of the categories, sorted (JavaScript default string order). */
+  readonly categories: string[];
+  readonly expectedShares: number[];
+  readonly actualShares: number[];
+  readonly counts: { readonly expected: number[]; readonly actual: number[] };
+}
+
+/** Category counts: a Map or a plain record from category to count. */
+export type CategoryCounts = ReadonlyMap<string, number> | Readonly<Record<string, number>>;
+
+/** Drift verdict thresholds. */
+export interface PsiThresholds {
+  /** PSI at or above this is at least a small shift (default 0.1). */
+  readonly small?: number;
+  /** PSI at or above this is a significant shift (default 0.2). */
+  readonly significant?: number;
+}
+
+/** Verdict for a PSI value. */
+export type PsiVerdict = 'none' | 'small' | 'significant';
+
+const DEFAULT_FLOOR = 0.0001;
+
+function checkSample(x: Float64Array | readonly number[], name: string): void {
+  if (x === null || x === undefined || typeof x.length !== 'number') throw new TypeError(`${name} must be an array of numbers`);
+  if (x.length === 0) throw new RangeError(`${name} must not be empty`);
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) throw new RangeError(`${name}[${i}] is ${x[i]}; values must be finite numbers`);
+  }
+}
+
+function checkFloor(floor: number): void {
+  assertOpenUnit(floor, 'floor');
+}
+
+/**
+ * `numpy.quantile(sorted, qs)` with the default method 'linear' (Hyndman & Fan type 7),
+ * reproducing numpy's arithmetic exactly: virtual index (n-1)*q, and the two-sided lerp
+ * `a + (b-a)*g` for g < 0.5, `b - (b-a)*(1-g)` otherwise.
+ */
+export function quantilesLinear(sorted: Float64Array, qs: readonly number[]): number[] {
+  const n = sorted.length;
+  if (n === 0) throw new RangeError('quantilesLinear: empty sample');
+  return qs.map((q) => {
+    if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1], got ${q}`);
+    const vi = (n - 1) * q;
+    if (vi >= n - 1) return sorted[n - 1];
+    const prev = Math.floor(vi);
+    const gamma = vi - prev;
+    const a = sorted[prev];
+    const b = sorted[prev + 1];
+    const diff = b - a;
+    return gamma >= 0.5 ? b - diff * (1 - gamma) : a + diff * gamma;
+  });
+}
+
+/** `numpy.linspace(0, 1, k + 1)`: i * (1/k), last point exactly 1. */
+function linspace01(k: number): number[] {
+  const step = 1.0 / k;
+  const out: number[] = [];
+  for (let i = 0; i <= k; i++) out.push(i * step + 0.0);
+  out[k] = 1.0;
+  return out;
+}
+
+/** Number of elements of `arr[lo..hi)` that are <= v (arr sorted ascending). */
+function upperBound(arr: readonly number[], v: number, lo: number, hi: number): number {
+  let l = lo;
+  let h = hi;
+  while (l < h) {
+    const mid = (l + h) >>> 1;
+    if (arr[mid] <= v) l = mid + 1;
+    else h = mid;
+  }
+  return l - lo;
+}
+
+function shares(counts: readonly number[], total: number, floor: number): number[] {
+  return counts.map((c) => (c === 0 ? floor : c / total));
+}
+
+function psiSum(e: readonly number[], a: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < e.length; i++) s += (a[i] - e[i]) * Math.log(a[i] / e[i]);
+  return s;
+}
+
+/**
+ * PSI of a numeric feature with quantile buckets of the reference distribution.
+ *
+ * Edges are `np.quantile(reference, np.linspace(0, 1, buckets + 1))` (numpy's default linear
+ * interpolation), with duplicate edges collapsed (`np.unique`). With k + 1 unique edges
+ * e0 < e1 < ... < ek there are k buckets, all left-closed / right-open, and the OUTER buckets
+ * are OPEN-ENDED:
+ *
+ *     (-inf, e1), [e1, e2), ..., [e(k-2), e(k-1)), [e(k-1), +inf)
+ *
+ * For values inside [e0, ek] this is exactly numpy.histogram's rule (left-closed bins, the
+ * last bin also containing ek), i.e. the counts equal
+ * `np.histogram(np.clip(x, e0, ek), edges)[0]`. The guide's version,
+ * `np.histogram(actual, breakpoints)`, instead silently drops current values below the
+ * reference minimum or above its maximum, so a feature drifting out of the training range
+ * shows *less* drift (the dropped mass vanishes and the remaining shares no longer sum to 1);
+ * here every current value is counted. A constant reference (a single unique edge e) uses
+ * three buckets (-inf, e), [e, e], (e, +inf).
+ *
+ * Shares are count / n, a zero share is replaced by `floor`, and
+ * PSI = sum((actual - expected) * ln(actual / expected)).
+ */
+export function psiNumeric(
+  reference: Float64Array | readonly number[],
+  current: Float64Array | readonly number[],
+  options: PsiNumericOptions = {},
+): PsiNumericResult {
+  const buckets = options.buckets ?? 10;
+  const floor = options.floor ?? DEFAULT_FLOOR;
+  if (!Number.isInteger(buckets) || buckets < 1) throw new RangeError(`buckets must be a positive integer, got ${buckets}`);
+  checkFloor(floor);
+  checkSample(reference, 'reference');
+  checkSample(current, 'current');
+
+  const sorted = Float64Array.from(reference).sort();
+  const raw = quantilesLinear(sorted, linspace01(buckets));
+  const edges: number[] = [];
+  for (const e of [...raw].sort((x, y) => x - y)) {
+    if (edges.length === 0 || e !== edges[edges.length - 1]) edges.push(e === 0 ? 0 : e); // -0 -> 0 like np.unique
+  }
+
+  const bucketOf: (v: number) => number = edges.length === 1
+    ? (v) => (v < edges[0] ? 0 : v === edges[0] ? 1 : 2)
+    // index = number of interior edges e1..e(k-1) that are <= v
+    : (v) => upperBound(edges, v, 1, edges.length - 1);
+  const k = edges.length === 1 ? 3 : edges.length - 1;
+
+  const expectedCounts = new Array<number>(k).fill(0);
+  const actualCounts = new Array<number>(k).fill(0);
+  for (let i = 0; i < sorted.length; i++) expectedCounts[bucketOf(sorted[i])]++;
+  for (let i = 0; i < current.length; i++) actualCounts[bucketOf(current[i])]++;
+
+  const expectedShares = shares(expectedCounts, sorted.length, floor);
+  const actualShares = shares(actualCounts, current.length, floor);
+  return {
+    psi: psiSum(expectedShares, actualShares),
+    edges,
+    expectedShares,
+    actualShares,
+    counts: { expected: expectedCounts, actual: actualCounts },
+  };
+}
+
+/** Reads category counts from a Map or record, validating them. */
+export function categoryCountsToMap(counts: CategoryCounts, name: string): Map<string, number> {
+  if (counts === null || typeof counts !== 'object') throw new TypeError(`${name} must be a Map or a record of counts`);
+  const entries: Array<[string, number]> = counts instanceof Map
+    ? Array.from((counts as ReadonlyMap<string, number>).entries())
+    : Object.entries(counts as Readonly<Record<string, number>>);
+  const out = new Map<string, number>();
+  for (const [k, v] of entries) {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+      throw new RangeError(`${name}[${JSON.stringify(k)}] must be a finite non-negative count, got ${String(v)}`);
+    }
+    out.set(k, v);
+  }
+  return out;
+}
+
+/** Sorted union of the categories of two count maps. */
+export function unionCategories(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): string[] {
+  return Array.from(new Set([...a.keys(), ...b.keys()])).sort();
+}
+
+/**
+ * PSI of a categorical feature over the union of the reference and current categories
+ * (a category never seen in the reference gets expected share `floor`, and vice versa).
+ */
+export function psiCategorical(
+  referenceCounts: CategoryCounts,
+  currentCounts: CategoryCounts,
+  options: PsiCategoricalOptions = {},
+): PsiCategoricalResult {
+  const floor = options.floor ?? DEFAULT_FLOOR;
+  checkFloor(floor);
+  const ref = categoryCountsToMap(referenceCounts, 'referenceCounts');
+  const cur = categoryCountsToMap(currentCounts, 'currentCounts');
+  const categories = unionCategories(ref, cur);
+  const expected = categories.map((c) => ref.get(c) ?? 0);
+  const actual = categories.map((c) => cur.get(c) ?? 0);
+  const refTotal = expected.reduce((s, v) => s + v, 0);
+  const curTotal = actual.reduce((s, v) => s + v, 0);
+  if (!(refTotal > 0)) throw new RangeError('referenceCounts must contain at least one positive count');
+  if (!(curTotal > 0)) throw new RangeError('currentCounts must contain at least one positive count');
+  const expectedShares = shares(expected, refTotal, floor);
+  const actualShares = shares(actual, curTotal, floor);
+  return {
+    psi: psiSum(expectedShares, actualShares),
+    categories,
+    expectedShares,
+    actualShares,
+    counts: { expected, actual },
+  };
+}
+
+/**
+ * Classifies a PSI value: below `small` (0.1) 'none', below `significant` (0.2) 'small',
+ * otherwise 'significant'.
+ */
+export function psiVerdict(psi: number, thresholds: PsiThresholds = {}): PsiVerdict {
+  const small = thresholds.small ?? 0.1;
+  const significant = thresholds.significant ?? 0.2;
+  if (Number.isNaN(psi) || psi < 0) throw new RangeError(`psi must be a non-negative number, got ${psi}`);
+  if (!(small >= 0 && significant >= small)) throw new RangeError('thresholds must satisfy 0 <= small <= significant');
+  if (psi < small) return 'none';
+  if (psi < significant) return 'small';
+  return 'significant';
+}
