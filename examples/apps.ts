@@ -1,6 +1,7 @@
 import { App, YamlOutputType } from 'cdk8s';
 import { ChurnChart } from './churn';
 import { MinimalChart } from './minimal';
+import { RolloutChart } from './rollout';
 
 /**
  * Every cdk8s example in one app: one YAML file per chart in `outdir`
@@ -10,5 +11,6 @@ export function buildExamples(outdir?: string): App {
   const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART, outputFileExtension: '.k8s.yaml' });
   new ChurnChart(app);
   new MinimalChart(app);
+  new RolloutChart(app);
   return app;
 }

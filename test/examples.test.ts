@@ -14,7 +14,7 @@ describe('examples', () => {
     try {
       buildExamples(outdir).synth();
       const files = readdirSync(outdir).sort();
-      assert.deepEqual(files, ['churn.k8s.yaml', 'minimal.k8s.yaml']);
+      assert.deepEqual(files, ['churn.k8s.yaml', 'minimal.k8s.yaml', 'rollout.k8s.yaml']);
       for (const file of files) {
         const objects = parseAllDocuments(readFileSync(join(outdir, file), 'utf8')).map((d) => d.toJS() as ManifestObject);
         assert.ok(objects.some((o) => o.kind === 'Deployment') && objects.some((o) => o.kind === 'NetworkPolicy'), `${file} has the model service objects`);
