@@ -1,8 +1,10 @@
 // Entry point of `cdk8s synth` (see cdk8s.yaml): writes every example to dist/,
-// with the cost estimate next to the manifests.
+// with the cost estimate, runbooks and model cards next to the manifests.
+import { writeDocuments } from '../src';
 import { buildExamples } from './apps';
 import { writeCostReports } from './reports';
 
 const app = buildExamples();
 app.synth();
 writeCostReports(app);
+writeDocuments(app, app.outdir);

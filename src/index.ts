@@ -18,3 +18,5 @@ export * from './constructs/node-script-job';
 export * from './constructs/ab-test';
 export * from './cost/prices';
 export * from './cost/estimate';
+export * from './core/runbooks';
+export * from './core/documents';

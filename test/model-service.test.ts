@@ -348,7 +348,7 @@ describe('ModelService', () => {
       assert.match(byName.ModelHighLatencyP99.expr, /histogram_quantile\(0\.99, sum by \(le\) \(rate\(http_request_duration_seconds_bucket\{namespace="ml-churn",service="churn-model"\}\[5m\]\)\)\) > 0\.25$/);
       assert.equal(byName.ModelReplicasUnavailable.expr, 'sum(kube_pod_status_ready{condition="false",namespace="ml-churn",pod=~"churn-model-[a-z0-9]+-[a-z0-9]+"}) > 0');
       for (const r of rules) {
-        assert.match(r.annotations.runbook_url, /^runbooks\/churn-model-model-[a-z0-9-]+\.md$/);
+        assert.match(r.annotations.runbook_url, /^runbooks\/ml-churn-churn-model-model-[a-z0-9-]+\.md$/);
         assert.ok(r.annotations.summary.length > 0);
       }
     });
@@ -358,7 +358,7 @@ describe('ModelService', () => {
         monitoring: { runbookBaseUrl: 'https://git.example/ops/runbooks/', metricNames: { requestsTotal: 'model_requests_total', statusLabel: 'code' } },
       }).chart);
       const rules = findObject(objects, 'PrometheusRule', 'churn-model').spec.groups[0].rules;
-      assert.equal(rules[0].annotations.runbook_url, 'https://git.example/ops/runbooks/churn-model-model-high-error-rate.md');
+      assert.equal(rules[0].annotations.runbook_url, 'https://git.example/ops/runbooks/ml-churn-churn-model-model-high-error-rate.md');
       assert.match(rules[0].expr, /model_requests_total\{namespace="ml-churn",service="churn-model",code=~"5\.\."\}/);
       const off = await synthValid(model({ monitoring: { enabled: false } }).chart);
       assert.equal(objectsOfKind(off, 'ServiceMonitor').length + objectsOfKind(off, 'PrometheusRule').length, 0);

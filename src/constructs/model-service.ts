@@ -14,6 +14,7 @@ import {
   kebabCase, promDuration, promSelector,
 } from '../core/monitoring';
 import { CapacityPolicy, CostPreset, CostPresetSettings, TopologySpreadMode } from '../core/presets';
+import { IRunbookSource, Runbook, sh } from '../core/runbooks';
 import { ComputeResources, cpuMillis, memoryMebibytes } from '../core/resources';
 
 /** Timings of one HTTP probe; unset fields keep the probe's default. */
@@ -187,7 +188,7 @@ const ON_DEMAND_LABELS: ReadonlyArray<[string, string]> = [['karpenter.sh/capaci
  *   preset: CostPreset.DEV,
  * });
  */
-export class ModelService extends Construct {
+export class ModelService extends Construct implements IRunbookSource {
   /** Name of every object of the service. */
   public readonly name: string;
   /** Namespace of the chart, if it has one. */
@@ -427,6 +428,68 @@ export class ModelService extends Construct {
         },
       });
     }
+  }
+
+  /**
+   * Runbooks of the service's alerts, with the commands for its objects
+   * (Deployment or, under a canary, the Argo Rollout; its autoscaler).
+   */
+  public runbooks(): Runbook[] {
+    const ns = this.namespace ? ` -n ${this.namespace}` : '';
+    const sel = `-l app.kubernetes.io/name=${this.name}`;
+    const rollout = this.workload.kind === 'Rollout';
+    const workload = rollout ? `rollout/${this.name}` : `deployment/${this.name}`;
+    const history = rollout ? `kubectl argo rollouts get rollout ${this.name}${ns}` : `kubectl${ns} rollout history ${workload}`;
+    const rollback = rollout
+      ? sh(`kubectl argo rollouts abort ${this.name}${ns}    # a canary in progress: all traffic back to stable`,
+        `kubectl argo rollouts undo ${this.name}${ns}     # a finished rollout: back to the previous revision`)
+      : sh(`kubectl${ns} rollout undo ${workload}`, `kubectl${ns} rollout status ${workload}`);
+    const autoscaler = this.autoscaler === 'HorizontalPodAutoscaler' ? `kubectl${ns} describe hpa ${this.name}`
+      : this.autoscaler === 'ScaledObject' ? `kubectl${ns} describe scaledobject ${this.name}` : `kubectl${ns} get ${workload} -o jsonpath='{.spec.replicas}'`;
+    const byName = Object.fromEntries(this.alerts.map((a) => [a.name, a]));
+    const common = [
+      `Check which model version is live:\n${sh(`kubectl${ns} get ${workload} -o jsonpath='{.spec.template.metadata.annotations.ml-platform-constructs\\.dev/model-version}'`)}`,
+      `Look at the pods and recent changes:\n${sh(`kubectl${ns} get pods ${sel} -o wide`, history)}`,
+      `Read the logs (input validation? model errors? dependency timeouts?):\n${sh(`kubectl${ns} logs ${sel} --tail=100 --prefix`)}`,
+    ];
+    return [
+      {
+        alert: byName.ModelHighErrorRate,
+        investigate: [...common, `Check what the server may reach (feature store, databases):\n${sh(`kubectl${ns} get networkpolicy ${this.name} -o yaml`)}`],
+        mitigate: [
+          `If a deployment preceded the errors, roll back and watch the error rate fall:\n${rollback}`,
+          'If the input data is bad, enable the fallback (cached predictions or the previous model) and alert the data team.',
+          `If pods are unhealthy, restart them one by one (the PodDisruptionBudget keeps capacity):\n${sh(`kubectl${ns} delete pod <pod-name>`)}`,
+        ],
+      },
+      {
+        alert: byName.ModelHighLatencyP99,
+        investigate: [
+          ...common,
+          `Check CPU and memory against the limits, and what the autoscaler is doing:\n${sh(`kubectl${ns} top pods ${sel}`, autoscaler)}`,
+        ],
+        mitigate: [
+          `Add capacity now (temporary: GitOps restores the declared value; make it permanent in the construct's props):\n${sh(
+            this.autoscaler === 'HorizontalPodAutoscaler' ? `kubectl${ns} patch hpa ${this.name} --type merge -p '{"spec":{"minReplicas":${Math.min(this.replicas * 2, 1000)}}}'`
+              : `kubectl${ns} scale ${workload} --replicas=${Math.min(this.replicas * 2, 1000)}`)}`,
+          `If a new version is slower, roll back:\n${rollback}`,
+        ],
+      },
+      {
+        alert: byName.ModelReplicasUnavailable,
+        investigate: [
+          `Find the pods that are not ready and why:\n${sh(`kubectl${ns} get pods ${sel}`, `kubectl${ns} describe pods ${sel} | grep -A5 -E 'State|Conditions|Events'`,
+            `kubectl${ns} get events --sort-by=.lastTimestamp | tail -30`)}`,
+          `Pending pods: is there capacity (Karpenter, node groups)?\n${sh('kubectl get nodeclaims', 'kubectl get nodes -L karpenter.sh/capacity-type,topology.kubernetes.io/zone')}`,
+          ...(this.podDisruptionBudget ? [`Evictions blocked or allowed?\n${sh(`kubectl${ns} get pdb ${this.name}`)}`] : []),
+        ],
+        mitigate: [
+          `Crash loop after a deployment: roll back:\n${rollback}`,
+          'Failing readiness while the model loads: raise the startup probe budget in the construct (probes.startup.failureThreshold).',
+          'No capacity: check the NodePool limits and spot availability; the PRODUCTION preset keeps serving on on-demand nodes.',
+        ],
+      },
+    ].filter((rb) => rb.alert !== undefined);
   }
 
   /** The model card as Markdown (undefined without a card). */
@@ -716,7 +779,7 @@ export class ModelService extends Construct {
     }
     const podSel = promSelector(pods, [`pod=~"${this.name}-[a-z0-9]+-[a-z0-9]+"`]);
     const alert = (name: string, rest: Omit<AlertDefinition, 'name' | 'runbookUrl'>): AlertDefinition =>
-      ({ name, ...rest, runbookUrl: `${base}/${this.name}-${kebabCase(name)}.md` });
+      ({ name, ...rest, runbookUrl: `${base}/${this.namespace ? `${this.namespace}-` : ''}${this.name}-${kebabCase(name)}.md` });
     return [
       alert('ModelHighErrorRate', {
         expr: `(sum(rate(${requests}${errSel}[5m])) / sum(rate(${requests}${sel}[5m]))) > ${this.slo.errorRate}`,

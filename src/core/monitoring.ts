@@ -71,7 +71,7 @@ export interface MonitoringOptions {
    */
   readonly scrapeInterval?: Duration;
   /**
-   * Base of every alert's `runbook_url`: `<base>/<model>-<alert>.md`. Point it
+   * Base of every alert's `runbook_url`: `<base>/<namespace>-<model>-<alert>.md`. Point it
    * at where your runbooks are browsable (for example your GitOps repository).
    * @default 'runbooks' (relative: the `runbooks/` folder synthesized next to the manifests)
    */

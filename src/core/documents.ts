@@ -1,0 +1,47 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IConstruct } from 'constructs';
+import { collectRunbooks, renderRunbookMarkdown, runbookFileName } from './runbooks';
+
+/** A construct that renders a model card. */
+interface ModelCardSource {
+  readonly name: string;
+  readonly namespace?: string;
+  modelCardMarkdown(): string;
+}
+
+function isModelCardSource(x: unknown): x is ModelCardSource {
+  return typeof x === 'object' && x !== null && typeof (x as { modelCardMarkdown?: unknown }).modelCardMarkdown === 'function';
+}
+
+/**
+ * Writes the human-facing documents of everything under `root` next to the
+ * manifests: `runbooks/<file>.md` for every alert (the file each alert's
+ * `runbook_url` names) and `model-cards/<namespace>-<name>.md` for every
+ * model card. Returns the paths written, relative to `outdir`.
+ */
+export function writeDocuments(root: IConstruct, outdir: string): string[] {
+  const written: string[] = [];
+  const runbooks = collectRunbooks(root);
+  if (runbooks.length > 0) {
+    mkdirSync(join(outdir, 'runbooks'), { recursive: true });
+  }
+  for (const rb of runbooks) {
+    const file = join('runbooks', runbookFileName(rb));
+    if (written.includes(file)) {
+      throw new Error(`two alerts write the same runbook ${file}: give the constructs distinct names`);
+    }
+    writeFileSync(join(outdir, file), renderRunbookMarkdown(rb));
+    written.push(file);
+  }
+  for (const c of root.node.findAll()) {
+    if (!isModelCardSource(c)) continue;
+    const markdown = c.modelCardMarkdown();
+    if (!markdown) continue;
+    mkdirSync(join(outdir, 'model-cards'), { recursive: true });
+    const file = join('model-cards', `${c.namespace ? `${c.namespace}-` : ''}${c.name}.md`);
+    writeFileSync(join(outdir, file), markdown);
+    written.push(file);
+  }
+  return written.sort();
+}
