@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { AlertDefinition } from './monitoring';
+import { AlertDefinition, AlertSeverity } from './monitoring';
 
 /** A runbook for one alert: what to look at and what to do, with the exact commands for the objects involved. */
 export interface Runbook {
@@ -56,7 +56,7 @@ export function renderRunbookMarkdown(rb: Runbook): string {
     '',
     '## Severity',
     '',
-    a.severity === 'critical' ? 'Critical: users are affected now. Page the on-call engineer.' : 'Warning: degradation. Act within working hours; escalate if it turns critical.',
+    a.severity === AlertSeverity.CRITICAL ? 'Critical: users are affected now. Page the on-call engineer.' : 'Warning: degradation. Act within working hours; escalate if it turns critical.',
     '',
     '## Investigation',
     '',
