@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 /** Bundle name -> entry point. */
 export const BUNDLES: Readonly<Record<string, string>> = {
   'ab-analysis': 'src/cli/ab-analysis.ts',
+  'spot-fallback-controller': 'src/training/spot-fallback-controller.ts',
 };
 
 const ROOT = join(__dirname, '..');

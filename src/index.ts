@@ -20,3 +20,6 @@ export * from './cost/prices';
 export * from './cost/estimate';
 export * from './core/runbooks';
 export * from './core/documents';
+export * from './constructs/spot-training-pool';
+export * from './training/scheduling';
+export * from './training/cost-profile';

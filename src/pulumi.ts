@@ -8,3 +8,4 @@ export * from './aws/image-repository';
 export * from './bridge/chart-deployment';
 export * from './constructs/model-service-aws';
 export * from './stacks/serving-stack';
+export * from './constructs/spot-training-pool-aws';

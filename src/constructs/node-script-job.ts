@@ -50,6 +50,8 @@ export interface NodeScriptCronJobProps {
   readonly backoffLimit?: number;
   /** How late a missed run may still start. @default Duration.hours(1) */
   readonly startingDeadline?: Duration;
+  /** Mount the ServiceAccount token (only for jobs that call the Kubernetes API, with a least-privilege Role). @default false */
+  readonly automountServiceAccountToken?: boolean;
   /** Labels of every object. @default - `app.kubernetes.io/*` labels from the name */
   readonly labels?: Readonly<Record<string, string>>;
 }
@@ -110,7 +112,7 @@ export class NodeScriptCronJob extends Construct {
     });
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: props.name, labels, annotations: { ...props.serviceAccountAnnotations } },
-      automountToken: false,
+      automountToken: props.automountServiceAccountToken ?? false,
     });
     const resources = props.resources ?? {
       cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
@@ -130,7 +132,7 @@ export class NodeScriptCronJob extends Construct {
       backoffLimit,
       activeDeadline,
       serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: false,
+      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
       restartPolicy: kplus.RestartPolicy.NEVER,
       securityContext: restrictedPodSecurity(NODE_UID),
     });
