@@ -23,3 +23,4 @@ export * from './core/documents';
 export * from './constructs/spot-training-pool';
 export * from './training/scheduling';
 export * from './training/cost-profile';
+export * from './cost/training';

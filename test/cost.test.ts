@@ -136,3 +136,28 @@ describe('estimateMonthlyCost', () => {
 function round(x: number): number {
   return Math.round(x * 100) / 100;
 }
+
+describe('trainingPoolCostLine', () => {
+  it('prices a CPU spot pool from its limits at the family spot discount, zero at rest', async () => {
+    const { trainingPoolCostLine } = await import('../src');
+    const line = trainingPoolCostLine({
+      pool: 'train', provisioner: 'karpenter', capacityType: 'spot',
+      instances: { categories: [], families: ['c5'], architectures: ['amd64'], gpu: false },
+      limits: { cpu: 32 },
+    }, { busyHoursPerMonth: 100 });
+    // c5: $0.0425 per vCPU-hour on-demand (every size), 60% spot discount.
+    assert.deepEqual(line.monthly, { min: 0, expected: round(32 * 0.0425 * 0.4 * 100), max: round(32 * 0.0425 * 0.4 * HOURS) });
+    assert.match(line.description, /on-demand would be \$136/);
+  });
+
+  it('prices a GPU pool per GPU', async () => {
+    const { trainingPoolCostLine } = await import('../src');
+    const line = trainingPoolCostLine({
+      pool: 'gpu', provisioner: 'karpenter', capacityType: 'spot',
+      instances: { categories: ['g'], families: ['g5'], architectures: ['amd64'], gpu: true },
+      limits: { gpus: 4 },
+    });
+    const perGpu = (1.006 + 1.212 + 5.672 / 4) / 3;
+    assert.equal(line.monthly.expected, round(4 * perGpu * 0.4 * 160));
+  });
+});
