@@ -1,5 +1,6 @@
 import { App, YamlOutputType } from 'cdk8s';
 import { ChurnChart } from './churn';
+import { ChurnFeaturesChart } from './churn-features';
 import { MinimalChart } from './minimal';
 import { RolloutChart } from './rollout';
 
@@ -10,6 +11,7 @@ import { RolloutChart } from './rollout';
 export function buildExamples(outdir?: string): App {
   const app = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART, outputFileExtension: '.k8s.yaml' });
   new ChurnChart(app);
+  new ChurnFeaturesChart(app);
   new MinimalChart(app);
   new RolloutChart(app);
   return app;

@@ -6,22 +6,42 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-/** Bundle name -> entry point. */
-export const BUNDLES: Readonly<Record<string, string>> = {
-  'ab-analysis': 'src/cli/ab-analysis.ts',
-  'spot-fallback-controller': 'src/training/spot-fallback-controller.ts',
+/** How one bundle is built. */
+interface BundleSpec {
+  /** Entry point, relative to the package root. */
+  readonly entry: string;
+  /** Package fields esbuild resolves, in order. @default esbuild's default for node */
+  readonly mainFields?: string[];
+  /** Compile-time constants. @default - none */
+  readonly define?: Record<string, string>;
+}
+
+/** Bundle name -> how to build it. */
+export const BUNDLES: Readonly<Record<string, BundleSpec>> = {
+  'ab-analysis': { entry: 'src/cli/ab-analysis.ts' },
+  'spot-fallback-controller': { entry: 'src/training/spot-fallback-controller.ts' },
+  'ml-drift': {
+    entry: 'src/cli/drift.ts',
+    // The AWS SDK's ESM builds tree-shake far better than its CommonJS builds (754 KB -> 595 KB).
+    mainFields: ['module', 'main'],
+    define: {
+      'process.env.NODE_ENV': '"production"',
+      // The SDK prints a multi-line warning on Node < 22 that would break the CLI's one-line stderr contract.
+      'process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED': '"true"',
+    },
+  },
 };
 
 const ROOT = join(__dirname, '..');
 
 /** Builds one bundle in memory: CommonJS for Node 20+, minified, deterministic. */
 export async function buildBundle(name: string): Promise<string> {
-  const entry = BUNDLES[name];
-  if (!entry) {
+  const spec = BUNDLES[name];
+  if (!spec) {
     throw new Error(`unknown bundle ${name}; known: ${Object.keys(BUNDLES).join(', ')}`);
   }
   const result = await build({
-    entryPoints: [join(ROOT, entry)],
+    entryPoints: [join(ROOT, spec.entry)],
     absWorkingDir: ROOT,
     bundle: true,
     platform: 'node',
@@ -32,8 +52,10 @@ export async function buildBundle(name: string): Promise<string> {
     charset: 'utf8',
     write: false,
     logLevel: 'silent',
+    ...(spec.mainFields ? { mainFields: spec.mainFields } : {}),
+    ...(spec.define ? { define: spec.define } : {}),
   });
-  const header = `// ${name}: generated from ${entry} by \`npm run bundle\`; do not edit.\n`;
+  const header = `// ${name}: generated from ${spec.entry} by \`npm run bundle\`; do not edit.\n`;
   return header + result.outputFiles[0].text;
 }
 

@@ -21,6 +21,7 @@ specs=(
   schedule:=velero/velero.io_schedules.yaml
   restore:=velero/velero.io_restores.yaml
   externalsecret:=external-secrets/external-secrets.io_externalsecrets.yaml
+  featurestore:=feast/feast.dev_featurestores.yaml
 )
 rm -rf "$out"
 mkdir -p "$out"

@@ -9,3 +9,6 @@ export * from './bridge/chart-deployment';
 export * from './constructs/model-service-aws';
 export * from './stacks/serving-stack';
 export * from './constructs/spot-training-pool-aws';
+export * from './constructs/backups-aws';
+export * from './constructs/feature-store-aws';
+export * from './constructs/drift-cron-job-aws';

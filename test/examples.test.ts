@@ -14,11 +14,11 @@ describe('examples', () => {
     try {
       buildExamples(outdir).synth();
       const files = readdirSync(outdir).sort();
-      assert.deepEqual(files, ['churn.k8s.yaml', 'minimal.k8s.yaml', 'rollout.k8s.yaml']);
+      assert.deepEqual(files, ['churn-features.k8s.yaml', 'churn.k8s.yaml', 'minimal.k8s.yaml', 'rollout.k8s.yaml']);
       for (const file of files) {
         const objects = parseAllDocuments(readFileSync(join(outdir, file), 'utf8')).map((d) => d.toJS() as ManifestObject);
         assert.ok(objects.some((o) => o.kind === 'Deployment') && objects.some((o) => o.kind === 'NetworkPolicy'), `${file} has the model service objects`);
-        await validateManifests(objects);
+        await validateManifests(objects, ['feast.dev/v1/FeatureStore']);
       }
     } finally {
       rmSync(outdir, { recursive: true, force: true });

@@ -19,6 +19,12 @@ export interface IrsaRoleArgs {
   readonly namespace: string;
   /** Name of the ServiceAccount allowed to assume the role. */
   readonly serviceAccount: string;
+  /**
+   * Further namespaces whose ServiceAccount of the same name may assume the
+   * role, for example the scratch namespace a restore drill restores into.
+   * @default - none
+   */
+  readonly additionalNamespaces?: readonly string[];
   /** Permissions (inline policy); least privilege is enforced. */
   readonly statements: readonly PolicyStatement[];
   /** Role description. @default - names the ServiceAccount */
@@ -47,6 +53,8 @@ export class IrsaRole extends pulumi.ComponentResource {
   public readonly roleName: pulumi.Output<string>;
   /** The `system:serviceaccount:<ns>:<sa>` subject the role trusts. */
   public readonly subject: string;
+  /** Every subject the role trusts (the first is `subject`). */
+  public readonly subjects: readonly string[];
   /** The role (escape hatch). */
   public readonly role: iam.Role;
 
@@ -55,8 +63,10 @@ export class IrsaRole extends pulumi.ComponentResource {
     v.dnsLabel('namespace', args.namespace);
     v.dnsSubdomain('serviceAccount', args.serviceAccount);
     validateStatements(v, 'statements', args.statements);
+    (args.additionalNamespaces ?? []).forEach((ns, i) => v.dnsLabel(`additionalNamespaces[${i}]`, ns));
     super(IrsaRole.TYPE, name, {}, opts);
     this.subject = `system:serviceaccount:${args.namespace}:${args.serviceAccount}`;
+    this.subjects = [args.namespace, ...(args.additionalNamespaces ?? [])].map((ns) => `system:serviceaccount:${ns}:${args.serviceAccount}`);
 
     const issuer = pulumi.output(args.oidcProvider.url).apply((u) => u.replace(/^https:\/\//, ''));
     const trust = pulumi.all([pulumi.output(args.oidcProvider.arn), issuer]).apply(([arn, host]) => JSON.stringify({
@@ -65,7 +75,7 @@ export class IrsaRole extends pulumi.ComponentResource {
         Effect: 'Allow',
         Principal: { Federated: arn },
         Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { [`${host}:sub`]: this.subject, [`${host}:aud`]: 'sts.amazonaws.com' } },
+        Condition: { StringEquals: { [`${host}:sub`]: this.subjects.length === 1 ? this.subject : [...this.subjects], [`${host}:aud`]: 'sts.amazonaws.com' } },
       }],
     }));
     this.role = new iam.Role(`${name}-role`, {

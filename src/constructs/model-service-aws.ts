@@ -21,6 +21,8 @@ export interface ModelServiceAwsArgs {
   readonly artifacts?: SecureBucketArgs;
   /** Key prefix of this model's artifacts; the role reads nothing else. @default `models/<modelName>/` */
   readonly modelPrefix?: string;
+  /** Namespaces where restored copies of the service also read the artifacts (a restore drill's scratch namespace). @default - none */
+  readonly restoreNamespaces?: readonly string[];
   /** Create an ECR repository for the model server image. @default - none */
   readonly imageRepository?: boolean | ImageRepositoryArgs;
   /** Tags of every created resource. @default - none */
@@ -63,6 +65,7 @@ export class ModelServiceAws extends pulumi.ComponentResource {
       oidcProvider: args.oidcProvider,
       namespace: args.namespace,
       serviceAccount: args.serviceAccount ?? args.modelName,
+      additionalNamespaces: args.restoreNamespaces,
       statements: this.bucket.readStatements(this.modelPrefix),
       description: `Model server ${args.namespace}/${args.modelName}: read-only on s3 prefix ${this.modelPrefix}`,
       tags: args.tags,

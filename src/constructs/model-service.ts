@@ -10,8 +10,8 @@ import { MANAGED_BY, ANNOTATION_PREFIX } from '../core/labels';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../core/pod-security';
 import { ModelCard, ModelVersion, renderModelCardMarkdown, stableJson, validateModelCard, validateModelVersion } from '../core/model-metadata';
 import {
-  AlertDefinition, AlertSeverity, MonitoringOptions, ServiceLevelObjectives,
-  kebabCase, promDuration, promSelector,
+  AlertDefinition, AlertSeverity, MonitoringOptions, ResolvedMonitoring, ServiceLevelObjectives,
+  promDuration, promSelector, resolveMonitoring, runbookUrl,
 } from '../core/monitoring';
 import { CapacityPolicy, CostPreset, CostPresetSettings, TopologySpreadMode } from '../core/presets';
 import { IRunbookSource, Runbook, sh } from '../core/runbooks';
@@ -219,6 +219,8 @@ export class ModelService extends Construct implements IRunbookSource {
   public readonly labels: Readonly<Record<string, string>>;
   /** Alerts defined for this service (also rendered into the PrometheusRule). */
   public readonly alerts: readonly AlertDefinition[];
+  /** Resolved monitoring settings, shared with constructs that add alerts about this model (drift, backups). */
+  public readonly monitoring: ResolvedMonitoring;
 
   /** The cdk8s-plus Deployment (escape hatch). */
   public readonly deployment: kplus.Deployment;
@@ -398,9 +400,10 @@ export class ModelService extends Construct implements IRunbookSource {
     }
 
     // ---- monitoring -----------------------------------------------------
+    this.monitoring = resolveMonitoring(monitoring);
     this.alerts = this.defineAlerts(v, monitoring);
-    if (monitoring.enabled ?? true) {
-      const selectorLabels = monitoring.selectorLabels ?? { release: 'kube-prometheus-stack' };
+    if (this.monitoring.enabled) {
+      const selectorLabels = this.monitoring.selectorLabels;
       this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
         metadata: { name: this.name, labels: { ...this.labels, ...selectorLabels } },
         spec: {
@@ -763,7 +766,7 @@ export class ModelService extends Construct implements IRunbookSource {
     const requests = v.matches('monitoring.metricNames.requestsTotal', names.requestsTotal ?? 'http_requests_total', /^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name');
     const status = v.matches('monitoring.metricNames.statusLabel', names.statusLabel ?? 'status', /^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name');
     const bucket = v.matches('monitoring.metricNames.durationBucket', names.durationBucket ?? 'http_request_duration_seconds_bucket', /^[a-zA-Z_:][a-zA-Z0-9_:]*_bucket$/, 'must be the _bucket series of a Prometheus histogram');
-    const base = (monitoring.runbookBaseUrl ?? 'runbooks').replace(/\/+$/, '');
+    const base = this.monitoring.runbookBaseUrl;
     const scope: Record<string, string> = { service: this.name };
     if (this.namespace) {
       scope.namespace = this.namespace;
@@ -779,7 +782,7 @@ export class ModelService extends Construct implements IRunbookSource {
     }
     const podSel = promSelector(pods, [`pod=~"${this.name}-[a-z0-9]+-[a-z0-9]+"`]);
     const alert = (name: string, rest: Omit<AlertDefinition, 'name' | 'runbookUrl'>): AlertDefinition =>
-      ({ name, ...rest, runbookUrl: `${base}/${this.namespace ? `${this.namespace}-` : ''}${this.name}-${kebabCase(name)}.md` });
+      ({ name, ...rest, runbookUrl: runbookUrl(base, this.namespace, this.name, name) });
     return [
       alert('ModelHighErrorRate', {
         expr: `(sum(rate(${requests}${errSel}[5m])) / sum(rate(${requests}${sel}[5m]))) > ${this.slo.errorRate}`,

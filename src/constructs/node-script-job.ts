@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { ApiObject, Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
@@ -19,6 +20,19 @@ export const NODE_IMAGE = 'node:24.21.0-slim';
 /** UID of the `node` user of the official image. */
 const NODE_UID = 1000;
 const MOUNT = '/opt/ml-platform';
+
+/**
+ * Runs a gzipped CommonJS bundle: `node -e GZIP_LOADER -- <file.js.gz> <args...>`.
+ * It gunzips in memory (the root file system stays read-only), compiles the
+ * module and calls its exported `main(args)`, whose resolved number is the
+ * exit code.
+ */
+export const GZIP_LOADER = [
+  "const z=require('zlib'),f=require('fs'),M=require('module'),p=process.argv[1];",
+  "const m=new M(p,null);m.filename=p;m.paths=[];m._compile(z.gunzipSync(f.readFileSync(p)).toString('utf8'),p);",
+  'Promise.resolve(m.exports.main(process.argv.slice(2))).then((c)=>{process.exitCode=c;},',
+  "(e)=>{process.stderr.write(String(e&&e.message||e)+'\\n');process.exitCode=2;});",
+].join('');
 
 /** Properties of a {@link NodeScriptCronJob}. */
 export interface NodeScriptCronJobProps {
@@ -50,6 +64,14 @@ export interface NodeScriptCronJobProps {
   readonly backoffLimit?: number;
   /** How late a missed run may still start. @default Duration.hours(1) */
   readonly startingDeadline?: Duration;
+  /**
+   * Ship the script gzipped in the ConfigMap's `binaryData` and run it with
+   * {@link GZIP_LOADER} (the script must export `main(args)`). For large
+   * bundles: client-side `kubectl apply` keeps a copy of every object in a
+   * 256 KiB annotation.
+   * @default false
+   */
+  readonly compress?: boolean;
   /** Mount the ServiceAccount token (only for jobs that call the Kubernetes API, with a least-privilege Role). @default false */
   readonly automountServiceAccountToken?: boolean;
   /** Labels of every object. @default - `app.kubernetes.io/*` labels from the name */
@@ -104,12 +126,20 @@ export class NodeScriptCronJob extends Construct {
     };
     const configJson = `${stableJson(props.config, 2)}\n`;
     this.configPath = `${MOUNT}/config.json`;
-    this.command = ['node', `${MOUNT}/${props.scriptName}`, ...props.args.map((a) => a.replace('{config}', this.configPath))];
+    const args = props.args.map((a) => a.replace('{config}', this.configPath));
+    const compress = props.compress ?? false;
+    this.command = compress
+      ? ['node', '-e', GZIP_LOADER, '--', `${MOUNT}/${props.scriptName}.gz`, ...args]
+      : ['node', `${MOUNT}/${props.scriptName}`, ...args];
 
     this.configMap = new kplus.ConfigMap(this, 'Files', {
       metadata: { name: props.name, labels },
-      data: { [props.scriptName]: props.script, 'config.json': configJson },
+      data: compress ? { 'config.json': configJson } : { [props.scriptName]: props.script, 'config.json': configJson },
     });
+    if (compress) {
+      // zlib writes no timestamp: the same script gives the same bytes.
+      this.configMap.addBinaryData(`${props.scriptName}.gz`, gzipSync(Buffer.from(props.script, 'utf8'), { level: 9 }).toString('base64'));
+    }
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: props.name, labels, annotations: { ...props.serviceAccountAnnotations } },
       automountToken: props.automountServiceAccountToken ?? false,

@@ -123,3 +123,30 @@ export function promDuration(d: Duration): string {
   }
   return `${seconds}s`;
 }
+
+/** Monitoring settings with defaults applied. */
+export interface ResolvedMonitoring {
+  /** Whether ServiceMonitors and PrometheusRules are rendered. */
+  readonly enabled: boolean;
+  /** Labels Prometheus selects monitors and rules by. */
+  readonly selectorLabels: Readonly<Record<string, string>>;
+  /** Namespace Prometheus runs in. */
+  readonly namespace: string;
+  /** Base of runbook URLs, without a trailing slash. */
+  readonly runbookBaseUrl: string;
+}
+
+/** Applies the documented defaults of {@link MonitoringOptions}. */
+export function resolveMonitoring(m: MonitoringOptions = {}): ResolvedMonitoring {
+  return {
+    enabled: m.enabled ?? true,
+    selectorLabels: m.selectorLabels ?? { release: 'kube-prometheus-stack' },
+    namespace: m.namespace ?? 'monitoring',
+    runbookBaseUrl: (m.runbookBaseUrl ?? 'runbooks').replace(/\/+$/, ''),
+  };
+}
+
+/** The runbook URL of `alert` for the object `name` in `namespace`: `<base>/<namespace>-<name>-<alert>.md`. */
+export function runbookUrl(base: string, namespace: string | undefined, name: string, alert: string): string {
+  return `${base}/${namespace ? `${namespace}-` : ''}${name}-${kebabCase(alert)}.md`;
+}

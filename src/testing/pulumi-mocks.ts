@@ -36,6 +36,8 @@ export interface MockOptions {
 /** The fake AWS account and region the mocks answer with. */
 export const MOCK_ACCOUNT = '123456789012';
 export const MOCK_REGION = 'us-east-1';
+/** What the mocks answer `secretsmanager.getRandomPassword` with. */
+export const MOCK_RANDOM_PASSWORD = 'MockRandomPassword0123456789abcd';
 
 type MonitorRequest = { getType(): string; getName(): string; getParent(): string };
 type Monitor = { registerResource(req: MonitorRequest, cb: unknown): unknown };
@@ -140,6 +142,9 @@ export class PulumiMockRecorder {
         return { name: MOCK_REGION, region: MOCK_REGION };
       case 'aws:index/getPartition:getPartition':
         return { partition: 'aws', dnsSuffix: 'amazonaws.com' };
+      case 'aws:secretsmanager/getRandomPassword:getRandomPassword':
+        // A fixed value so tests can check where it flows (and that it is marked secret).
+        return { randomPassword: MOCK_RANDOM_PASSWORD };
       default:
         return args.inputs as Record<string, unknown>;
     }
@@ -161,6 +166,12 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
     case 'aws:ecr/repository:Repository': {
       const repo = str('name') ?? name;
       return { id: repo, name: repo, arn: `arn:aws:ecr:${MOCK_REGION}:${MOCK_ACCOUNT}:repository/${repo}`, repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${MOCK_REGION}.amazonaws.com/${repo}` };
+    }
+    case 'aws:elasticache/replicationGroup:ReplicationGroup':
+      return { id: name, arn: `arn:aws:elasticache:${MOCK_REGION}:${MOCK_ACCOUNT}:replicationgroup:${name}`, primaryEndpointAddress: `master.${name}.abc123.use1.cache.amazonaws.com` };
+    case 'aws:secretsmanager/secret:Secret': {
+      const secretName = str('name') ?? `${name}-mock`;
+      return { id: `arn:aws:secretsmanager:${MOCK_REGION}:${MOCK_ACCOUNT}:secret:${secretName}`, name: secretName, arn: `arn:aws:secretsmanager:${MOCK_REGION}:${MOCK_ACCOUNT}:secret:${secretName}` };
     }
     case 'aws:kms/key:Key':
       return { id: `${name}-key-id`, keyId: `${name}-key-id`, arn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/${name}-key-id` };

@@ -1,0 +1,75 @@
+import * as pulumi from '@pulumi/pulumi';
+import { IrsaRole, OidcProvider } from '../aws/irsa-role';
+import { PolicyStatement, componentLabel } from '../aws/policy';
+import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
+import { PropsValidator } from '../core/errors';
+
+/** Arguments of a {@link DriftMonitoringAws}. */
+export interface DriftMonitoringAwsArgs {
+  /** Model name (the drift job's ServiceAccount is `<model>-drift`). */
+  readonly modelName: string;
+  /** Namespace of the drift job. */
+  readonly namespace: string;
+  /** The cluster's OIDC provider. */
+  readonly oidcProvider: OidcProvider;
+  /** `s3://bucket/prefix/` locations the job reads (reference and current data); read-only. */
+  readonly dataUris: readonly string[];
+  /** The bucket for baselines and reports. @default - a new secure bucket */
+  readonly bucket?: SecureBucketArgs;
+  /** Tags. @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The AWS half of a {@link DriftCronJob}: a secure bucket for baselines and
+ * reports (versioned: every run's report is kept), and an IRSA role that
+ * reads the data prefixes and writes only the report prefix.
+ */
+export class DriftMonitoringAws extends pulumi.ComponentResource {
+  /** Pulumi type token. */
+  public static readonly TYPE = 'ml-platform:drift:DriftMonitoringAws';
+
+  /** The baselines and reports bucket. */
+  public readonly bucket: SecureBucket;
+  /** The job's IRSA role. */
+  public readonly role: IrsaRole;
+  /** ARN of the role (`DriftCronJobProps.serviceAccountAnnotations`). */
+  public readonly roleArn: pulumi.Output<string>;
+  /** `s3://<bucket>/reports/<model>/`: `DriftOutputs.reportPrefix`. */
+  public readonly reportPrefix: pulumi.Output<string>;
+  /** `s3://<bucket>/baselines/<model>/`: where to keep reference data. */
+  public readonly baselinePrefix: pulumi.Output<string>;
+
+  constructor(name: string, args: DriftMonitoringAwsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const v = new PropsValidator(componentLabel(DriftMonitoringAws.TYPE, name));
+    v.dnsLabel('modelName', args.modelName, 52);
+    const data = args.dataUris.map((uri, i) => {
+      const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/((?:[^/\s]+\/)*)$/.exec(uri);
+      return m ? { bucket: m[1], prefix: m[2] } : v.fail(`dataUris[${i}]`, uri, "must be an S3 prefix: s3://bucket/prefix/ (ending with '/')");
+    });
+    super(DriftMonitoringAws.TYPE, name, {}, opts);
+    this.bucket = new SecureBucket(`${name}-bucket`, { ...args.bucket, tags: { ...args.tags, ...args.bucket?.tags } }, { parent: this });
+    const reports = `reports/${args.modelName}/`;
+    const baselines = `baselines/${args.modelName}/`;
+    const readData: PolicyStatement[] = data.flatMap(({ bucket, prefix }, i) => [
+      { sid: `ReadData${i}`, actions: ['s3:GetObject'], resources: [`arn:aws:s3:::${bucket}/${prefix}*`] },
+      { sid: `ListData${i}`, actions: ['s3:ListBucket'], resources: [`arn:aws:s3:::${bucket}`], ...(prefix ? { conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}) },
+    ]);
+    this.role = new IrsaRole(`${name}-irsa`, {
+      oidcProvider: args.oidcProvider,
+      namespace: args.namespace,
+      serviceAccount: `${args.modelName}-drift`,
+      statements: [
+        ...readData,
+        ...this.bucket.readStatements(baselines).map((s) => ({ ...s, sid: `Baselines${s.sid ?? ''}` })),
+        ...this.bucket.writeStatements(reports).map((s) => ({ ...s, sid: `Reports${s.sid ?? ''}` })),
+      ],
+      description: `Drift check of ${args.namespace}/${args.modelName}: reads its data, writes ${reports}`,
+      tags: args.tags,
+    }, { parent: this });
+    this.roleArn = this.role.roleArn;
+    this.reportPrefix = pulumi.interpolate`s3://${this.bucket.bucketName}/${reports}`;
+    this.baselinePrefix = pulumi.interpolate`s3://${this.bucket.bucketName}/${baselines}`;
+    this.registerOutputs({ roleArn: this.roleArn, reportPrefix: this.reportPrefix, baselinePrefix: this.baselinePrefix });
+  }
+}

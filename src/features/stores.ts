@@ -1,0 +1,375 @@
+import { Duration, Size, Yaml } from 'cdk8s';
+import { EnvSource } from '../core/env';
+import { PropsValidator } from '../core/errors';
+import { ComputeResources } from '../core/resources';
+import { BatchSourceKind } from './definitions';
+
+/**
+ * The Redis image of the in-cluster (dev) online store: the official image,
+ * pinned to a release. Override with `OnlineStore.inClusterRedis({ image })`.
+ */
+export const REDIS_IMAGE = 'redis:7.4.2-alpine';
+
+/** UID of the `redis` user of the official image. */
+export const REDIS_UID = 999;
+
+/** How the feature store is deployed. */
+export enum FeatureStoreMode {
+  /** Plain Kubernetes objects (ConfigMaps, `feast apply` Job, `feast serve` Deployment, CronJob): any cluster. */
+  KUBERNETES = 'kubernetes',
+  /** One `feast.dev/v1` FeatureStore object for the Feast operator, which renders the workloads. */
+  OPERATOR = 'operator',
+}
+
+/**
+ * Plain values of the AWS half (`FeatureStoreAws` in `/pulumi`), passed
+ * through the bridge (`ChartDeployment` resolves the Pulumi outputs) or
+ * written literally in a GitOps repository.
+ */
+export interface FeatureStoreAwsBinding {
+  /** AWS region of the stores. */
+  readonly region: string;
+  /** `s3://bucket/key` of the registry file. */
+  readonly registryPath: string;
+  /** `s3://bucket/prefix/` of the offline Parquet data. */
+  readonly offlineBaseUri: string;
+  /** IRSA role of the feature server (the only role in operator mode). */
+  readonly serverRoleArn: string;
+  /** IRSA role of the `feast apply` Job and the materialization CronJob. @default - the server role (operator mode) */
+  readonly materializationRoleArn?: string;
+  /** ElastiCache Redis, when that is the online store. @default - none */
+  readonly redis?: {
+    /** Primary endpoint. */
+    readonly host: string;
+    /** Port. */
+    readonly port: number;
+    /** Secrets Manager secret holding the auth token. */
+    readonly authTokenSecretName: string;
+  };
+  /** DynamoDB, when that is the online store. @default - none */
+  readonly dynamoDb?: {
+    /** Prefix of the table names. */
+    readonly tableNamePrefix: string;
+  };
+}
+
+/** Which online store serves the features. */
+export enum OnlineStoreKind {
+  /** An external Redis (ElastiCache in production). */
+  REDIS = 'redis',
+  /** A single-replica Redis StatefulSet with a PVC, for dev presets. */
+  IN_CLUSTER_REDIS = 'in-cluster-redis',
+  /** DynamoDB tables, one per feature view. */
+  DYNAMODB = 'dynamodb',
+}
+
+/** An external Redis, for example an ElastiCache replication group. */
+export interface RedisOnlineStoreOptions {
+  /** Host name (the replication group's primary endpoint). */
+  readonly host: string;
+  /** Port. @default 6379 */
+  readonly port?: number;
+  /** TLS (ElastiCache in-transit encryption). @default true */
+  readonly ssl?: boolean;
+  /**
+   * Password (the ElastiCache auth token), by reference only:
+   * `EnvSource.fromAwsSecretsManager(secretName)` (synced by an
+   * ExternalSecret) or, in plain Kubernetes mode, `EnvSource.fromSecret`.
+   * @default - no password
+   */
+  readonly password?: EnvSource;
+  /** Redis deployment type. @default 'redis' (a primary with replicas; 'redis_cluster' for cluster mode) */
+  readonly redisType?: 'redis' | 'redis_cluster';
+  /**
+   * Addresses the feature store pods may reach Redis at (NetworkPolicy
+   * egress on the Redis port only), for example the VPC CIDR.
+   * @default '0.0.0.0/0'
+   */
+  readonly egressCidr?: string;
+}
+
+/** The in-cluster Redis of dev presets. */
+export interface InClusterRedisOptions {
+  /** Size of the data volume (PVC). @default Size.gibibytes(1) */
+  readonly storage?: Size;
+  /** Storage class of the PVC. @default - the cluster's default storage class */
+  readonly storageClassName?: string;
+  /** Redis image. @default REDIS_IMAGE */
+  readonly image?: string;
+  /** Requests and limits. @default - 100m/128Mi requests, 500m/512Mi limits */
+  readonly resources?: ComputeResources;
+}
+
+/** DynamoDB tables (`<tableNamePrefix><project>.<feature view>`). */
+export interface DynamoDbOnlineStoreOptions {
+  /** AWS region of the tables. */
+  readonly region: string;
+  /** Prefix of every table name (FeatureStoreAws creates the tables with it). @default '' */
+  readonly tableNamePrefix?: string;
+  /** Strongly consistent reads. @default false */
+  readonly consistentReads?: boolean;
+}
+
+/** Where online features are served from: Redis (in-cluster or external) or DynamoDB. */
+export class OnlineStore {
+  /** An external Redis, for example ElastiCache (TLS and an auth token by reference). */
+  public static redis(options: RedisOnlineStoreOptions): OnlineStore {
+    return new OnlineStore(OnlineStoreKind.REDIS, options);
+  }
+
+  /** A Redis StatefulSet with a PVC in the chart (dev presets; no replication, no backups). */
+  public static inClusterRedis(options: InClusterRedisOptions = {}): OnlineStore {
+    return new OnlineStore(OnlineStoreKind.IN_CLUSTER_REDIS, options);
+  }
+
+  /** DynamoDB tables (IAM through IRSA: no secret at all). */
+  public static dynamoDb(options: DynamoDbOnlineStoreOptions): OnlineStore {
+    return new OnlineStore(OnlineStoreKind.DYNAMODB, options);
+  }
+
+  private constructor(
+    /** Which store. */
+    public readonly kind: OnlineStoreKind,
+    /** The store's options. */
+    public readonly options: RedisOnlineStoreOptions | InClusterRedisOptions | DynamoDbOnlineStoreOptions,
+  ) {}
+}
+
+/** Parquet files on S3 read by Feast's `file` offline store. */
+export interface FileOfflineStoreOptions {
+  /** `s3://bucket/prefix/` relative file source paths are joined to. */
+  readonly baseUri: string;
+}
+
+/** Redshift as the offline store (provisioned cluster or serverless workgroup). */
+export interface RedshiftOfflineStoreOptions {
+  /** AWS region. */
+  readonly region: string;
+  /** Database. */
+  readonly database: string;
+  /** `s3://` location Feast unloads query results to. */
+  readonly s3StagingLocation: string;
+  /** IAM role Redshift assumes to read and write the staging location. */
+  readonly iamRole: string;
+  /** Cluster identifier (provisioned); with `user`, or use `workgroup`. @default - none */
+  readonly clusterId?: string;
+  /** Database user (provisioned clusters). @default - none */
+  readonly user?: string;
+  /** Serverless workgroup; instead of `clusterId` and `user`. @default - none */
+  readonly workgroup?: string;
+}
+
+/** Athena as the offline store. */
+export interface AthenaOfflineStoreOptions {
+  /** AWS region. */
+  readonly region: string;
+  /** Glue database. */
+  readonly database: string;
+  /** `s3://` location for query results. */
+  readonly s3StagingLocation: string;
+  /** Athena workgroup. @default 'primary' */
+  readonly workgroup?: string;
+  /** Data catalog. @default 'AwsDataCatalog' */
+  readonly dataSource?: string;
+}
+
+/** Where training data comes from: files on S3 (dev) or a warehouse (Redshift, Athena). */
+export class OfflineStore {
+  /** Parquet files on S3 (Feast's `file` offline store). */
+  public static file(options: FileOfflineStoreOptions): OfflineStore {
+    return new OfflineStore('file', options);
+  }
+
+  /** Redshift. */
+  public static redshift(options: RedshiftOfflineStoreOptions): OfflineStore {
+    return new OfflineStore('redshift', options);
+  }
+
+  /** Athena. */
+  public static athena(options: AthenaOfflineStoreOptions): OfflineStore {
+    return new OfflineStore('athena', options);
+  }
+
+  private constructor(
+    /** Which store; batch sources of the same kind read from it. */
+    public readonly kind: BatchSourceKind,
+    /** The store's options. */
+    public readonly options: FileOfflineStoreOptions | RedshiftOfflineStoreOptions | AthenaOfflineStoreOptions,
+  ) {}
+}
+
+/** The Feast registry: one file on S3. */
+export interface RegistryOptions {
+  /** `s3://bucket/key` of the registry file, for example `s3://features/registry/registry.db`. */
+  readonly path: string;
+  /** How long servers cache the registry before reading it again. @default Duration.seconds(60) */
+  readonly cacheTtl?: Duration;
+}
+
+/** Name of the environment variable that carries the Redis password into `feature_store.yaml`. */
+export const REDIS_PASSWORD_ENV = 'FEAST_REDIS_PASSWORD';
+
+/** What {@link renderFeatureStoreConfig} needs. */
+export interface FeatureStoreConfigInput {
+  /** Feast project. */
+  readonly project: string;
+  /** The registry. */
+  readonly registry: RegistryOptions;
+  /** Online store parameters (`type` included), from {@link onlineStoreParameters}. */
+  readonly onlineStore: Readonly<Record<string, string | number | boolean>>;
+  /** The offline store. */
+  readonly offlineStore: OfflineStore;
+}
+
+/**
+ * The `feature_store.yaml` document as an object, keys in a stable order.
+ * AWS stores (DynamoDB, Redshift, Athena) use the `aws` provider, the rest
+ * `local`; both pass every call through to the configured stores.
+ * @see https://docs.feast.dev/reference/feature-repository/feature-store-yaml
+ */
+export function renderFeatureStoreConfig(input: FeatureStoreConfigInput): Record<string, unknown> {
+  const aws = input.onlineStore.type === 'dynamodb' || input.offlineStore.kind !== 'file';
+  return {
+    project: input.project,
+    provider: aws ? 'aws' : 'local',
+    registry: {
+      registry_type: 'file',
+      path: input.registry.path,
+      cache_ttl_seconds: (input.registry.cacheTtl ?? Duration.seconds(60)).toSeconds(),
+    },
+    online_store: { ...input.onlineStore },
+    offline_store: offlineStoreParameters(input.offlineStore),
+    entity_key_serialization_version: 3,
+  };
+}
+
+/** `feature_store.yaml` as text. */
+export function renderFeatureStoreYaml(input: FeatureStoreConfigInput): string {
+  return Yaml.stringify(renderFeatureStoreConfig(input));
+}
+
+/**
+ * The `online_store` section. A Redis password is never written: the
+ * connection string holds `${FEAST_REDIS_PASSWORD}`, which Feast expands from
+ * the environment when it loads the file (the variable comes from a Secret).
+ *
+ * @param inClusterHost host of the in-cluster Redis Service
+ */
+export function onlineStoreParameters(store: OnlineStore, inClusterHost: string): Record<string, string | number | boolean> {
+  switch (store.kind) {
+    case OnlineStoreKind.IN_CLUSTER_REDIS:
+      return { type: 'redis', redis_type: 'redis', connection_string: `${inClusterHost}:6379` };
+    case OnlineStoreKind.REDIS: {
+      const o = store.options as RedisOnlineStoreOptions;
+      const parts = [`${o.host}:${o.port ?? 6379}`];
+      if (o.ssl ?? true) parts.push('ssl=true');
+      if (o.password) parts.push(`password=\${${REDIS_PASSWORD_ENV}}`);
+      return { type: 'redis', redis_type: o.redisType ?? 'redis', connection_string: parts.join(',') };
+    }
+    case OnlineStoreKind.DYNAMODB: {
+      const o = store.options as DynamoDbOnlineStoreOptions;
+      return {
+        type: 'dynamodb',
+        region: o.region,
+        table_name_template: `${o.tableNamePrefix ?? ''}{project}.{table_name}`,
+        consistent_reads: o.consistentReads ?? false,
+      };
+    }
+  }
+}
+
+/** The `offline_store` section. */
+export function offlineStoreParameters(store: OfflineStore): Record<string, string> {
+  switch (store.kind) {
+    case 'file':
+      return { type: 'file' };
+    case 'redshift': {
+      const o = store.options as RedshiftOfflineStoreOptions;
+      return {
+        type: 'redshift',
+        region: o.region,
+        database: o.database,
+        s3_staging_location: o.s3StagingLocation,
+        iam_role: o.iamRole,
+        ...(o.clusterId !== undefined ? { cluster_id: o.clusterId } : {}),
+        ...(o.user !== undefined ? { user: o.user } : {}),
+        ...(o.workgroup !== undefined ? { workgroup: o.workgroup } : {}),
+      };
+    }
+    case 'athena': {
+      const o = store.options as AthenaOfflineStoreOptions;
+      return {
+        type: 'athena',
+        region: o.region,
+        database: o.database,
+        workgroup: o.workgroup ?? 'primary',
+        data_source: o.dataSource ?? 'AwsDataCatalog',
+        s3_staging_location: o.s3StagingLocation,
+      };
+    }
+  }
+}
+
+const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const CIDR = /^[0-9a-fA-F:.]+\/\d{1,3}$/;
+
+/** Validates the store settings (properties `onlineStore`, `offlineStore`, `registry`). */
+export function validateStores(v: PropsValidator, online: OnlineStore, offline: OfflineStore, registry: RegistryOptions): void {
+  switch (online.kind) {
+    case OnlineStoreKind.REDIS: {
+      const o = online.options as RedisOnlineStoreOptions;
+      v.matches('onlineStore.host', o.host, /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'must be a host name');
+      v.integer('onlineStore.port', o.port ?? 6379, 1, 65535);
+      if (o.egressCidr !== undefined) {
+        v.matches('onlineStore.egressCidr', o.egressCidr, CIDR, 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16');
+      }
+      if (o.password?.kind === 'value') {
+        v.fail('onlineStore.password', '<redacted>', 'must be a reference (EnvSource.fromSecret or EnvSource.fromAwsSecretsManager), never a plain value');
+      }
+      break;
+    }
+    case OnlineStoreKind.IN_CLUSTER_REDIS: {
+      const o = online.options as InClusterRedisOptions;
+      v.check((o.storage ?? Size.gibibytes(1)).toMebibytes() >= 64, 'onlineStore.storage', o.storage?.toMebibytes(), 'must be at least 64Mi');
+      if (o.image !== undefined) {
+        v.check(/[:@]/.test(o.image.split('/').pop() ?? '') && !o.image.endsWith(':latest'), 'onlineStore.image', o.image,
+          'must be pinned by a tag other than "latest" or by a digest');
+      }
+      break;
+    }
+    case OnlineStoreKind.DYNAMODB: {
+      const o = online.options as DynamoDbOnlineStoreOptions;
+      v.matches('onlineStore.region', o.region, REGION, 'must be an AWS region such as us-east-1');
+      v.matches('onlineStore.tableNamePrefix', o.tableNamePrefix ?? '', /^[A-Za-z0-9_.-]{0,64}$/,
+        'must be at most 64 of the characters DynamoDB table names allow (letters, digits, "_", "." and "-")');
+      break;
+    }
+  }
+  switch (offline.kind) {
+    case 'file':
+      v.matches('offlineStore.baseUri', (offline.options as FileOfflineStoreOptions).baseUri, S3_URI, 'must be an s3://bucket/prefix/ URI');
+      break;
+    case 'redshift': {
+      const o = offline.options as RedshiftOfflineStoreOptions;
+      v.matches('offlineStore.region', o.region, REGION, 'must be an AWS region such as us-east-1');
+      v.nonEmpty('offlineStore.database', o.database);
+      v.matches('offlineStore.s3StagingLocation', o.s3StagingLocation, S3_URI, 'must be an s3:// URI');
+      v.matches('offlineStore.iamRole', o.iamRole, /^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN');
+      const provisioned = o.clusterId !== undefined || o.user !== undefined;
+      v.check(provisioned !== (o.workgroup !== undefined) && (!provisioned || (o.clusterId !== undefined && o.user !== undefined)),
+        'offlineStore', 'redshift', "needs either 'clusterId' and 'user' (provisioned) or 'workgroup' (serverless)");
+      break;
+    }
+    case 'athena': {
+      const o = offline.options as AthenaOfflineStoreOptions;
+      v.matches('offlineStore.region', o.region, REGION, 'must be an AWS region such as us-east-1');
+      v.nonEmpty('offlineStore.database', o.database);
+      v.matches('offlineStore.s3StagingLocation', o.s3StagingLocation, S3_URI, 'must be an s3:// URI');
+      break;
+    }
+  }
+  v.matches('registry.path', registry.path, /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S*[^/]$/, 'must be an s3://bucket/key URI of the registry file');
+  const ttl = (registry.cacheTtl ?? Duration.seconds(60)).toSeconds();
+  v.integer('registry.cacheTtl', ttl, 1, 86400);
+}
