@@ -1,14 +1,19 @@
+import { Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { CostPreset, EnvSource } from '../src';
-import { ServingChart, ServingModel } from '../src/stacks/serving-chart';
+import { CostPreset, EnvSource, ModelPlatformChart, ModelPlatformProps, OfflineStore, OnlineStore, PlatformModel } from '../src';
+import { CHURN_FEATURES } from './churn-feature-definitions';
+
+/** Namespace of the churn platform. */
+export const CHURN_NAMESPACE = 'ml-churn';
 
 /**
- * The guide's churn model in production: autoscaled on the PRODUCTION preset,
- * with a model card and a database password from AWS Secrets Manager. Shared
- * by the cdk8s app (GitOps) and the Pulumi program, so both render the same
- * objects with the same names.
+ * The guide's churn model in production: autoscaled on the PRODUCTION preset
+ * behind a canary rollout, with a model card, features from the feature
+ * store, weekly drift detection with concept drift, and a database password
+ * from AWS Secrets Manager.
  */
-export const CHURN_MODEL: ServingModel = {
+export const CHURN_MODEL: PlatformModel = {
   id: 'churn-model',
   image: 'myregistry.io/churn-model:v1.2.0',
   port: 8000,
@@ -37,14 +42,60 @@ export const CHURN_MODEL: ServingModel = {
   networkPolicy: {
     allowFrom: [{ namespace: 'istio-ingress', podLabels: { istio: 'ingressgateway' } }, {}],
   },
+  features: { featureService: 'churn_v1' },
+  drift: {
+    reference: { uri: 's3://acme-ml-churn-data/training/churn-2026-11-01.parquet' },
+    current: { uri: 's3://acme-ml-churn-data/production/last-7-days.parquet' },
+    features: [
+      { name: 'tenure_months', type: 'numeric' },
+      { name: 'monthly_charges', type: 'numeric' },
+      { name: 'support_tickets_90d', type: 'numeric' },
+      { name: 'plan', type: 'categorical' },
+      { name: 'region', type: 'categorical' },
+    ],
+    labels: { prediction: 'predicted_churn', actual: 'churned', baselineAccuracy: 0.87 },
+  },
 };
 
-/** Namespace of the churn platform. */
-export const CHURN_NAMESPACE = 'ml-churn';
+/** The churn platform: the model, a shared feature store, backups from the DR policy, and spot training. */
+export const CHURN_PLATFORM: Omit<ModelPlatformProps, 'aws'> = {
+  namespace: CHURN_NAMESPACE,
+  preset: CostPreset.PRODUCTION,
+  models: [CHURN_MODEL],
+  featureStore: { name: 'churn-features', project: 'churn', features: CHURN_FEATURES },
+  // The guide: RTO under 1 hour; hourly backups; a month of history; copies in a second region.
+  disasterRecovery: { rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(30), drRegion: 'us-west-2' },
+  backups: { drill: {} },
+  training: {
+    pool: {
+      name: 'churn-training',
+      clusterName: 'prod-eks',
+      nodeRole: 'KarpenterNodeRole-prod-eks',
+      limits: { cpu: 64, memory: Size.gibibytes(256) },
+      onDemandFallback: { after: Duration.minutes(30) },
+    },
+    jobs: {
+      'churn-train': {
+        image: 'myregistry.io/churn-trainer:1.3.0',
+        args: ['--data', 's3://acme-ml-churn-data/training/', '--epochs', '50'],
+        resources: { cpu: { request: Cpu.units(8), limit: Cpu.units(8) }, memory: { request: Size.gibibytes(30), limit: Size.gibibytes(30) } },
+        checkpoint: { uri: 's3://acme-ml-churn-checkpoints/churn-train/', interval: Duration.minutes(10) },
+      },
+    },
+  },
+};
 
-/** The churn serving chart for GitOps (`cdk8s synth`). */
-export class ChurnChart extends ServingChart {
+/** The churn platform for GitOps (`cdk8s synth`): store locations given explicitly (the Pulumi stack fills them in). */
+export class ChurnChart extends ModelPlatformChart {
   constructor(scope: Construct, id = 'churn') {
-    super(scope, id, { namespace: CHURN_NAMESPACE, models: [CHURN_MODEL] });
+    super(scope, id, {
+      ...CHURN_PLATFORM,
+      featureStore: {
+        ...CHURN_PLATFORM.featureStore!,
+        onlineStore: OnlineStore.dynamoDb({ region: 'us-east-1', tableNamePrefix: 'churn-features.' }),
+        offlineStore: OfflineStore.file({ baseUri: 's3://acme-ml-churn-features/offline/' }),
+        registry: { path: 's3://acme-ml-churn-features/registry/registry.db' },
+      },
+    });
   }
 }

@@ -35,3 +35,4 @@ export * from './features/python';
 export * from './features/schedule';
 export * from './features/stores';
 export * from './constructs/feature-store';
+export * from './stacks/platform-chart';

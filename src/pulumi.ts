@@ -12,3 +12,4 @@ export * from './constructs/spot-training-pool-aws';
 export * from './constructs/backups-aws';
 export * from './constructs/feature-store-aws';
 export * from './constructs/drift-cron-job-aws';
+export * from './stacks/platform-stack';

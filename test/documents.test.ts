@@ -29,7 +29,9 @@ describe('runbooks and model cards', () => {
       assert.match(url, /^runbooks\/[a-z0-9-]+\.md$/);
       assert.ok(existsSync(join(dir, url)), `${url} exists`);
     }
-    assert.equal(readdirSync(join(dir, 'runbooks')).length, urls.length, 'one runbook per alert, none extra');
+    const restore = readdirSync(join(dir, 'runbooks')).filter((f) => f.endsWith('-restore.md'));
+    assert.deepEqual(restore, ['ml-churn-backups-restore.md'], 'the restore runbook of the platform backups');
+    assert.equal(readdirSync(join(dir, 'runbooks')).length, urls.length + restore.length, 'one runbook per alert, none extra');
   }));
 
   it('has the incident sections and commands that name objects that exist in the manifests', () => withExamples((dir, app, objects) => {
@@ -51,10 +53,10 @@ describe('runbooks and model cards', () => {
   }));
 
   it('uses Argo Rollouts commands for a model under a canary and kubectl rollout for a Deployment', () => withExamples((dir) => {
-    const canary = readFileSync(join(dir, 'runbooks', 'ml-ranking-ranking-model-model-high-error-rate.md'), 'utf8');
-    assert.match(canary, /kubectl argo rollouts abort ranking-model -n ml-ranking/);
-    const plain = readFileSync(join(dir, 'runbooks', 'ml-churn-churn-model-model-high-error-rate.md'), 'utf8');
-    assert.match(plain, /kubectl -n ml-churn rollout undo deployment\/churn-model/);
+    const canary = readFileSync(join(dir, 'runbooks', 'ml-churn-churn-model-model-high-error-rate.md'), 'utf8');
+    assert.match(canary, /kubectl argo rollouts abort churn-model -n ml-churn/);
+    const plain = readFileSync(join(dir, 'runbooks', 'ml-ranking-reranker-a-model-high-error-rate.md'), 'utf8');
+    assert.match(plain, /kubectl -n ml-ranking rollout undo deployment\/reranker-a/);
   }));
 
   it('writes every model card as Markdown', () => withExamples((dir) => {

@@ -18,7 +18,7 @@ describe('examples', () => {
       for (const file of files) {
         const objects = parseAllDocuments(readFileSync(join(outdir, file), 'utf8')).map((d) => d.toJS() as ManifestObject);
         assert.ok(objects.some((o) => o.kind === 'Deployment') && objects.some((o) => o.kind === 'NetworkPolicy'), `${file} has the model service objects`);
-        await validateManifests(objects, ['feast.dev/v1/FeatureStore']);
+        await validateManifests(objects);
       }
     } finally {
       rmSync(outdir, { recursive: true, force: true });

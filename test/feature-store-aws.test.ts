@@ -122,16 +122,18 @@ describe('FeatureStoreAws', () => {
     assert.equal(aws.production, false);
   });
 
-  it('caps snapshot retention and PITR at the 35 days AWS allows', async () => {
+  it('derives snapshot retention and PITR from the DR policy and refuses what a store cannot meet', async () => {
     const rec = await recorderReady;
-    const dr = { rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(90) };
-    const redis = new FeatureStoreAws('long-redis', { ...REDIS, disasterRecovery: dr });
-    const dynamo = new FeatureStoreAws('long-dynamo', { ...DYNAMO, disasterRecovery: dr });
+    assert.throws(() => new FeatureStoreAws('hourly-redis', { ...REDIS, disasterRecovery: { rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(7) } }),
+      /store 'ElastiCache automatic snapshots' cannot meet RPO 1 hour; the best it supports is 1 day/);
+    const redis = new FeatureStoreAws('daily-redis', { ...REDIS, disasterRecovery: { rpo: Duration.days(1), rto: Duration.hours(1), retention: Duration.days(14) } });
+    const dynamo = new FeatureStoreAws('long-dynamo', { ...DYNAMO, disasterRecovery: { rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(90) } });
     await rec.settle();
     assert.equal(rec.resources.length, 22 + 17);
-    assert.equal(rec.one('aws:elasticache/replicationGroup:ReplicationGroup').inputs.snapshotRetentionLimit, 35);
+    assert.equal(rec.one('aws:elasticache/replicationGroup:ReplicationGroup').inputs.snapshotRetentionLimit, 14);
+    assert.equal(redis.snapshotRetentionDays, 14);
+    // PITR covers at most 35 days; longer retention is the AWS Backup plan's job.
     assert.deepEqual(rec.ofType('aws:dynamodb/table:Table').map((t) => (t.inputs.pointInTimeRecovery as any).recoveryPeriodInDays), [35, 35]);
-    assert.equal(redis.snapshotRetentionDays, 35);
     assert.equal(dynamo.pointInTimeRecoveryDays, 35);
   });
 

@@ -32,6 +32,13 @@ describe('schema validation helper', () => {
     await assert.rejects(validateManifests(objects), /monitoring\.coreos\.com\/v1\/ServiceMonitor ml-test\/m/);
   });
 
+  it('validates kinds without a models package against their CRD file, rejecting unknown fields', async () => {
+    const schedule = { apiVersion: 'velero.io/v1', kind: 'Schedule', metadata: { name: 's', namespace: 'velero' }, spec: { schedule: '0 * * * *', template: { ttl: '720h0m0s' } } };
+    assert.equal(await validateManifests([schedule]), 1);
+    const typo = { ...schedule, spec: { ...schedule.spec, template: { ttl: '720h0m0s', includedNamespace: ['ml'] } } };
+    await assert.rejects(validateManifests([typo]), /velero\.io\/v1\/Schedule velero\/s: Schedule\/s does not match its CRD schema[\s\S]*additionalProperty[\s\S]*includedNamespace/);
+  });
+
   it('fails a kind it cannot validate unless it is listed', async () => {
     const odd = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
     await assert.rejects(validateManifests([odd]), /no schema to validate this kind against/);

@@ -1,17 +1,19 @@
-// The churn serving platform on AWS for an existing EKS cluster:
+// The churn platform on AWS for an existing EKS cluster: every AWS resource
+// the platform needs, and the same Kubernetes objects `cdk8s synth` renders
+// (examples/churn.ts), applied through the bridge with the AWS values filled in.
 //   pulumi login --local && pulumi stack init dev
 //   pulumi config set clusterName <eks cluster>
-//   pulumi config set oidcProviderArn <arn>   # aws eks describe-cluster ... / IAM console
+//   pulumi config set oidcProviderArn <arn>
 //   pulumi config set oidcProviderUrl <issuer url>
 //   pulumi config set --secret kubeconfig "$(cat ~/.kube/config)"   # optional
 //   pulumi up
 // `npm run plan` prints what it would create, offline, under mocks.
-import { servingStackFromConfig } from '../../src/pulumi';
-import { CHURN_MODEL, CHURN_NAMESPACE } from '../churn';
+import { platformStackFromConfig } from '../../src/pulumi';
+import { CHURN_PLATFORM } from '../churn';
 
-const stack = servingStackFromConfig('churn', [CHURN_MODEL], undefined, { namespace: CHURN_NAMESPACE });
+const stack = platformStackFromConfig('churn', CHURN_PLATFORM);
 
-/** Name of the model artifact bucket: upload the model to `modelUris[...]`. */
+/** Name of the model artifact bucket: upload each model under its `modelUri`. */
 export const artifactBucket = stack.artifacts.bucketName;
-/** IRSA role ARN and artifact URI per model. */
+/** Every AWS value the Kubernetes objects received (role ARNs, artifact URIs, store endpoints). */
 export const bindings = stack.bindings;

@@ -8,7 +8,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { IrsaRole, OidcProvider } from '../aws/irsa-role';
 import { PolicyStatement, componentLabel, validateStatements } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
-import { DisasterRecoveryPolicy, validateDisasterRecovery } from '../core/disaster-recovery';
+import { DisasterRecoveryPolicy, dynamoDbPointInTimeRecovery, elastiCacheSnapshotSettings } from '../core/disaster-recovery';
 import { PropsValidator } from '../core/errors';
 import type { CostPresetSettings } from '../core/presets';
 import { FeatureDefinitions, onlineFeatureViews, validateFeatureDefinitions } from '../features/definitions';
@@ -195,8 +195,9 @@ export class FeatureStoreAws extends pulumi.ComponentResource {
       sids.forEach((sid, i) => v.check(sids.indexOf(sid) === i && !RESERVED_SIDS.includes(sid), 'offlineStoreStatements', sid,
         `statement ids must be unique and not one of ${RESERVED_SIDS.join(', ')}`));
     }
-    const dr = args.disasterRecovery ? validateDisasterRecovery(v, 'disasterRecovery', args.disasterRecovery) : undefined;
-    const retentionDays = dr ? Math.ceil(dr.retention.toMilliseconds() / 86_400_000) : undefined;
+    // Backups derive from the one DR policy: an RPO or retention a store cannot meet is an error naming it.
+    const dr = args.disasterRecovery;
+    const pitr = dr && args.onlineStore === FeatureOnlineStoreEngine.DYNAMODB ? dynamoDbPointInTimeRecovery(dr, { validator: v }) : undefined;
 
     let redis: Required<Omit<ElastiCacheRedisArgs, 'kmsKeyArn'>> & { kmsKeyArn?: pulumi.Input<string> } | undefined;
     let tableNamePrefix: string | undefined;
@@ -221,7 +222,8 @@ export class FeatureStoreAws extends pulumi.ComponentResource {
         multiAz,
         kmsKeyArn: r.kmsKeyArn,
         authTokenVersion: v.integer('redis.authTokenVersion', r.authTokenVersion ?? 1, 1, 1_000_000),
-        snapshotWindow: v.matches('redis.snapshotWindow', r.snapshotWindow ?? '03:00-04:00', /^\d{2}:\d{2}-\d{2}:\d{2}$/, 'must be hh:mm-hh:mm (UTC)'),
+        snapshotWindow: dr ? elastiCacheSnapshotSettings(dr, { validator: v, snapshotWindow: r.snapshotWindow }).snapshotWindow
+          : v.matches('redis.snapshotWindow', r.snapshotWindow ?? '03:00-04:00', /^\d{2}:\d{2}-\d{2}:\d{2}$/, 'must be hh:mm-hh:mm (UTC)'),
         maintenanceWindow: v.matches('redis.maintenanceWindow', r.maintenanceWindow ?? 'sun:05:00-sun:06:00', /^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, 'must be ddd:hh:mm-ddd:hh:mm (UTC)'),
       };
     } else {
@@ -237,8 +239,9 @@ export class FeatureStoreAws extends pulumi.ComponentResource {
     const child = { parent: this };
     const tags = { ...args.tags, 'feast-project': args.project };
     this.production = production;
-    this.snapshotRetentionDays = Math.min(MAX_AWS_RETENTION_DAYS, retentionDays ?? (production ? 7 : 0));
-    this.pointInTimeRecoveryDays = Math.min(MAX_AWS_RETENTION_DAYS, Math.max(1, retentionDays ?? MAX_AWS_RETENTION_DAYS));
+    const snapshots = redis && dr ? elastiCacheSnapshotSettings(dr, { validator: v, snapshotWindow: redis.snapshotWindow }) : undefined;
+    this.snapshotRetentionDays = snapshots?.snapshotRetentionLimit ?? (production ? 7 : 0);
+    this.pointInTimeRecoveryDays = pitr?.recoveryPeriodInDays ?? MAX_AWS_RETENTION_DAYS;
     this.tableNamePrefix = tableNamePrefix;
 
     // ---- storage --------------------------------------------------------

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { IConstruct } from 'constructs';
 import { collectRunbooks, renderRunbookMarkdown, runbookFileName } from './runbooks';
 
@@ -10,6 +10,17 @@ interface ModelCardSource {
   modelCardMarkdown(): string;
 }
 
+/** A construct that renders a further Markdown document next to the manifests (for example a restore runbook). */
+interface DocumentSource {
+  readonly runbookPath: string;
+  runbookMarkdown(): string;
+}
+
+function isDocumentSource(x: unknown): x is DocumentSource {
+  return typeof x === 'object' && x !== null && typeof (x as { runbookPath?: unknown }).runbookPath === 'string'
+    && typeof (x as { runbookMarkdown?: unknown }).runbookMarkdown === 'function';
+}
+
 function isModelCardSource(x: unknown): x is ModelCardSource {
   return typeof x === 'object' && x !== null && typeof (x as { modelCardMarkdown?: unknown }).modelCardMarkdown === 'function';
 }
@@ -17,8 +28,8 @@ function isModelCardSource(x: unknown): x is ModelCardSource {
 /**
  * Writes the human-facing documents of everything under `root` next to the
  * manifests: `runbooks/<file>.md` for every alert (the file each alert's
- * `runbook_url` names) and `model-cards/<namespace>-<name>.md` for every
- * model card. Returns the paths written, relative to `outdir`.
+ * `runbook_url` names), restore runbooks (`runbookPath` of backups), and
+ * `model-cards/<namespace>-<name>.md` for every model card. Returns the paths written, relative to `outdir`.
  */
 export function writeDocuments(root: IConstruct, outdir: string): string[] {
   const written: string[] = [];
@@ -35,6 +46,11 @@ export function writeDocuments(root: IConstruct, outdir: string): string[] {
     written.push(file);
   }
   for (const c of root.node.findAll()) {
+    if (isDocumentSource(c)) {
+      mkdirSync(join(outdir, dirname(c.runbookPath)), { recursive: true });
+      writeFileSync(join(outdir, c.runbookPath), c.runbookMarkdown());
+      written.push(c.runbookPath);
+    }
     if (!isModelCardSource(c)) continue;
     const markdown = c.modelCardMarkdown();
     if (!markdown) continue;

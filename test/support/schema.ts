@@ -1,10 +1,14 @@
 /**
  * Schema validation of synthesized manifests against the Kubernetes API
- * schemas (`kubernetes-models`) and the CRD schemas (`@kubernetes-models/*`).
+ * schemas (`kubernetes-models`), the CRD schemas (`@kubernetes-models/*`),
+ * and, for kinds without such a package (Velero, Feast), the upstream CRD
+ * files (`crd-schema.ts`).
  *
  * Every object must have a validator: an apiVersion/kind this helper cannot
  * validate fails, unless the caller lists it in `unvalidated` (with a reason).
  */
+
+import { assertMatchesCrd, crdValidator } from './crd-schema';
 
 /** A Kubernetes object as synthesized. */
 export interface ManifestObject {
@@ -66,6 +70,15 @@ export async function validateManifests(objects: readonly ManifestObject[], unva
     const path = typeof obj.apiVersion === 'string' ? modulePath(obj.apiVersion) : undefined;
     const mod = path ? await loadModule(path) : undefined;
     const Model = mod?.[obj.kind] as (new (data: unknown) => { validate(): void }) | undefined;
+    const crd = Model ? undefined : crdValidator(`${obj.apiVersion}/${obj.kind}`);
+    if (crd) {
+      try {
+        assertMatchesCrd(JSON.parse(JSON.stringify(obj)) as ManifestObject);
+      } catch (err) {
+        failures.push(`${id}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      continue;
+    }
     if (!Model) {
       if (!unvalidated.includes(`${obj.apiVersion}/${obj.kind}`)) {
         failures.push(`${id}: no schema to validate this kind against (list it in 'unvalidated' with a reason if that is intended)`);
