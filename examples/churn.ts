@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { CostPreset, EnvSource, ModelPlatformChart, ModelPlatformProps, OfflineStore, OnlineStore, PlatformModel } from '../src';
+import { CostPreset, CostPresetSettings, EnvSource, ModelPlatformChart, ModelPlatformProps, OfflineStore, OnlineStore, PlatformModel } from '../src';
 import { CHURN_FEATURES } from './churn-feature-definitions';
 
 /** Namespace of the churn platform. */
@@ -85,11 +85,21 @@ export const CHURN_PLATFORM: Omit<ModelPlatformProps, 'aws'> = {
   },
 };
 
+/** Variations of the churn platform (the cost comparison renders it under every preset). */
+export interface ChurnVariant {
+  /** Preset of the whole platform. @default CHURN_PLATFORM's */
+  readonly preset?: CostPresetSettings;
+  /** Changes every model. @default - none */
+  readonly models?: (model: PlatformModel) => PlatformModel;
+}
+
 /** The churn platform for GitOps (`cdk8s synth`): store locations given explicitly (the Pulumi stack fills them in). */
 export class ChurnChart extends ModelPlatformChart {
-  constructor(scope: Construct, id = 'churn') {
+  constructor(scope: Construct, id = 'churn', variant: ChurnVariant = {}) {
     super(scope, id, {
       ...CHURN_PLATFORM,
+      preset: variant.preset ?? CHURN_PLATFORM.preset,
+      models: CHURN_PLATFORM.models.map(variant.models ?? ((m) => m)),
       featureStore: {
         ...CHURN_PLATFORM.featureStore!,
         onlineStore: OnlineStore.dynamoDb({ region: 'us-east-1', tableNamePrefix: 'churn-features.' }),

@@ -36,3 +36,4 @@ export * from './features/schedule';
 export * from './features/stores';
 export * from './constructs/feature-store';
 export * from './stacks/platform-chart';
+export * from './cost/platform';

@@ -161,3 +161,23 @@ describe('trainingPoolCostLine', () => {
     assert.equal(line.monthly.expected, round(4 * perGpu * 0.4 * 160));
   });
 });
+
+describe('platformCostLines', () => {
+  it('adds the managed online store, S3 with its DR copy, backups and the training pool of a platform', async () => {
+    const { ChurnChart } = await import('../examples/churn');
+    const { platformCostLines } = await import('../src');
+    const chart = new ChurnChart(new App());
+    const lines = platformCostLines(chart, { featureReadsPerSecond: 10, featureWritesPerMonth: 2_000_000, onlineStoreGb: 4, s3Gb: 100, backupGb: 200 });
+    const by = Object.fromEntries(lines.map((l) => [`${l.component}:${l.category}`, l]));
+    const reads = 10 * 3600 * HOURS / 1e6;
+    assert.equal(by['ml-churn/churn-features:managed'].monthly.expected, round(reads * 0.125 + 2 * 0.625 + 4 * 0.25));
+    assert.equal(by['ml-churn/storage:storage'].monthly.expected, round(100 * 0.023 * 2));
+    assert.equal(by['ml-churn/backups:backup'].monthly.expected, round(200 * 0.05 * 2));
+    assert.equal(by['training/churn-training:training'].monthly.min, 0);
+    assert.ok(by['training/churn-training:training'].monthly.max > by['training/churn-training:training'].monthly.expected);
+    const total = estimateMonthlyCost(synthObjects(chart.node.root as App), { extraLines: lines });
+    for (const category of ['compute', 'jobs', 'managed', 'storage', 'backup', 'training']) {
+      assert.ok(total.lines.some((l) => l.category === category), `the platform contributes ${category} lines`);
+    }
+  });
+});

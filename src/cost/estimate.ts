@@ -67,7 +67,7 @@ interface WorkloadSpecJson {
   readonly template?: { readonly spec?: PodSpecJson };
   readonly volumeClaimTemplates?: ReadonlyArray<{ readonly spec?: { readonly resources?: { readonly requests?: { readonly storage?: string | number } } } }>;
   readonly schedule?: string;
-  readonly jobTemplate?: { readonly spec?: { readonly template?: { readonly spec?: PodSpecJson } } };
+  readonly jobTemplate?: { readonly spec?: { readonly activeDeadlineSeconds?: number; readonly template?: { readonly spec?: PodSpecJson } } };
 }
 
 interface PodShape {
@@ -146,11 +146,14 @@ export function estimateMonthlyCost(objects: readonly KubernetesObject[], option
     } else if (obj.kind === 'CronJob' && spec?.jobTemplate?.spec?.template?.spec) {
       const pod = podShape(spec.jobTemplate.spec.template.spec);
       const runs = runsPerMonth(String(spec.schedule ?? ''));
-      const cost = perReplicaHour(pod, pod.gpus > 0 ? gpu : serving) * runs * (runMinutes / 60);
+      // A run cannot outlast the job's active deadline.
+      const deadline = spec.jobTemplate.spec.activeDeadlineSeconds;
+      const minutes = deadline !== undefined ? Math.min(runMinutes, deadline / 60) : runMinutes;
+      const cost = perReplicaHour(pod, pod.gpus > 0 ? gpu : serving) * runs * (minutes / 60);
       lines.push({
         component: id,
         category: 'jobs',
-        description: `CronJob '${String(spec.schedule)}': ~${fmt(runs)} runs/month x ${runMinutes} min`,
+        description: `CronJob '${String(spec.schedule)}': ~${fmt(runs)} runs/month x ${fmt(minutes)} min`,
         monthly: { min: round(cost), expected: round(cost), max: round(cost) },
       });
     }
@@ -169,7 +172,7 @@ export function estimateMonthlyCost(objects: readonly KubernetesObject[], option
       `Serving pods are priced as their dominant share (CPU or memory) of a ${options.servingInstanceType ?? 'm6i.large'}, GPU pods of a ${gpuType}; node overhead and bin-packing waste are not included.`,
       `Expected load: autoscalers sit ${pct(load)} of the way from min to max replicas on average.`,
       'Spot prices use the typical family discount of the price table; on-demand-preferred workloads run their minimum on-demand and burst on spot.',
-      `CronJob runs take ${runMinutes} minutes each.`,
+      `CronJob runs take ${runMinutes} minutes each, or their active deadline if shorter.`,
       'Not included: data transfer, load balancers, the EKS control plane, and anything outside the listed lines.',
     ],
   };

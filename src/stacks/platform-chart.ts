@@ -14,6 +14,8 @@ import { DisasterRecoveryAwsBinding } from '../dr/runbook';
 import { FeatureStoreAwsBinding } from '../features/stores';
 import { ModelAwsBinding } from './serving-chart';
 
+const PLATFORM_CHART = Symbol.for('ml-platform-constructs.ModelPlatformChart');
+
 /** One model of a platform: the model service and what surrounds it. */
 export interface PlatformModel extends AutoscaledModelProps {
   /** Construct id and object name. */
@@ -83,6 +85,14 @@ export interface ModelPlatformProps {
  * {@link ModelPlatformStack}.
  */
 export class ModelPlatformChart extends Chart {
+  /**
+   * Whether `x` is a ModelPlatformChart. (Use this, not `instanceof`: cdk8s
+   * makes `instanceof` of every Chart subclass true for any chart.)
+   */
+  public static isModelPlatformChart(x: unknown): x is ModelPlatformChart {
+    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[PLATFORM_CHART] === true;
+  }
+
   /** Model services by id. */
   public readonly models: Readonly<Record<string, AutoscaledModel>>;
   /** Canary rollouts by model id. */
@@ -100,6 +110,7 @@ export class ModelPlatformChart extends Chart {
 
   constructor(scope: Construct, id: string, props: ModelPlatformProps) {
     super(scope, id, { namespace: props.namespace });
+    Object.defineProperty(this, PLATFORM_CHART, { value: true });
     const v = new PropsValidator(this);
     v.dnsLabel('namespace', props.namespace);
     v.check(props.models.length > 0, 'models', [], 'must list at least one model');
