@@ -8,7 +8,7 @@ import { ChurnChart } from './churn';
 
 /** The managed-service lines (feature store, S3, backups, training) of every platform chart in `app`. */
 function extraLines(app: App): CostLine[] {
-  return app.charts.filter(ModelPlatformChart.isModelPlatformChart).flatMap((c) => platformCostLines(c));
+  return app.charts.filter((c) => ModelPlatformChart.isModelPlatformChart(c)).flatMap((c) => platformCostLines(c));
 }
 
 /** Writes the cost estimate of everything in `app`, and a preset comparison of the churn platform, next to the manifests. */
