@@ -11,25 +11,12 @@
  *
  * Exit codes: 0 = analysed (any recommendation); 2 = failed to run.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AbAnalysisConfig, analyse, fetchCounts, renderMarkdown, renderMetrics } from '../ab/analysis';
+import { runCommand } from './run-command';
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command !== 'run') {
-    process.stderr.write('usage: ab-analysis run --config FILE [--out DIR]\n');
-    return command === '--help' ? 0 : 2;
-  }
-  const flag = (name: string) => {
-    const i = rest.indexOf(name);
-    return i >= 0 ? rest[i + 1] : undefined;
-  };
-  const configPath = flag('--config');
-  if (!configPath) {
-    throw new Error('--config FILE is required');
-  }
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as AbAnalysisConfig;
+runCommand<AbAnalysisConfig>('ab-analysis', 'run --config FILE [--out DIR]', async ({ config, flag }) => {
   const out = flag('--out') ?? '/tmp/ab-analysis';
   const counts = await fetchCounts(config);
   const result = analyse(config.experimentId, counts, config.alpha);
@@ -46,11 +33,4 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   return 0;
-}
-
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-}, (err: unknown) => {
-  process.stderr.write(`ab-analysis: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 2;
 });

@@ -1,7 +1,8 @@
 import { ApiObject, Chart, Cron, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { renderAlertRule } from '../core/alert-rule';
 import { Restore } from '../../imports/restore-velero.io';
 import { Schedule } from '../../imports/schedule-velero.io';
 import {
@@ -263,20 +264,9 @@ export class PlatformBackups extends Construct implements IRunbookSource {
     this.alerts = this.defineAlerts(monitoring);
     if (monitoring.enabled ?? true) {
       const selectorLabels = monitoring.selectorLabels ?? { release: 'kube-prometheus-stack' };
-      this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', {
-        metadata: { name: this.name, namespace: this.veleroNamespace, labels: { ...this.labels, ...selectorLabels } },
-        spec: {
-          groups: [{
-            name: `${this.name}.backups`,
-            rules: this.alerts.map((a) => ({
-              alert: a.name,
-              expr: PrometheusRuleSpecGroupsRulesExpr.fromString(a.expr),
-              for: a.for,
-              labels: { severity: a.severity, backups: this.name },
-              annotations: { summary: a.summary, description: a.description, runbook_url: a.runbookUrl },
-            })),
-          }],
-        },
+      this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
+        name: this.name, namespace: this.veleroNamespace, labels: { ...this.labels, ...selectorLabels }, group: 'backups',
+        alertLabels: { backups: this.name }, alerts: this.alerts,
       });
     }
   }

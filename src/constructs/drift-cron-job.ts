@@ -1,7 +1,8 @@
 import { Cron, Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { renderAlertRule } from '../core/alert-rule';
 import { readBundle } from '../core/bundles';
 import { PropsValidator } from '../core/errors';
 import { AlertDefinition, AlertSeverity, promSelector, runbookUrl } from '../core/monitoring';
@@ -161,20 +162,8 @@ export class DriftCronJob extends Construct implements IRunbookSource {
     }
     this.alerts = alerts;
     if (model.monitoring.enabled && alerts.length > 0) {
-      this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', {
-        metadata: { name: this.name, labels: { ...model.labels, ...model.monitoring.selectorLabels } },
-        spec: {
-          groups: [{
-            name: `${this.name}.rules`,
-            rules: alerts.map((a) => ({
-              alert: a.name,
-              expr: PrometheusRuleSpecGroupsRulesExpr.fromString(a.expr),
-              for: a.for,
-              labels: { severity: a.severity, model: model.name },
-              annotations: { summary: a.summary, description: a.description, runbook_url: a.runbookUrl },
-            })),
-          }],
-        },
+      this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
+        name: this.name, labels: { ...model.labels, ...model.monitoring.selectorLabels }, alertLabels: { model: model.name }, alerts,
       });
     }
   }

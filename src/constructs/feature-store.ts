@@ -15,7 +15,8 @@ import {
   FeatureStoreSpecServicesOnlineStoreServerResourcesRequests,
   FeatureStoreSpecServicesPodDisruptionBudgetsMaxUnavailable,
 } from '../../imports/featurestore-feast.dev';
-import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { renderAlertRule } from '../core/alert-rule';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { DEFAULT_SECRET_STORE, EnvSource, SecretStoreRef, resolveEnv } from '../core/env';
 import { PropsValidator } from '../core/errors';
@@ -24,7 +25,7 @@ import { AlertDefinition, AlertSeverity, promDuration, promSelector, runbookUrl 
 import { IRunbookSource, Runbook, sh } from '../core/runbooks';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../core/pod-security';
 import { CostPreset, CostPresetSettings, TopologySpreadMode } from '../core/presets';
-import { ComputeResources, cpuMillis, memoryMebibytes } from '../core/resources';
+import { ComputeResources, memoryMebibytes, validateComputeResources } from '../core/resources';
 import { FeatureDefinitions, onlineFeatureViews, validateFeatureDefinitions } from '../features/definitions';
 import { FEATURE_REPOSITORY_FILE, renderFeatureRepository } from '../features/python';
 import { longestCronGapMinutes } from '../features/schedule';
@@ -359,8 +360,8 @@ export class FeatureStore extends Construct implements IRunbookSource {
     v.check(this.minReplicas <= this.maxReplicas, 'server.minReplicas', this.minReplicas, `must be <= 'server.maxReplicas' (${this.maxReplicas})`);
     const cpuTarget = v.integer('server.cpuUtilization', server.cpuUtilization ?? 70, 1, 100);
     const workers = v.integer('server.workers', server.workers ?? 1, 1, 64);
-    const serverResources = validateResources(v, 'server.resources', server.resources ?? this.preset.resources);
-    const jobResources = validateResources(v, 'materialization.resources', materialization.resources ?? DEFAULT_JOB_RESOURCES);
+    const serverResources = validateComputeResources(v, 'server.resources', server.resources ?? this.preset.resources);
+    const jobResources = validateComputeResources(v, 'materialization.resources', materialization.resources ?? DEFAULT_JOB_RESOURCES);
     this.validateSourceKinds(v);
     const interval = longestCronGapMinutes(this.materializationSchedule);
     this.materializationIntervalMinutes = interval ?? v.fail('materialization.schedule', this.materializationSchedule,
@@ -482,20 +483,8 @@ export class FeatureStore extends Construct implements IRunbookSource {
           endpoints: [{ port: 'metrics', path: '/metrics', interval: promDuration(monitoring.scrapeInterval ?? Duration.seconds(30)) }],
         },
       });
-      this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', {
-        metadata: { name: this.name, labels: { ...this.labels, ...selectorLabels } },
-        spec: {
-          groups: [{
-            name: `${this.name}.rules`,
-            rules: this.alerts.map((a) => ({
-              alert: a.name,
-              expr: PrometheusRuleSpecGroupsRulesExpr.fromString(a.expr),
-              for: a.for,
-              labels: { severity: a.severity, feature_store: this.name },
-              annotations: { summary: a.summary, description: a.description, runbook_url: a.runbookUrl },
-            })),
-          }],
-        },
+      this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
+        name: this.name, labels: { ...this.labels, ...selectorLabels }, alertLabels: { feature_store: this.name }, alerts: this.alerts,
       });
     }
   }
@@ -1142,16 +1131,6 @@ export class FeatureStore extends Construct implements IRunbookSource {
   }
 }
 
-function validateResources(v: PropsValidator, property: string, r: ComputeResources): ComputeResources {
-  const cpuReq = cpuMillis(r.cpu.request);
-  const cpuLim = cpuMillis(r.cpu.limit);
-  v.check(Number.isFinite(cpuReq) && cpuReq > 0, `${property}.cpu.request`, r.cpu.request.amount, 'must be a CPU amount > 0');
-  v.check(Number.isFinite(cpuLim) && cpuLim >= cpuReq, `${property}.cpu.limit`, r.cpu.limit.amount, `must be >= '${property}.cpu.request' (${r.cpu.request.amount})`);
-  const memReq = memoryMebibytes(r.memory.request);
-  v.check(memReq > 0, `${property}.memory.request`, `${memReq}Mi`, 'must be > 0');
-  v.check(memoryMebibytes(r.memory.limit) >= memReq, `${property}.memory.limit`, `${memoryMebibytes(r.memory.limit)}Mi`, `must be >= '${property}.memory.request' (${memReq}Mi)`);
-  return r;
-}
 
 function validateProjectDir(v: PropsValidator, dir: FeastProjectDir): void {
   if (dir.kind === 'git') {

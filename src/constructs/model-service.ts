@@ -2,7 +2,8 @@ import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind } from '../../imports/externalsecret-external-secrets.io';
-import { PrometheusRule, PrometheusRuleSpecGroupsRulesExpr } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { renderAlertRule } from '../core/alert-rule';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { DEFAULT_SECRET_STORE, EnvMap, EnvSource, SecretStoreRef, resolveEnv } from '../core/env';
 import { PropsValidator } from '../core/errors';
@@ -15,7 +16,7 @@ import {
 } from '../core/monitoring';
 import { CapacityPolicy, CostPreset, CostPresetSettings, TopologySpreadMode } from '../core/presets';
 import { IRunbookSource, Runbook, sh } from '../core/runbooks';
-import { ComputeResources, cpuMillis, memoryMebibytes } from '../core/resources';
+import { ComputeResources, validateComputeResources } from '../core/resources';
 
 /** Timings of one HTTP probe; unset fields keep the probe's default. */
 export interface HttpProbeOptions {
@@ -282,7 +283,7 @@ export class ModelService extends Construct implements IRunbookSource {
       v.check(!this.preset.requireModelCard, 'modelCard', undefined,
         `is required by the '${this.preset.name}' preset: production models must ship a model card (purpose, training data, metrics, limitations, intended use, not intended for)`);
     }
-    this.validateResources(v);
+    validateComputeResources(v, 'resources', this.resources);
     v.check(this.slo.latencyP99.toMilliseconds() > 0, 'slo.latencyP99', this.slo.latencyP99, 'must be longer than 0');
     const env = resolveEnv(v, props.env);
     const shutdown = {
@@ -415,20 +416,8 @@ export class ModelService extends Construct implements IRunbookSource {
           }],
         },
       });
-      this.prometheusRule = new PrometheusRule(this, 'PrometheusRule', {
-        metadata: { name: this.name, labels: { ...this.labels, ...selectorLabels } },
-        spec: {
-          groups: [{
-            name: `${this.name}.rules`,
-            rules: this.alerts.map((a) => ({
-              alert: a.name,
-              expr: PrometheusRuleSpecGroupsRulesExpr.fromString(a.expr),
-              for: a.for,
-              labels: { severity: a.severity, model: this.name },
-              annotations: { summary: a.summary, description: a.description, runbook_url: a.runbookUrl },
-            })),
-          }],
-        },
+      this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
+        name: this.name, labels: { ...this.labels, ...selectorLabels }, alertLabels: { model: this.name }, alerts: this.alerts,
       });
     }
   }
@@ -564,18 +553,6 @@ export class ModelService extends Construct implements IRunbookSource {
    */
   protected get replicasOwnedByAutoscaler(): boolean {
     return false;
-  }
-
-  private validateResources(v: PropsValidator): void {
-    const r = this.resources;
-    const cpuReq = cpuMillis(r.cpu.request);
-    const cpuLim = cpuMillis(r.cpu.limit);
-    const memReq = memoryMebibytes(r.memory.request);
-    const memLim = memoryMebibytes(r.memory.limit);
-    v.check(Number.isFinite(cpuReq) && cpuReq > 0, 'resources.cpu.request', r.cpu.request.amount, 'must be a CPU amount > 0');
-    v.check(Number.isFinite(cpuLim) && cpuLim >= cpuReq, 'resources.cpu.limit', r.cpu.limit.amount, `must be >= 'resources.cpu.request' (${r.cpu.request.amount})`);
-    v.check(memReq > 0, 'resources.memory.request', `${memReq}Mi`, 'must be > 0');
-    v.check(memLim >= memReq, 'resources.memory.limit', `${memLim}Mi`, `must be >= 'resources.memory.request' (${memReq}Mi)`);
   }
 
   private probe(v: PropsValidator, property: string, options: HttpProbeOptions | undefined,

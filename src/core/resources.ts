@@ -1,5 +1,6 @@
 import { Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
+import { PropsValidator } from './errors';
 
 /** CPU and memory requests and limits of one container. */
 export interface ComputeResources {
@@ -21,4 +22,17 @@ export function cpuMillis(cpu: Cpu): number {
 /** Memory amount in MiB. */
 export function memoryMebibytes(size: Size): number {
   return size.toMebibytes();
+}
+
+/** Validates requests and limits: positive requests, limits at least the requests. `property` is the props path (`resources`). */
+export function validateComputeResources(v: PropsValidator, property: string, r: ComputeResources): ComputeResources {
+  const cpuReq = cpuMillis(r.cpu.request);
+  const cpuLim = cpuMillis(r.cpu.limit);
+  const memReq = memoryMebibytes(r.memory.request);
+  const memLim = memoryMebibytes(r.memory.limit);
+  v.check(Number.isFinite(cpuReq) && cpuReq > 0, `${property}.cpu.request`, r.cpu.request.amount, 'must be a CPU amount > 0');
+  v.check(Number.isFinite(cpuLim) && cpuLim >= cpuReq, `${property}.cpu.limit`, r.cpu.limit.amount, `must be >= '${property}.cpu.request' (${r.cpu.request.amount})`);
+  v.check(memReq > 0, `${property}.memory.request`, `${memReq}Mi`, 'must be > 0');
+  v.check(memLim >= memReq, `${property}.memory.limit`, `${memLim}Mi`, `must be >= '${property}.memory.request' (${memReq}Mi)`);
+  return r;
 }

@@ -13,24 +13,11 @@
  * Exit codes: 0 = pass completed; 2 = failed (the next scheduled run retries).
  */
 import { readFileSync } from 'node:fs';
+import { runCommand } from '../cli/run-command';
 import { FallbackConfig, reconcileOnce } from './fallback';
 import { KubeClient } from './kube-client';
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command !== 'run') {
-    process.stderr.write('usage: spot-fallback-controller run --config FILE [--dry-run] [--api-server URL [--token-file FILE] [--ca-file FILE] --namespace NS]\n');
-    return command === '--help' ? 0 : 2;
-  }
-  const flag = (name: string) => {
-    const i = rest.indexOf(name);
-    return i >= 0 ? rest[i + 1] : undefined;
-  };
-  const configPath = flag('--config');
-  if (!configPath) {
-    throw new Error('--config FILE is required');
-  }
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as FallbackConfig;
+runCommand<FallbackConfig>('spot-fallback-controller', 'run --config FILE [--dry-run] [--api-server URL [--token-file FILE] [--ca-file FILE] --namespace NS]', async ({ config, flag, has }) => {
   const apiServer = flag('--api-server');
   let client: KubeClient;
   if (apiServer) {
@@ -49,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   } else {
     client = KubeClient.inCluster();
   }
-  const dryRun = rest.includes('--dry-run');
+  const dryRun = has('--dry-run');
   const decisions = await reconcileOnce(client, config, { dryRun });
   for (const d of decisions) {
     process.stdout.write(`${JSON.stringify({ pool: config.pool, ...d, dryRun })}\n`);
@@ -57,11 +44,4 @@ async function main(argv: string[]): Promise<number> {
   const count = (action: string) => decisions.filter((d) => d.action === action).length;
   process.stdout.write(`${JSON.stringify({ pool: config.pool, summary: { pods: decisions.length, fallback: count('fallback'), wait: count('wait'), skip: count('skip') }, dryRun })}\n`);
   return 0;
-}
-
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-}, (err: unknown) => {
-  process.stderr.write(`spot-fallback-controller: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 2;
 });
