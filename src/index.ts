@@ -37,3 +37,4 @@ export * from './features/stores';
 export * from './constructs/feature-store';
 export * from './stacks/platform-chart';
 export * from './cost/platform';
+export * from './core/network';

@@ -34,7 +34,8 @@ import {
   REDIS_IMAGE, REDIS_PASSWORD_ENV, REDIS_UID, RedisOnlineStoreOptions, RegistryOptions,
   offlineStoreParameters, onlineStoreParameters, renderFeatureStoreConfig, validateStores,
 } from '../features/stores';
-import { ModelService, NetworkPeer } from './model-service';
+import { ModelService } from './model-service';
+import { NetworkPeer, networkPeer } from '../core/network';
 
 /**
  * The public Feast feature server image, pinned to the release the
@@ -1147,17 +1148,6 @@ function validateProjectDir(v: PropsValidator, dir: FeastProjectDir): void {
   }
 }
 
-function networkPeer(v: PropsValidator, p: NetworkPeer, property: string): kplus.k8s.NetworkPolicyPeer {
-  if (p.cidr !== undefined) {
-    v.check(p.namespace === undefined && p.podLabels === undefined, property, p, "'cidr' cannot be combined with 'namespace' or 'podLabels'");
-    v.matches(`${property}.cidr`, p.cidr, /^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16');
-    return { ipBlock: { cidr: p.cidr } };
-  }
-  return {
-    podSelector: { matchLabels: { ...p.podLabels } },
-    ...(p.namespace !== undefined ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': v.dnsLabel(`${property}.namespace`, p.namespace) } } } : {}),
-  };
-}
 
 function withoutType(parameters: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(parameters).filter(([key]) => key !== 'type'));

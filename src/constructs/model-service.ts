@@ -8,6 +8,7 @@ import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.c
 import { DEFAULT_SECRET_STORE, EnvMap, EnvSource, SecretStoreRef, resolveEnv } from '../core/env';
 import { PropsValidator } from '../core/errors';
 import { MANAGED_BY, ANNOTATION_PREFIX } from '../core/labels';
+import { NetworkPeer, networkPeer } from '../core/network';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../core/pod-security';
 import { ModelCard, ModelVersion, renderModelCardMarkdown, stableJson, validateModelCard, validateModelVersion } from '../core/model-metadata';
 import {
@@ -73,16 +74,6 @@ export interface ShutdownOptions {
   readonly preStopDelay?: Duration;
   /** Time from the start of termination to SIGKILL; must exceed `preStopDelay`. @default Duration.seconds(45) */
   readonly terminationGracePeriod?: Duration;
-}
-
-/** A set of pods (and/or an IP block) in a NetworkPolicy rule. */
-export interface NetworkPeer {
-  /** Namespace name of the peers. @default - the model's own namespace */
-  readonly namespace?: string;
-  /** Labels of the peer pods. @default - every pod of the namespace */
-  readonly podLabels?: Readonly<Record<string, string>>;
-  /** An IP block instead of pods, for example `10.0.0.0/16`. @default - none */
-  readonly cidr?: string;
 }
 
 /** A destination the model server may connect to. */
@@ -698,17 +689,7 @@ export class ModelService extends Construct implements IRunbookSource {
   }
 
   private renderNetworkPolicy(v: PropsValidator, options: NetworkPolicyOptions | undefined, monitoring: MonitoringOptions): kplus.k8s.KubeNetworkPolicy {
-    const peer = (p: NetworkPeer, property: string): kplus.k8s.NetworkPolicyPeer => {
-      if (p.cidr !== undefined) {
-        v.check(p.namespace === undefined && p.podLabels === undefined, property, p, "'cidr' cannot be combined with 'namespace' or 'podLabels'");
-        v.matches(`${property}.cidr`, p.cidr, /^[0-9a-fA-F:.]+\/\d{1,3}$/, 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16');
-        return { ipBlock: { cidr: p.cidr } };
-      }
-      return {
-        podSelector: { matchLabels: { ...p.podLabels } },
-        ...(p.namespace !== undefined ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': v.dnsLabel(`${property}.namespace`, p.namespace) } } } : {}),
-      };
-    };
+    const peer = (p: NetworkPeer, property: string) => networkPeer(v, p, property);
     const tcp = (port: number) => ({ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(port) });
     const sources = (options?.allowFrom ?? [{}]).map((p, i) => peer(p, `networkPolicy.allowFrom[${i}]`));
     const ingress: kplus.k8s.NetworkPolicyIngressRule[] = [{ from: sources, ports: [tcp(this.port)] }];

@@ -124,53 +124,29 @@ class CellError extends Error {
 
 const CHUNK = 1 << 16;
 
-class F64Chunks {
+/** A growable typed array: fixed-size chunks while reading, one array at the end. */
+class Chunks<A extends Float64Array | Uint32Array> {
   public length = 0;
-  private readonly chunks: Float64Array[] = [];
-  private cur = new Float64Array(CHUNK);
+  private readonly chunks: A[] = [];
+  private cur: A;
   private pos = 0;
+
+  constructor(private readonly make: (n: number) => A) {
+    this.cur = make(CHUNK);
+  }
 
   public push(v: number): void {
     if (this.pos === CHUNK) {
       this.chunks.push(this.cur);
-      this.cur = new Float64Array(CHUNK);
+      this.cur = this.make(CHUNK);
       this.pos = 0;
     }
     this.cur[this.pos++] = v;
     this.length++;
   }
 
-  public finish(): Float64Array {
-    const out = new Float64Array(this.length);
-    let o = 0;
-    for (const c of this.chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    out.set(this.cur.subarray(0, this.pos), o);
-    this.chunks.length = 0;
-    return out;
-  }
-}
-
-class U32Chunks {
-  public length = 0;
-  private readonly chunks: Uint32Array[] = [];
-  private cur = new Uint32Array(CHUNK);
-  private pos = 0;
-
-  public push(v: number): void {
-    if (this.pos === CHUNK) {
-      this.chunks.push(this.cur);
-      this.cur = new Uint32Array(CHUNK);
-      this.pos = 0;
-    }
-    this.cur[this.pos++] = v;
-    this.length++;
-  }
-
-  public finish(): Uint32Array {
-    const out = new Uint32Array(this.length);
+  public finish(): A {
+    const out = this.make(this.length);
     let o = 0;
     for (const c of this.chunks) {
       out.set(c, o);
@@ -276,7 +252,7 @@ interface Builder {
 }
 
 class NumericBuilder implements Builder {
-  private readonly data = new F64Chunks();
+  private readonly data = new Chunks((n) => new Float64Array(n));
 
   constructor(public readonly name: string) {}
 
@@ -312,7 +288,7 @@ class NumericBuilder implements Builder {
 class CategoricalBuilder implements Builder {
   private readonly dict = new Map<string, number>();
   private readonly categories: string[] = [];
-  private readonly codes = new U32Chunks();
+  private readonly codes = new Chunks((n) => new Uint32Array(n));
 
   constructor(public readonly name: string) {}
 
