@@ -57,3 +57,19 @@ describe('CostPreset', () => {
     });
   }
 });
+
+describe('CostPreset disaster recovery', () => {
+  it('gives short retention in DEV, longer in PRODUCTION, and platforms inherit it unless they set their own or opt out', async () => {
+    const { App } = await import('cdk8s');
+    const { ModelPlatformChart } = await import('../src');
+    assert.ok(CostPreset.DEV.disasterRecovery.retention.toDays() < CostPreset.STAGING.disasterRecovery.retention.toDays());
+    assert.ok(CostPreset.STAGING.disasterRecovery.retention.toDays() < CostPreset.PRODUCTION.disasterRecovery.retention.toDays());
+    assert.equal(CostPreset.PRODUCTION.disasterRecovery.rto.toMinutes(), 60, 'the guide: RTO under 1 hour');
+    const model = { id: 'm', image: IMAGE, version: VERSION, modelCard: CARD, canary: false as const };
+    const inherited = new ModelPlatformChart(new App(), 'a', { namespace: 'ml', preset: CostPreset.STAGING, models: [model] });
+    assert.equal(inherited.backups?.policy.retention.toDays(), 14);
+    assert.equal(inherited.backups?.cadence.cron, '0 3 * * *', 'a daily RPO gives daily backups');
+    const none = new ModelPlatformChart(new App(), 'b', { namespace: 'ml', preset: CostPreset.STAGING, models: [model], disasterRecovery: false });
+    assert.equal(none.backups, undefined);
+  });
+});

@@ -1,5 +1,6 @@
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
+import { DisasterRecoveryPolicy } from './disaster-recovery';
 import { ComputeResources } from './resources';
 
 /** How pods are spread over zones and nodes. */
@@ -67,6 +68,8 @@ export interface CostPresetSettings {
   readonly workHours?: WorkHours;
   /** Whether a model service refuses to synthesize without a model card. */
   readonly requireModelCard: boolean;
+  /** The DR policy a platform uses when it sets none (backups, retention, restore targets). */
+  readonly disasterRecovery: DisasterRecoveryPolicy;
 }
 
 function resources(cpuRequestMillis: number, cpuLimitMillis: number, memoryRequestMiB: number, memoryLimitMiB: number): ComputeResources {
@@ -80,12 +83,14 @@ function resources(cpuRequestMillis: number, cpuLimitMillis: number, memoryReque
  * Right-sized profiles for the environments a model runs in. Every construct
  * takes one as `preset`; explicit props win.
  *
- * | preset | replicas | autoscaling | requests / limits | PDB | spread | capacity | off-hours |
- * |---|---|---|---|---|---|---|---|
- * | DEV | 1 | 1-3 | 250m/512Mi, 500m/1Gi | no | none | spot preferred | zero outside Mon-Fri 08-20 UTC |
- * | STAGING | 2 | 2-5 | 500m/1Gi, 1/2Gi | yes | preferred | spot allowed | - |
- * | PRODUCTION | 3 | 3-20 | 1/2Gi, 2/4Gi | yes | strict | on-demand | - |
- * | PRODUCTION_SPOT | 3 | 3-20 | 1/2Gi, 2/4Gi | yes | strict | on-demand base, spot burst | - |
+ * | preset | replicas | autoscaling | requests / limits | PDB | spread | capacity | off-hours | DR (RPO / RTO / retention) |
+ * |---|---|---|---|---|---|---|---|---|
+ * | DEV | 1 | 1-3 | 250m/512Mi, 500m/1Gi | no | none | spot preferred | zero outside Mon-Fri 08-20 UTC | 1 day / 4 h / 7 days |
+ * | STAGING | 2 | 2-5 | 500m/1Gi, 1/2Gi | yes | preferred | spot allowed | - | 1 day / 2 h / 14 days |
+ * | PRODUCTION | 3 | 3-20 | 1/2Gi, 2/4Gi | yes | strict | on-demand | - | 1 h / 1 h / 35 days |
+ * | PRODUCTION_SPOT | 3 | 3-20 | 1/2Gi, 2/4Gi | yes | strict | on-demand base, spot burst | - | 1 h / 1 h / 35 days |
+ *
+ * Training is spot-only under every preset (`SpotTrainingPool`).
  *
  * PRODUCTION's sizing is the guide's (requests 1 CPU / 2Gi, limits 2 CPU /
  * 4Gi, 3-20 replicas); PRODUCTION and PRODUCTION_SPOT require a model card.
@@ -103,6 +108,7 @@ export class CostPreset {
     capacity: CapacityPolicy.SPOT_PREFERRED,
     workHours: Object.freeze({ timezone: 'UTC', days: '1-5', startHour: 8, endHour: 20 }),
     requireModelCard: false,
+    disasterRecovery: Object.freeze({ rpo: Duration.days(1), rto: Duration.hours(4), retention: Duration.days(7) }),
   });
 
   /** Two replicas, half the production size, spot allowed. */
@@ -116,6 +122,7 @@ export class CostPreset {
     topologySpread: TopologySpreadMode.PREFERRED,
     capacity: CapacityPolicy.SPOT_ALLOWED,
     requireModelCard: false,
+    disasterRecovery: Object.freeze({ rpo: Duration.days(1), rto: Duration.hours(2), retention: Duration.days(14) }),
   });
 
   /** Highly available on on-demand capacity, the guide's sizing. */
@@ -129,6 +136,8 @@ export class CostPreset {
     topologySpread: TopologySpreadMode.STRICT,
     capacity: CapacityPolicy.ON_DEMAND,
     requireModelCard: true,
+    // The guide: RTO under 1 hour; hourly backups keep the last good model version and features.
+    disasterRecovery: Object.freeze({ rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(35) }),
   });
 
   /** PRODUCTION with spot capacity allowed for burst replicas. */

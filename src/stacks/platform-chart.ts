@@ -62,8 +62,8 @@ export interface ModelPlatformProps {
   readonly models: readonly PlatformModel[];
   /** The shared feature store. @default - none */
   readonly featureStore?: Omit<FeatureStoreProps, 'aws' | 'preset'>;
-  /** The DR policy of every stateful part; renders Velero schedules, the restore runbook and optionally a drill. @default - no backups */
-  readonly disasterRecovery?: DisasterRecoveryPolicy;
+  /** The DR policy of every stateful part; renders Velero schedules, the restore runbook and optionally a drill; `false` for none. @default - the preset's policy when a preset is set, else no backups */
+  readonly disasterRecovery?: DisasterRecoveryPolicy | false;
   /** Backup settings besides the policy. @default - file-system backups, no drill */
   readonly backups?: Omit<PlatformBackupsProps, 'disasterRecovery' | 'namespaces' | 'services' | 'aws'>;
   /** A spot training pool and its jobs. @default - none */
@@ -194,15 +194,24 @@ export class ModelPlatformChart extends Chart {
     this.trainingJobs = jobs;
 
     // Last: the backups read the final workloads (a canary replaces a Deployment by a Rollout).
-    if (props.disasterRecovery) {
+    const dr = platformDisasterRecovery(props);
+    if (dr) {
       this.backups = new PlatformBackups(this, 'backups', {
         name: `${props.namespace}-backups`,
         ...props.backups,
-        disasterRecovery: props.disasterRecovery,
+        disasterRecovery: dr,
         namespaces: [props.namespace],
         services: Object.values(models).map((m) => ({ name: m.name, namespace: m.namespace, workload: m.workload })),
         aws: props.aws?.backups,
       });
     }
   }
+}
+
+/** The DR policy a platform uses: its own, else its preset's; `false` turns backups off. */
+export function platformDisasterRecovery(props: Pick<ModelPlatformProps, 'disasterRecovery' | 'preset'>): DisasterRecoveryPolicy | undefined {
+  if (props.disasterRecovery === false) {
+    return undefined;
+  }
+  return props.disasterRecovery ?? props.preset?.disasterRecovery;
 }

@@ -11,7 +11,7 @@ import { SpotTrainingPoolAws, SpotTrainingPoolAwsArgs } from '../constructs/spot
 import { PropsValidator } from '../core/errors';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
 import { FeatureStoreAwsBinding } from '../features/stores';
-import { ModelPlatformChart, ModelPlatformProps, PlatformAwsBindings, TrainingAwsBinding } from './platform-chart';
+import { ModelPlatformChart, ModelPlatformProps, PlatformAwsBindings, TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
 import { ModelAwsBinding } from './serving-chart';
 import { ExistingCluster, ServingStackConfig, readServingStackConfig } from './serving-stack';
 
@@ -75,12 +75,13 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
     const oidc = args.cluster.oidcProvider;
     const tags = { 'ml-platform/cluster': args.cluster.name, ...args.tags };
     const child = { parent: this };
+    const dr = platformDisasterRecovery(p);
     const drillNamespace = p.backups?.drill ? (p.backups.drill.scratchNamespace ?? `${ns}-drill`) : undefined;
 
-    if (p.disasterRecovery) {
+    if (dr) {
       this.backups = new PlatformBackupsAws(`${name}-dr`, {
         ...args.backups,
-        disasterRecovery: p.disasterRecovery,
+        disasterRecovery: dr,
         // Velero's bucket and IRSA role come with the backups unless the caller configures them.
         velero: args.backups?.velero ?? { oidcProvider: oidc },
         tags: { ...tags, ...args.backups?.tags },
@@ -110,7 +111,7 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
         // DynamoDB needs no VPC wiring: the simplest online store to start with.
         onlineStore: FeatureOnlineStoreEngine.DYNAMODB, ...args.featureStore,
         storeName: fs.name ?? 'features', namespace: ns, project: fs.project ?? fs.name ?? 'features', features: fs.features, oidcProvider: oidc,
-        mode: fs.mode, preset: p.preset, disasterRecovery: p.disasterRecovery, tags,
+        mode: fs.mode, preset: p.preset, disasterRecovery: dr, tags,
       }, child);
     }
     if (p.training) {
