@@ -186,7 +186,7 @@ describe('RestoreDrill', () => {
       scheduleName: 'platform-ml-churn',
       includedNamespaces: ['ml-churn'],
       namespaceMapping: { 'ml-churn': 'ml-churn-drill' },
-      excludedResources: ['prometheusrules.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com'],
+      excludedResources: ['prometheusrules.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com', 'jobs.batch', 'cronjobs.batch'],
       restorePVs: true,
     });
     assertVeleroValid({ ...config.restore, metadata: { ...config.restore.metadata, name: 'platform-restore-drill-x' } });

@@ -36,7 +36,10 @@ describe('CanaryRollout', () => {
     assert.equal(objectsOfKind(objects, 'Deployment').length, 0, 'no Deployment for a controller to scale down');
     const rollout = findObject(objects, 'Rollout', 'churn-model');
     assert.equal(rollout.apiVersion, 'argoproj.io/v1alpha1');
-    assert.deepEqual(rollout.spec.template, deployment.spec.template);
+    // The same pod template, but topology spread keys on the Rollout's own hash label.
+    const expected = structuredClone(deployment.spec.template);
+    for (const c of expected.spec.topologySpreadConstraints) c.matchLabelKeys = ['rollouts-pod-template-hash'];
+    assert.deepEqual(rollout.spec.template, expected);
     assert.deepEqual(rollout.spec.selector, deployment.spec.selector);
     assert.equal('replicas' in rollout.spec, false, 'the autoscaler owns replicas');
     assert.deepEqual(inventory(objects), [
@@ -120,6 +123,8 @@ describe('CanaryRollout', () => {
       assert.equal(byName['minimum-sample'].provider.prometheus.query,
         'sum(increase(http_requests_total{namespace="ml-churn",service="churn-model",rollouts_pod_template_hash="{{args.canary-hash}}"}[{{args.window}}]))');
       assert.equal(byName['error-rate'].failureCondition, 'len(result) > 0 && !isNaN(result[0]) && result[0] > 0.01');
+      assert.match(byName['error-rate'].provider.prometheus.query, /^\(sum\(rate\(http_requests_total\{.*status=~"5\.\."\}\[\{\{args\.window\}\}\]\)\) or vector\(0\)\) \/ sum/,
+        'no 5xx at all gives a ratio of 0, not an empty (inconclusive) result');
       assert.match(byName['error-rate'].successCondition, /!isNaN\(result\[0\]\) && result\[0\] <= 0\.01$/);
       assert.match(byName['latency-p99'].provider.prometheus.query, /^histogram_quantile\(0\.99, /);
       assert.match(byName['latency-p99'].failureCondition, /result\[0\] > 0\.5$/);

@@ -158,7 +158,7 @@ describe('FeatureStoreAws', () => {
     assert.deepEqual(server.find((s) => s.Sid === 'OnlineRead'), { Sid: 'OnlineRead', Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], Resource: arns });
     assert.equal(server.length, 3);
     const writer = statementsOf(rec, 'features-materialize');
-    assert.deepEqual(writer.find((s) => s.Sid === 'OnlineWrite'), { Sid: 'OnlineWrite', Effect: 'Allow', Action: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'], Resource: arns });
+    assert.deepEqual(writer.find((s) => s.Sid === 'OnlineWrite'), { Sid: 'OnlineWrite', Effect: 'Allow', Action: ['dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:TagResource', 'dynamodb:UntagResource'], Resource: arns });
     assert.equal(rec.ofType('aws:elasticache/replicationGroup:ReplicationGroup').length, 0);
   });
 

@@ -72,8 +72,8 @@ export interface RestoreDrillOptions {
   readonly cleanup?: boolean;
   /**
    * Resources not restored into the scratch namespace: monitoring objects
-   * would scrape and alert on the copy.
-   * @default ['prometheusrules.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com']
+   * would scrape and alert on the copy, and Jobs/CronJobs would start real work.
+   * @default ['prometheusrules.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com', 'jobs.batch', 'cronjobs.batch']
    */
   readonly excludedResources?: readonly string[];
   /** Image with `node` (20+) on the PATH. @default NODE_IMAGE */
@@ -108,7 +108,11 @@ export interface PlatformBackupsProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-const DEFAULT_EXCLUDED = ['prometheusrules.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com'];
+const DEFAULT_EXCLUDED = [
+  'prometheusrules.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com',
+  // Jobs and CronJobs would start real work (training, materialization) in the scratch namespace.
+  'jobs.batch', 'cronjobs.batch',
+];
 /** UID of the `node` user of the official Node.js image. */
 const NODE_UID = 1000;
 const MOUNT = '/opt/ml-platform';

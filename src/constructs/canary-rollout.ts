@@ -170,7 +170,7 @@ export class CanaryRollout extends Construct {
         ...(autoscaled ? {} : { replicas: model.replicas }),
         revisionHistoryLimit: 5,
         selector: { matchLabels: { ...model.selectorLabels } },
-        template: Lazy.any({ produce: podTemplate }) as unknown,
+        template: Lazy.any({ produce: () => rolloutPodTemplate(podTemplate()) }) as unknown,
         strategy: {
           canary: {
             maxSurge: '25%',
@@ -262,7 +262,8 @@ export class CanaryRollout extends Construct {
     const errSel = promSelector(scope, [canary, 'status=~"5.."']);
     return {
       requests: `sum(increase(http_requests_total${sel}[${window}]))`,
-      errorRate: `sum(rate(http_requests_total${errSel}[${window}])) / sum(rate(http_requests_total${sel}[${window}]))`,
+      // `or vector(0)`: with no 5xx at all the numerator has no series; the ratio must be 0, not empty (inconclusive).
+      errorRate: `(sum(rate(http_requests_total${errSel}[${window}])) or vector(0)) / sum(rate(http_requests_total${sel}[${window}]))`,
       latency: `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket${sel}[${window}])))`,
     };
   }
@@ -413,4 +414,26 @@ export function validateSteps(v: PropsValidator, steps: readonly RolloutStep[]):
       v.check(Number.isInteger(seconds) && seconds >= 1 && seconds <= 7 * 24 * 3600, `steps[${i}].pause`, step.pause, 'must be a whole number of seconds from 1 second to 7 days');
     }
   });
+}
+
+/**
+ * The Deployment's pod template as a Rollout's: ReplicaSets of a Rollout are
+ * labelled `rollouts-pod-template-hash` (not `pod-template-hash`), so
+ * topology spread must key on that to spread each version on its own.
+ */
+function rolloutPodTemplate(template: Record<string, unknown>): Record<string, unknown> {
+  const spec = template.spec as { topologySpreadConstraints?: Array<{ matchLabelKeys?: string[] }> } | undefined;
+  if (!spec?.topologySpreadConstraints) {
+    return template;
+  }
+  return {
+    ...template,
+    spec: {
+      ...spec,
+      topologySpreadConstraints: spec.topologySpreadConstraints.map((c) => ({
+        ...c,
+        ...(c.matchLabelKeys ? { matchLabelKeys: c.matchLabelKeys.map((k) => (k === 'pod-template-hash' ? HASH_LABEL : k)) } : {}),
+      })),
+    },
+  };
 }

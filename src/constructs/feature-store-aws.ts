@@ -311,8 +311,8 @@ export class FeatureStoreAws extends pulumi.ComponentResource {
       }, child);
     } else {
       for (const view of views) {
-        // Feast describes the table first and only creates it when missing, so it
-        // uses these tables (key `entity_id`, a string) with their PITR and protection.
+        // `feast apply` tries CreateTable and treats "already exists" as success, so it uses these
+        // tables (key `entity_id`, a string) with their PITR and deletion protection.
         tables[view] = new dynamodb.Table(`${name}-table-${view.replace(/_/g, '-')}`, {
           name: `${tableNamePrefix}${args.project}.${view}`,
           billingMode: 'PAY_PER_REQUEST',
@@ -345,8 +345,13 @@ export class FeatureStoreAws extends pulumi.ComponentResource {
       { sid: 'RegistryReadWrite', actions: ['s3:GetObject', 's3:PutObject'], resources: [registryObject] },
       { sid: 'Bucket', actions: ['s3:ListBucket'], resources: [bucketArn] },
       { sid: 'OfflineRead', actions: ['s3:GetObject'], resources: [pulumi.interpolate`${bucketArn}/${offlinePrefix}*`] },
-      // BatchWriteItem writes features; DescribeTable lets `feast apply` find the tables created here.
-      ...(tableArns.length > 0 ? [{ sid: 'OnlineWrite', actions: ['dynamodb:BatchWriteItem', 'dynamodb:DescribeTable'], resources: tableArns }] : []),
+      // BatchWriteItem writes features. `feast apply` (DynamoDB online store update()) always calls
+      // CreateTable on these tables and ignores ResourceInUseException, then describes and tags them.
+      ...(tableArns.length > 0 ? [{
+        sid: 'OnlineWrite',
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:TagResource', 'dynamodb:UntagResource'],
+        resources: tableArns,
+      }] : []),
       ...(kms ? [{ sid: 'BucketKms', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [kms] }] : []),
       ...(tableKms ? [{ sid: 'TableKms', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [tableKms] }] : []),
       ...(args.offlineStoreStatements ?? []),

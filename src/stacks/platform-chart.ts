@@ -2,7 +2,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AutoscaledModel, AutoscaledModelProps } from '../constructs/autoscaled-model';
-import { PlatformBackups, PlatformBackupsProps } from '../constructs/backups';
+import { PlatformBackups, PlatformBackupsProps, VolumeBackupMethod } from '../constructs/backups';
 import { CanaryRollout, CanaryRolloutProps } from '../constructs/canary-rollout';
 import { DriftCronJob, DriftCronJobProps } from '../constructs/drift-cron-job';
 import { FeatureStore, FeatureStoreConnectOptions, FeatureStoreProps } from '../constructs/feature-store';
@@ -128,7 +128,10 @@ export class ModelPlatformChart extends Chart {
       const ns = new kplus.Namespace(this, 'Namespace', {
         metadata: {
           name: props.namespace,
-          labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28', 'istio-injection': 'enabled' },
+          // No sidecar injection: Istio applies the canary routes and circuit breaking at the callers
+          // (ingress gateway or injected clients), so the platform's pods (and its Jobs, which an
+          // injected sidecar would keep running on 1.28) need no proxy, and no NET_ADMIN init container.
+          labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' },
         },
       });
       // Namespaces are cluster-scoped: drop the chart namespace cdk8s stamps on every object.
@@ -196,8 +199,12 @@ export class ModelPlatformChart extends Chart {
     // Last: the backups read the final workloads (a canary replaces a Deployment by a Rollout).
     const dr = platformDisasterRecovery(props);
     if (dr) {
+      // File-system backups only when an in-cluster store has data on a volume; everything else
+      // on these pods is scratch (emptyDir), and copying it hourly only risks PartiallyFailed backups.
+      const volumes = this.featureStore?.redisStatefulSet ? VolumeBackupMethod.FILE_SYSTEM : VolumeBackupMethod.NONE;
       this.backups = new PlatformBackups(this, 'backups', {
         name: `${props.namespace}-backups`,
+        volumeBackup: volumes,
         ...props.backups,
         disasterRecovery: dr,
         namespaces: [props.namespace],
