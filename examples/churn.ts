@@ -82,6 +82,7 @@ export const CHURN_PLATFORM: Omit<ModelPlatformProps, 'aws'> = {
         checkpoint: { uri: 's3://acme-ml-churn-checkpoints/churn-train/', interval: Duration.minutes(10) },
       },
     },
+    dataUris: { 'churn-train': ['s3://acme-ml-churn-data/training/'] },
   },
 };
 

@@ -23,10 +23,10 @@ describe('DriftMonitoringAws', () => {
     assert.equal(trust.Statement[0].Condition.StringEquals['oidc.eks.us-east-1.amazonaws.com/id/D1:sub'], 'system:serviceaccount:ml-churn:churn-model-drift');
     const statements = parsePolicy(rec.one('aws:iam/rolePolicy:RolePolicy').inputs.policy).Statement;
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    assert.deepEqual(bySid.ReadData0.Resource, ['arn:aws:s3:::ml-data/churn/*']);
-    assert.deepEqual(bySid.ListData0.Condition, { StringLike: { 's3:prefix': ['churn/*'] } });
-    assert.deepEqual(bySid.ReadData1.Resource, ['arn:aws:s3:::ml-events/*']);
-    assert.equal(bySid.ListData1.Condition, undefined);
+    assert.deepEqual(bySid.DataObjects0.Resource, ['arn:aws:s3:::ml-data/churn/*']);
+    assert.deepEqual(bySid.DataList0.Condition, { StringLike: { 's3:prefix': ['churn/*'] } });
+    assert.deepEqual(bySid.DataObjects1.Resource, ['arn:aws:s3:::ml-events/*']);
+    assert.equal(bySid.DataList1.Condition, undefined);
     assert.deepEqual(bySid.ReportsWriteObjects.Resource, ['arn:aws:s3:::churn-drift-bucket-mock/reports/churn-model/*']);
     assert.deepEqual(bySid.ReportsWriteObjects.Action, ['s3:PutObject', 's3:AbortMultipartUpload']);
     const writes = statements.filter((s) => (s.Action as string[]).includes('s3:PutObject'));

@@ -83,7 +83,7 @@ describe('ModelPlatformStack through the example Pulumi program', () => {
     const program = await import('../examples/pulumi/index');
     const bindings = await promiseOf(program.bindings) as any;
     await rec.settle();
-    assert.equal(rec.resources.length, 155 + 1, 'every resource of the offline plan, plus the provider from the kubeconfig config');
+    assert.equal(rec.resources.length, 140 + 1, 'every resource of the offline plan, plus the provider from the kubeconfig config');
     assert.equal(bindings.models['churn-model'].modelUri, 's3://churn-dr-model-artifacts-mock/models/churn-model/', 'artifacts in the replicated DR bucket');
     const group = rec.one('kubernetes:yaml/v2:ConfigGroup');
     assert.match(group.provider ?? '', /pulumi:providers:kubernetes::churn-k8s::/);
@@ -104,6 +104,15 @@ describe('ModelPlatformStack through the example Pulumi program', () => {
     assert.match(fsConfig.data['feature_store.yaml'], /type: dynamodb/);
     assert.equal(rec.ofType('aws:dynamodb/table:Table').length, 2);
     assert.equal(rec.ofType('aws:backup/plan:Plan').length, 1);
+    // Every stateful part is covered by the DR policy: replicated buckets, and the online tables in the backup plan.
+    const buckets = rec.ofType('ml-platform:aws:SecureBucket').map((b) => b.name).sort();
+    assert.ok(!buckets.includes('churn-features-storage') && !buckets.includes('churn-churn-model-drift-bucket'), buckets.join(', '));
+    assert.equal(bindings.featureStore.registryPath.startsWith('s3://churn-dr-feature-registry-mock/'), true, bindings.featureStore.registryPath);
+    assert.match(bindings.driftReports['churn-model'], /^s3:\/\/churn-dr-drift-baselines-mock\/reports\/churn-model\/$/);
+    const selections = rec.ofType('aws:backup/selection:Selection');
+    assert.ok(selections.some((s) => (s.inputs.resources as string[] | undefined)?.some((r) => r.includes('dynamodb') || r.includes('table'))), 'the online tables are selected');
+    const trainPolicy = rec.ofType('aws:iam/rolePolicy:RolePolicy').find((r) => r.name === 'churn-training-churn-train-irsa-policy')!;
+    assert.match(String(trainPolicy.inputs.policy), /arn:aws:s3:::acme-ml-churn-data\/training\/\*/, 'the training job can read its data');
   });
 
   it('prints an offline plan that says it is not pulumi preview', () => {
@@ -111,6 +120,6 @@ describe('ModelPlatformStack through the example Pulumi program', () => {
     assert.match(out, /^# Offline plan \(mocks\) of examples\/pulumi: NOT `pulumi preview`/);
     assert.match(out, /\| aws:iam\/role:Role \| churn-churn-model-irsa-role \| churn-churn-model-irsa \|/);
     assert.match(out, /\| argoproj\.io\/v1alpha1 \| Rollout \| ml-churn\/churn-model \|/);
-    assert.match(out, /155 Pulumi resources; 54 Kubernetes objects\./);
+    assert.match(out, /140 Pulumi resources; 54 Kubernetes objects\./);
   });
 });

@@ -95,6 +95,8 @@ describe('SecureBucket', () => {
     assert.throws(() => new SecureBucket('bad2', { existingBucketName: 'x', replication: { destinationBucketArn: 'arn:aws:s3:::y' } }), /'existingBucketName'.*used as it is/);
     assert.throws(() => new SecureBucket('bad3', { existingBucketName: 'Not_A_Bucket' }), /'existingBucketName' \("Not_A_Bucket"\): must be an S3 bucket name/);
     assert.throws(() => new SecureBucket('bad4', { expirations: [{ prefix: '/abs', days: 3 }] }), /'expirations\[0\]\.prefix'/);
+    assert.throws(() => new SecureBucket('bad5', { kmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/k', replication: { destinationBucketArn: 'arn:aws:s3:::dr' } }),
+      /'replication\.destinationKmsKeyArn' \(unset\): is required when the bucket uses a KMS key/);
     await rec.settle();
     assert.equal(rec.resources.length, 0, 'invalid arguments register nothing');
   });

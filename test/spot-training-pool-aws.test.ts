@@ -271,3 +271,29 @@ describe('SpotTrainingPoolAws validation', () => {
     });
   }
 });
+
+describe('SpotTrainingPoolAws training data access', () => {
+  beforeEach(async () => (await recorderReady).reset());
+
+  it('lets a job read its training data prefixes, read-only, besides its own checkpoints', async () => {
+    const rec = await recorderReady;
+    new SpotTrainingPoolAws('data', { ...BASE, jobs: [{ name: 'resnet', dataUris: ['s3://ml-datasets/imagenet/2026-10/'] }] });
+    await rec.settle();
+    assert.ok(rec.resources.length > 10);
+    const policy = parsePolicy(rec.ofType('aws:iam/rolePolicy:RolePolicy').find((p) => p.name === 'data-resnet-irsa-policy')!.inputs.policy);
+    const bySid = Object.fromEntries(policy.Statement.map((s) => [s.Sid, s]));
+    assert.deepEqual(bySid.DataObjects0.Action, ['s3:GetObject']);
+    assert.deepEqual(bySid.DataObjects0.Resource, ['arn:aws:s3:::ml-datasets/imagenet/2026-10/*']);
+    assert.deepEqual(bySid.DataList0.Condition, { StringLike: { 's3:prefix': ['imagenet/2026-10/*'] } });
+    const writes = policy.Statement.filter((s) => (s.Action as string[]).includes('s3:PutObject'));
+    assert.ok(writes.every((s) => (s.Resource as string[]).every((r) => r.includes('/checkpoints/ml-train/resnet/'))), 'writes only to its checkpoints');
+  });
+
+  it('rejects a data location that is not an S3 prefix, registering nothing', async () => {
+    const rec = await recorderReady;
+    assert.throws(() => new SpotTrainingPoolAws('bad-data', { ...BASE, jobs: [{ name: 'resnet', dataUris: ['s3://ml-datasets/imagenet.tar'] }] }),
+      (e: unknown) => e instanceof ValidationError && e.message.includes("'jobs[0].dataUris[0]' (\"s3://ml-datasets/imagenet.tar\"): must be an S3 prefix"));
+    await rec.settle();
+    assert.equal(rec.resources.length, 0);
+  });
+});

@@ -53,3 +53,21 @@ export function policyDocument(statements: readonly PolicyStatement[]): pulumi.O
 export function componentLabel(type: string, name: string): string {
   return `${type}(${name})`;
 }
+
+/**
+ * Read-only statements for `s3://bucket/prefix/` locations (GetObject under
+ * the prefix, ListBucket limited to it). Invalid URIs fail `property[i]`.
+ */
+export function s3PrefixReadStatements(v: PropsValidator, property: string, uris: readonly string[], sidPrefix = 'Read'): PolicyStatement[] {
+  return uris.flatMap((uri, i) => {
+    const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/((?:[^/\s]+\/)*)$/.exec(uri);
+    if (!m) {
+      return v.fail(`${property}[${i}]`, uri, "must be an S3 prefix: s3://bucket/prefix/ (ending with '/')");
+    }
+    const [, bucket, prefix] = m;
+    return [
+      { sid: `${sidPrefix}Objects${i}`, actions: ['s3:GetObject'], resources: [`arn:aws:s3:::${bucket}/${prefix}*`] },
+      { sid: `${sidPrefix}List${i}`, actions: ['s3:ListBucket'], resources: [`arn:aws:s3:::${bucket}`], ...(prefix ? { conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}) },
+    ];
+  });
+}

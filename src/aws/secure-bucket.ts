@@ -12,6 +12,12 @@ export interface BucketReplicationArgs {
   readonly destinationKmsKeyArn?: pulumi.Input<string>;
   /** Storage class of replicas. @default 'STANDARD_IA' */
   readonly storageClass?: string;
+  /**
+   * Resources the replication must wait for, typically the destination's
+   * versioning (S3 rejects replication to a bucket without it).
+   * @default - none
+   */
+  readonly dependsOn?: readonly pulumi.Resource[];
 }
 
 /** Arguments of a {@link SecureBucket}. */
@@ -61,6 +67,8 @@ export class SecureBucket extends pulumi.ComponentResource {
   public readonly bucket?: s3.Bucket;
   /** The replication role, when replicating. */
   public readonly replicationRole?: iam.Role;
+  /** The versioning configuration (undefined for an imported bucket); replicas depend on it. */
+  public readonly versioning?: s3.BucketVersioning;
 
   constructor(name: string, args: SecureBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: invalid arguments leave no dangling component.
@@ -76,6 +84,10 @@ export class SecureBucket extends pulumi.ComponentResource {
       v.check(args.replication === undefined && args.bucketPrefix === undefined && args.expirations === undefined, 'existingBucketName', existing,
         'an imported bucket is used as it is: bucketPrefix, expirations and replication cannot be applied to it');
       v.matches('existingBucketName', existing, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
+    }
+    if (args.replication && args.kmsKeyArn !== undefined) {
+      v.check(args.replication.destinationKmsKeyArn !== undefined, 'replication.destinationKmsKeyArn', undefined,
+        'is required when the bucket uses a KMS key: S3 replicates SSE-KMS objects only with a key in the destination region');
     }
     const bucketPrefix = v.matches('bucketPrefix', args.bucketPrefix ?? `${name}-`, /^[a-z0-9][a-z0-9.-]{0,36}$/,
       'must be lower-case letters, digits, "." and "-", at most 37 characters');
@@ -95,7 +107,7 @@ export class SecureBucket extends pulumi.ComponentResource {
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;
 
-    const versioning = new s3.BucketVersioning(`${name}-versioning`, {
+    const versioning = this.versioning = new s3.BucketVersioning(`${name}-versioning`, {
       bucket: this.bucket.id,
       versioningConfiguration: { status: 'Enabled' },
     }, child);
@@ -236,7 +248,7 @@ export class SecureBucket extends pulumi.ComponentResource {
           ...(replication.destinationKmsKeyArn ? { encryptionConfiguration: { replicaKmsKeyId: replication.destinationKmsKeyArn } } : {}),
         },
       }],
-    }, { parent: this, dependsOn: [versioning] });
+    }, { parent: this, dependsOn: [versioning, ...(replication.dependsOn ?? [])] });
     return role;
   }
 }

@@ -441,7 +441,7 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
         ...bucketArgs,
         forceDestroy,
         tags,
-        replication: { destinationBucketArn: replica.bucketArn, destinationKmsKeyArn: replicaKey },
+        replication: { destinationBucketArn: replica.bucketArn, destinationKmsKeyArn: replicaKey, dependsOn: replica.versioning ? [replica.versioning] : [] },
       }, { parent: this });
       return { bucket, replica };
     }

@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { IrsaRole, OidcProvider } from '../aws/irsa-role';
-import { PolicyStatement, componentLabel } from '../aws/policy';
+import { componentLabel, s3PrefixReadStatements } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
 import { PropsValidator } from '../core/errors';
 
@@ -14,8 +14,10 @@ export interface DriftMonitoringAwsArgs {
   readonly oidcProvider: OidcProvider;
   /** `s3://bucket/prefix/` locations the job reads (reference and current data); read-only. */
   readonly dataUris: readonly string[];
-  /** The bucket for baselines and reports. @default - a new secure bucket */
+  /** Settings of a new bucket for baselines and reports. @default - a new secure bucket */
   readonly bucket?: SecureBucketArgs;
+  /** Use this bucket (for example the DR-replicated drift-baselines bucket) instead of a new one. @default - a new bucket */
+  readonly sharedBucket?: SecureBucket;
   /** Tags. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -43,18 +45,12 @@ export class DriftMonitoringAws extends pulumi.ComponentResource {
   constructor(name: string, args: DriftMonitoringAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     const v = new PropsValidator(componentLabel(DriftMonitoringAws.TYPE, name));
     v.dnsLabel('modelName', args.modelName, 52);
-    const data = args.dataUris.map((uri, i) => {
-      const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/((?:[^/\s]+\/)*)$/.exec(uri);
-      return m ? { bucket: m[1], prefix: m[2] } : v.fail(`dataUris[${i}]`, uri, "must be an S3 prefix: s3://bucket/prefix/ (ending with '/')");
-    });
+    v.check(!(args.sharedBucket && args.bucket), 'bucket', args.bucket, "cannot be combined with 'sharedBucket'");
+    const readData = s3PrefixReadStatements(v, 'dataUris', args.dataUris, 'Data');
     super(DriftMonitoringAws.TYPE, name, {}, opts);
-    this.bucket = new SecureBucket(`${name}-bucket`, { ...args.bucket, tags: { ...args.tags, ...args.bucket?.tags } }, { parent: this });
+    this.bucket = args.sharedBucket ?? new SecureBucket(`${name}-bucket`, { ...args.bucket, tags: { ...args.tags, ...args.bucket?.tags } }, { parent: this });
     const reports = `reports/${args.modelName}/`;
     const baselines = `baselines/${args.modelName}/`;
-    const readData: PolicyStatement[] = data.flatMap(({ bucket, prefix }, i) => [
-      { sid: `ReadData${i}`, actions: ['s3:GetObject'], resources: [`arn:aws:s3:::${bucket}/${prefix}*`] },
-      { sid: `ListData${i}`, actions: ['s3:ListBucket'], resources: [`arn:aws:s3:::${bucket}`], ...(prefix ? { conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}) },
-    ]);
     this.role = new IrsaRole(`${name}-irsa`, {
       oidcProvider: args.oidcProvider,
       namespace: args.namespace,

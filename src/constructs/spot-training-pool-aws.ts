@@ -6,7 +6,7 @@ import * as iam from '@pulumi/aws/iam';
 import * as sqs from '@pulumi/aws/sqs';
 import * as pulumi from '@pulumi/pulumi';
 import { IrsaRole, OidcProvider } from '../aws/irsa-role';
-import { PolicyStatement, componentLabel } from '../aws/policy';
+import { PolicyStatement, componentLabel, s3PrefixReadStatements } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
 import { PropsValidator } from '../core/errors';
 import { TrainingPoolCostProfile } from '../training/cost-profile';
@@ -88,8 +88,10 @@ export interface TrainingJobAccess {
   readonly name: string;
   /** ServiceAccount of the job. @default - the job name (what `TrainingJob` creates) */
   readonly serviceAccount?: string;
-  /** Key prefix of the job's checkpoints; the role can read and write nothing else. @default `checkpoints/<namespace>/<name>/` */
+  /** Key prefix of the job's checkpoints; the role can read and write nothing else there. @default `checkpoints/<namespace>/<name>/` */
   readonly checkpointPrefix?: string;
+  /** `s3://bucket/prefix/` locations of the training data the job reads (read-only). @default - none */
+  readonly dataUris?: readonly string[];
 }
 
 /** Arguments of a {@link SpotTrainingPoolAws}. */
@@ -225,6 +227,7 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
       "has no effect on an imported bucket ('checkpointBucket.existingBucketName'): its lifecycle is not managed here");
     const retentionDays = v.integer('checkpointRetentionDays', args.checkpointRetentionDays ?? 30, 1, 3650);
     const prefixes = validateJobs(v, args.jobs ?? [], args.namespace, ownBucket && !imported);
+    const dataReads = Object.fromEntries((args.jobs ?? []).map((job, i) => [job.name, s3PrefixReadStatements(v, `jobs[${i}].dataUris`, job.dataUris ?? [], 'Data')]));
     super(SpotTrainingPoolAws.TYPE, name, {}, opts);
     this.poolName = args.poolName;
     this.namespace = args.namespace;
@@ -246,7 +249,7 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
         oidcProvider: args.oidcProvider,
         namespace: args.namespace,
         serviceAccount: job.serviceAccount ?? job.name,
-        statements: this.bucket.readWriteStatements(prefixes[job.name]),
+        statements: [...this.bucket.readWriteStatements(prefixes[job.name]), ...dataReads[job.name]],
         description: `Training job ${args.namespace}/${job.name}: read/write on s3 prefix ${prefixes[job.name]}`,
         tags,
       }, child);

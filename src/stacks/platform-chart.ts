@@ -66,8 +66,12 @@ export interface ModelPlatformProps {
   readonly disasterRecovery?: DisasterRecoveryPolicy | false;
   /** Backup settings besides the policy. @default - file-system backups, no drill */
   readonly backups?: Omit<PlatformBackupsProps, 'disasterRecovery' | 'namespaces' | 'services' | 'aws'>;
-  /** A spot training pool and its jobs. @default - none */
-  readonly training?: { readonly pool: SpotTrainingPoolProps; readonly jobs?: Readonly<Record<string, TrainingJobProps>> };
+  /** A spot training pool and its jobs (`dataUris`: the `s3://` prefixes each job reads, for its IAM role). @default - none */
+  readonly training?: {
+    readonly pool: SpotTrainingPoolProps;
+    readonly jobs?: Readonly<Record<string, TrainingJobProps>>;
+    readonly dataUris?: Readonly<Record<string, readonly string[]>>;
+  };
   /** AWS values. @default - none */
   readonly aws?: PlatformAwsBindings;
   /** Render the Namespace (Pod Security `restricted` enforced). @default true */

@@ -99,7 +99,9 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
       }, child);
       if (m.drift) {
         const dataUris = [m.drift.reference.uri, m.drift.current.uri].filter((u) => u.startsWith('s3://')).map((u) => u.replace(/[^/]*$/, ''));
-        drift[m.id] = new DriftMonitoringAws(`${name}-${m.id}-drift`, { modelName: m.name ?? m.id, namespace: ns, oidcProvider: oidc, dataUris, tags }, child);
+        drift[m.id] = new DriftMonitoringAws(`${name}-${m.id}-drift`, {
+          modelName: m.name ?? m.id, namespace: ns, oidcProvider: oidc, dataUris, tags, sharedBucket: this.backups?.buckets['drift-baselines'],
+        }, child);
       }
     }
     this.models = models;
@@ -109,16 +111,23 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
       const fs = p.featureStore;
       this.featureStore = new FeatureStoreAws(`${name}-features`, {
         // DynamoDB needs no VPC wiring: the simplest online store to start with.
-        onlineStore: FeatureOnlineStoreEngine.DYNAMODB, ...args.featureStore,
+        onlineStore: FeatureOnlineStoreEngine.DYNAMODB,
+        // With a DR policy the registry and offline data live in the replicated feature-registry bucket.
+        ...(this.backups && !args.featureStore?.storage && !args.featureStore?.bucket ? { bucket: this.backups.buckets['feature-registry'] } : {}),
+        ...args.featureStore,
         storeName: fs.name ?? 'features', namespace: ns, project: fs.project ?? fs.name ?? 'features', features: fs.features, oidcProvider: oidc,
         mode: fs.mode, preset: p.preset, disasterRecovery: dr, tags,
       }, child);
+    }
+    if (this.backups && this.featureStore && Object.keys(this.featureStore.tables).length > 0) {
+      // The online tables' point-in-time recovery stays in-region: the backup plan copies them to the DR region.
+      this.backups.protect('feature-tables', Object.values(this.featureStore.tables).map((t) => t.arn));
     }
     if (p.training) {
       const poolName = p.training.pool.name ?? 'training';
       this.training = new SpotTrainingPoolAws(`${name}-training`, {
         ...args.training, poolName, clusterName: args.cluster.name, namespace: ns, oidcProvider: oidc, tags: { ...tags, ...args.training?.tags },
-        jobs: Object.entries(p.training.jobs ?? {}).map(([id, job]) => ({ name: job.name ?? id })),
+        jobs: Object.entries(p.training.jobs ?? {}).map(([id, job]) => ({ name: job.name ?? id, dataUris: p.training?.dataUris?.[id] })),
       }, child);
     }
 
