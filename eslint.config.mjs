@@ -3,6 +3,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Files of the AWS plane: the only ones that may import `@pulumi/*`. */
+const AWS_PLANE = ['src/aws/**', 'src/bridge/**', 'src/testing/**', 'src/**/*-aws.ts', 'src/**/*-stack.ts', 'src/pulumi.ts'];
+const PULUMI_ONLY_IN_AWS_PLANE = {
+  group: ['@pulumi/*'],
+  message: 'Pulumi belongs to the AWS plane (src/aws, src/bridge, *-aws.ts, *-stack.ts, src/pulumi.ts): the Kubernetes entry point must not load it.',
+};
+const NO_CLI = { group: ['**/cli/*', '**/cli'], message: 'src/cli holds process entry points; the library never imports them.' };
+
 export default tseslint.config(
   { ignores: ['imports/**', 'bundles/**', 'lib/**', 'dist/**', 'node_modules/**', 'scratch/**', 'docs/api/**', 'eslint.config.mjs'] },
   js.configs.recommended,
@@ -27,6 +35,18 @@ export default tseslint.config(
       'comma-dangle': ['error', 'always-multiline'],
       'max-len': ['error', { code: 170, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreComments: true }],
     },
+  },
+  // Layering (test/layering.test.ts checks the rest): Pulumi only in the AWS plane, so the
+  // Kubernetes entry point never loads it; the library never imports its process entry points.
+  {
+    files: ['src/**/*.ts'],
+    ignores: AWS_PLANE,
+    rules: { 'no-restricted-imports': ['error', { patterns: [PULUMI_ONLY_IN_AWS_PLANE, NO_CLI] }] },
+  },
+  {
+    files: AWS_PLANE,
+    ignores: ['src/cli/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_CLI] }] },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AutoscaledModel, CostPreset } from '../src';
-import { FeatureStore } from '../src/constructs/feature-store';
+import { FeatureStore } from '../src/features/feature-store';
 import { OfflineStore } from '../src/features/stores';
 import { CHURN_FEATURES } from './churn-feature-definitions';
 

@@ -19,7 +19,7 @@ interface BundleSpec {
 /** Bundle name -> how to build it. */
 export const BUNDLES: Readonly<Record<string, BundleSpec>> = {
   'ab-analysis': { entry: 'src/cli/ab-analysis.ts' },
-  'spot-fallback-controller': { entry: 'src/training/spot-fallback-controller.ts' },
+  'spot-fallback-controller': { entry: 'src/cli/spot-fallback-controller.ts' },
   'ml-drift': {
     entry: 'src/cli/drift.ts',
     // The AWS SDK's ESM builds tree-shake far better than its CommonJS builds (754 KB -> 595 KB).

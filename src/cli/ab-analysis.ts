@@ -13,7 +13,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AbAnalysisConfig, analyse, fetchCounts, renderMarkdown, renderMetrics } from '../ab/analysis';
+import { AbAnalysisConfig, analyse, fetchCounts, renderMarkdown, renderMetrics } from '../rollout/ab-analysis';
 import { runCommand } from './run-command';
 
 runCommand<AbAnalysisConfig>('ab-analysis', 'run --config FILE [--out DIR]', async ({ config, flag }) => {

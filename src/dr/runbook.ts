@@ -1,5 +1,5 @@
-import { AlertDefinition } from '../core/monitoring';
-import { BackupStores, DisasterRecoveryPolicy, humanDuration, retentionDays } from '../core/disaster-recovery';
+import { AlertDefinition } from '../monitoring/monitoring';
+import { BackupStores, DisasterRecoveryPolicy, humanDuration, retentionDays } from '../policy/disaster-recovery';
 
 /** A bucket that is versioned and (with a DR region) replicated, as the runbook names it. */
 export interface ReplicatedBucketBinding {

@@ -1,5 +1,5 @@
 import { Duration, Size, Yaml } from 'cdk8s';
-import { EnvSource } from '../core/env';
+import { EnvSource } from '../kube/env';
 import { PropsValidator } from '../core/errors';
 import { ComputeResources } from '../core/resources';
 import { BatchSourceKind } from './definitions';

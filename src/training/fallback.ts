@@ -14,6 +14,7 @@
 import {
   FALLBACK_ALLOWED, FALLBACK_AT_ANNOTATION, FALLBACK_POD_LABEL, FALLBACK_TAINT_KEY, PodToleration, fallbackToleration,
 } from './scheduling';
+import { JsonPatchOperation, KubeApi } from '../kube/kube-client';
 
 /** Configuration of the fallback controller (rendered to its `config.json`). */
 export interface FallbackConfig {
@@ -210,16 +211,6 @@ function decide(pod: PodJson, spotNodePool: NodePoolJson | undefined, config: Fa
   return { pod: name, action: 'fallback', reason: `unschedulable for ${pendingSeconds}s (>= ${config.afterSeconds}s) while the spot pool has headroom`, pendingSeconds };
 }
 
-/** One JSON Patch operation (RFC 6902). */
-export interface JsonPatchOperation {
-  /** The operation. */
-  readonly op: 'add' | 'test';
-  /** JSON pointer. */
-  readonly path: string;
-  /** The value. */
-  readonly value: unknown;
-}
-
 /**
  * The JSON Patch that lets `pod` onto the fallback pool: a `test` of its
  * resourceVersion (so a pod that changed since it was read is left for the
@@ -240,18 +231,6 @@ export function fallbackPatch(pod: PodJson, pool: string, now: Date): JsonPatchO
     ? { op: 'add', path: `/metadata/annotations/${pointerEscape(FALLBACK_AT_ANNOTATION)}`, value: stamp }
     : { op: 'add', path: '/metadata/annotations', value: { [FALLBACK_AT_ANNOTATION]: stamp } });
   return ops;
-}
-
-/** The Kubernetes API calls one reconcile pass makes (implemented by `KubeClient`, faked in tests). */
-export interface KubeApi {
-  /** Namespace the controller runs in. */
-  readonly namespace: string;
-  /** GET a JSON object; undefined when it does not exist (404). */
-  getJson<T>(path: string): Promise<T | undefined>;
-  /** PATCH with a JSON Patch; resolves to false when the patch no longer applies (409 or 422), throws on other errors. */
-  jsonPatch(path: string, ops: readonly JsonPatchOperation[]): Promise<boolean>;
-  /** POST a JSON object. */
-  postJson(path: string, body: unknown): Promise<void>;
 }
 
 /** Options of {@link reconcileOnce}. */

@@ -1,0 +1,651 @@
+import { ApiObject, Chart, Cron, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { renderAlertRule } from '../monitoring/alert-rule';
+import { Restore } from '../../imports/restore-velero.io';
+import { Schedule } from '../../imports/schedule-velero.io';
+import {
+  BackupCadence, BackupStores, DisasterRecoveryPolicy, deriveBackupCadence, humanDuration, validateDisasterRecovery,
+} from '../policy/disaster-recovery';
+import { PropsValidator } from '../core/errors';
+import { MANAGED_BY } from '../core/labels';
+import { AlertDefinition, AlertSeverity, MonitoringOptions, kebabCase } from '../monitoring/monitoring';
+import { stableJson } from '../core/json';
+import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
+import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../kube/pod-security';
+import { DRILL_METRICS, DrillWorkload, RESTORE_DRILL_SCRIPT, RestoreDrillConfig } from './restore-drill-script';
+import { DisasterRecoveryAwsBinding, renderRestoreRunbook } from './runbook';
+import { WorkloadReference } from '../serving/model-service';
+import { NODE_IMAGE } from '../kube/node-script-job';
+
+/** How Velero backs up the data in PersistentVolumes. */
+export enum VolumeBackupMethod {
+  /**
+   * Velero file-system backup (kopia, run by the node agent) of every pod
+   * volume into the backup bucket: works on any storage class and takes the
+   * data off the cluster, so bucket replication carries it to the DR region.
+   */
+  FILE_SYSTEM = 'file-system',
+  /**
+   * CSI VolumeSnapshots (needs the snapshot controller and a
+   * VolumeSnapshotClass labelled `velero.io/csi-volumesnapshot-class`).
+   * Snapshots stay in the volume's region, so with a DR region the data is
+   * also moved into the bucket (`snapshotMoveData`).
+   */
+  CSI_SNAPSHOT = 'csi-snapshot',
+  /** Kubernetes objects only, no volume data (stateless namespaces). */
+  NONE = 'none',
+}
+
+/**
+ * A service whose readiness proves a restore worked. A {@link ModelService}
+ * is one (its `name`, `namespace` and `workload`).
+ */
+export interface BackedUpService {
+  /** Name of the service. */
+  readonly name: string;
+  /** Namespace it runs in. */
+  readonly namespace?: string;
+  /** The workload running its pods (a Deployment, or an Argo Rollout after a canary adopts it). */
+  readonly workload: WorkloadReference;
+}
+
+/** Alerting of the backups (Prometheus operator). */
+export type BackupMonitoringOptions = Pick<MonitoringOptions, 'enabled' | 'selectorLabels' | 'runbookBaseUrl'>;
+
+/** An optional scheduled restore drill. */
+export interface RestoreDrillOptions {
+  /** Backed-up namespace to restore. @default - the namespace of `services` (they must share one) */
+  readonly namespace?: string;
+  /** Namespace the backup is restored into; created by the restore and deleted after it. @default `<namespace>-drill` */
+  readonly scratchNamespace?: string;
+  /** When the drill runs (UTC). @default - Mondays 04:00 */
+  readonly schedule?: Cron;
+  /** The drill gives up (and reports a failure) after this long. @default - twice the RTO */
+  readonly timeout?: Duration;
+  /** Alert when the last successful drill is older than this. @default Duration.days(8) (a weekly drill plus a day) */
+  readonly maxAge?: Duration;
+  /** Prometheus Pushgateway the measured restore time is pushed to. @default 'http://prometheus-pushgateway.monitoring.svc:9091' */
+  readonly pushgatewayUrl?: string;
+  /** Delete the scratch namespace after the drill. @default true */
+  readonly cleanup?: boolean;
+  /**
+   * Resources not restored into the scratch namespace: monitoring objects
+   * would scrape and alert on the copy, and Jobs/CronJobs would start real work.
+   * @default ['prometheusrules.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com', 'jobs.batch', 'cronjobs.batch']
+   */
+  readonly excludedResources?: readonly string[];
+  /** Image with `node` (20+) on the PATH. @default NODE_IMAGE */
+  readonly image?: string;
+}
+
+/** Properties of {@link PlatformBackups}. */
+export interface PlatformBackupsProps {
+  /** The policy the schedules, TTLs and drill are derived from. */
+  readonly disasterRecovery: DisasterRecoveryPolicy;
+  /** The platform's namespaces: one Velero Schedule each. */
+  readonly namespaces: readonly string[];
+  /** Prefix of every object name (`<name>-<namespace>` schedules, `<name>-restore-drill`), at most 37 characters. @default - the construct id */
+  readonly name?: string;
+  /** Namespace Velero runs in; the Schedules, the drill and the alerts go there. @default 'velero' */
+  readonly veleroNamespace?: string;
+  /** BackupStorageLocation the backups are written to. @default 'default' */
+  readonly storageLocation?: string;
+  /** How PersistentVolume data is backed up. @default VolumeBackupMethod.FILE_SYSTEM */
+  readonly volumeBackup?: VolumeBackupMethod;
+  /** Hour (UTC) of daily and weekly backups (an RPO of a day or more). @default 3 */
+  readonly backupHourUtc?: number;
+  /** Services whose readiness proves a restore (runbook checks, drill). @default - none */
+  readonly services?: readonly BackedUpService[];
+  /** A scheduled restore drill. @default - no drill */
+  readonly drill?: RestoreDrillOptions;
+  /** Alerts: RPO missed, and the drill's failed / over RTO / stale. @default - enabled, see {@link BackupMonitoringOptions} */
+  readonly monitoring?: BackupMonitoringOptions;
+  /** AWS names for the restore runbook (from `PlatformBackupsAws.runbookBinding`). @default - no AWS sections */
+  readonly aws?: DisasterRecoveryAwsBinding;
+  /** Extra labels of every object. @default - none */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+const DEFAULT_EXCLUDED = [
+  'prometheusrules.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com',
+  // Jobs and CronJobs would start real work (training, materialization) in the scratch namespace.
+  'jobs.batch', 'cronjobs.batch',
+];
+/** UID of the `node` user of the official Node.js image. */
+const NODE_UID = 1000;
+const MOUNT = '/opt/ml-platform';
+
+/**
+ * The Kubernetes half of disaster recovery: a Velero `velero.io/v1` Schedule
+ * per platform namespace whose cron comes from the RPO and whose TTL is the
+ * retention (PVC data by file-system backup or CSI snapshots), an alert when
+ * a schedule's newest successful backup is older than the RPO, an optional
+ * restore drill that proves the backups restore within the RTO, and the
+ * restore runbook.
+ *
+ * @example
+ * new PlatformBackups(chart, 'platform', {
+ *   disasterRecovery: { rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(30), drRegion: 'us-west-2' },
+ *   namespaces: ['ml-churn'],
+ *   services: [churnModel],
+ *   drill: {},
+ * });
+ * @see https://velero.io/docs/main/api-types/schedule/
+ */
+export class PlatformBackups extends Construct implements IRunbookSource {
+  /** Prefix of every object name. */
+  public readonly name: string;
+  /** The validated policy. */
+  public readonly policy: DisasterRecoveryPolicy;
+  /** Velero's namespace. */
+  public readonly veleroNamespace: string;
+  /** BackupStorageLocation of the backups. */
+  public readonly storageLocation: string;
+  /** How volume data is backed up. */
+  public readonly volumeBackup: VolumeBackupMethod;
+  /** The schedule derived from the policy. */
+  public readonly cadence: BackupCadence;
+  /** Schedule name by namespace. */
+  public readonly scheduleNames: Readonly<Record<string, string>>;
+  /** The Velero Schedules by namespace. */
+  public readonly schedules: Readonly<Record<string, Schedule>>;
+  /** Labels of every object. */
+  public readonly labels: Readonly<Record<string, string>>;
+  /** Alerts (also rendered into the PrometheusRule). */
+  public readonly alerts: readonly AlertDefinition[];
+  /** The PrometheusRule, when monitoring is enabled. */
+  public readonly prometheusRule?: PrometheusRule;
+  /** The restore drill, when requested. */
+  public readonly drill?: RestoreDrill;
+  /** Where the restore runbook belongs next to the manifests. */
+  public readonly runbookPath: string;
+
+  private readonly services: readonly BackedUpService[];
+  private readonly aws?: DisasterRecoveryAwsBinding;
+
+  constructor(scope: Construct, id: string, props: PlatformBackupsProps) {
+    super(scope, id);
+    const v = new PropsValidator(this);
+
+    // ---- resolve --------------------------------------------------------
+    // At most 37 characters, so that `<name>-restore-drill` fits a CronJob name (52).
+    this.name = v.dnsLabel('name', props.name ?? id, 37);
+    this.policy = validateDisasterRecovery(v, 'disasterRecovery', props.disasterRecovery);
+    this.veleroNamespace = v.dnsLabel('veleroNamespace', props.veleroNamespace ?? 'velero');
+    this.storageLocation = v.dnsSubdomain('storageLocation', props.storageLocation ?? 'default');
+    this.volumeBackup = props.volumeBackup ?? VolumeBackupMethod.FILE_SYSTEM;
+    this.cadence = deriveBackupCadence(this.policy, BackupStores.VELERO, { validator: v, property: 'disasterRecovery', hourUtc: props.backupHourUtc });
+    this.services = props.services ?? [];
+    this.aws = props.aws;
+    this.runbookPath = `runbooks/${this.name}-restore.md`;
+    const monitoring = props.monitoring ?? {};
+
+    // ---- validate -------------------------------------------------------
+    v.check(props.namespaces.length > 0, 'namespaces', props.namespaces, 'must list at least one namespace');
+    props.namespaces.forEach((ns, i) => {
+      v.dnsLabel(`namespaces[${i}]`, ns);
+      v.check(props.namespaces.indexOf(ns) === i, `namespaces[${i}]`, ns, 'must be unique');
+      v.check(ns !== this.veleroNamespace, `namespaces[${i}]`, ns, "is Velero's own namespace: restoring it over a running Velero breaks the restore");
+      // The schedule name is the `velero.io/schedule-name` label of every backup: at most 63 characters.
+      v.dnsLabel(`namespaces[${i}]`, `${this.name}-${ns}`, 63);
+    });
+    this.services.forEach((s, i) => {
+      v.check(s.namespace !== undefined && props.namespaces.includes(s.namespace), `services[${i}].namespace`, s.namespace,
+        `must be one of the backed-up namespaces (${props.namespaces.join(', ')})`);
+      v.check(['Deployment', 'Rollout'].includes(s.workload.kind), `services[${i}].workload.kind`, s.workload.kind, 'must be a Deployment or an Argo Rollout');
+    });
+
+    this.labels = {
+      'app.kubernetes.io/name': this.name,
+      'app.kubernetes.io/instance': this.name,
+      'app.kubernetes.io/component': 'backup',
+      'app.kubernetes.io/managed-by': MANAGED_BY,
+      ...props.labels,
+    };
+
+    // ---- schedules ------------------------------------------------------
+    const moveData = this.volumeBackup === VolumeBackupMethod.CSI_SNAPSHOT && this.policy.drRegion !== undefined;
+    const scheduleNames: Record<string, string> = {};
+    const schedules: Record<string, Schedule> = {};
+    for (const ns of props.namespaces) {
+      const scheduleName = `${this.name}-${ns}`;
+      scheduleNames[ns] = scheduleName;
+      schedules[ns] = new Schedule(this, `Schedule-${ns}`, {
+        metadata: { name: scheduleName, namespace: this.veleroNamespace, labels: { ...this.labels } },
+        spec: {
+          schedule: this.cadence.cron,
+          useOwnerReferencesInBackup: false,
+          template: {
+            includedNamespaces: [ns],
+            storageLocation: this.storageLocation,
+            ttl: this.cadence.veleroTtl,
+            snapshotVolumes: this.volumeBackup === VolumeBackupMethod.CSI_SNAPSHOT,
+            defaultVolumesToFsBackup: this.volumeBackup === VolumeBackupMethod.FILE_SYSTEM,
+            ...(moveData ? { snapshotMoveData: true } : {}),
+            metadata: { labels: { ...this.labels, 'ml-platform-constructs.dev/backup-namespace': ns } },
+          },
+        },
+      });
+    }
+    this.scheduleNames = scheduleNames;
+    this.schedules = schedules;
+
+    // ---- drill ----------------------------------------------------------
+    if (props.drill) {
+      const d = props.drill;
+      v.check(this.services.length > 0, 'services', this.services,
+        'must list at least one service when a drill is requested: the drill proves a restore by the services becoming ready');
+      const namespaces = [...new Set(this.services.map((s) => s.namespace!))];
+      const drillNamespace = d.namespace ?? namespaces[0];
+      v.check(d.namespace !== undefined || namespaces.length === 1, 'drill.namespace', d.namespace,
+        `must name the namespace to restore: the services are in ${namespaces.join(', ')}`);
+      v.check(props.namespaces.includes(drillNamespace), 'drill.namespace', drillNamespace, `must be one of the backed-up namespaces (${props.namespaces.join(', ')})`);
+      const targets = this.services.filter((s) => s.namespace === drillNamespace);
+      v.check(targets.length > 0, 'services', this.services.map((s) => s.name),
+        `must include at least one service in '${drillNamespace}': the drill proves a restore by the services becoming ready`);
+      this.drill = new RestoreDrill(this, 'RestoreDrill', {
+        scratchNamespace: d.scratchNamespace,
+        schedule: d.schedule,
+        timeout: d.timeout,
+        maxAge: d.maxAge,
+        pushgatewayUrl: d.pushgatewayUrl,
+        cleanup: d.cleanup,
+        excludedResources: d.excludedResources,
+        image: d.image,
+        name: `${this.name}-restore-drill`,
+        disasterRecovery: this.policy,
+        veleroNamespace: this.veleroNamespace,
+        scheduleName: scheduleNames[drillNamespace],
+        sourceNamespace: drillNamespace,
+        services: targets,
+        labels: this.labels,
+      });
+    }
+
+    // ---- monitoring -----------------------------------------------------
+    this.alerts = this.defineAlerts(monitoring);
+    if (monitoring.enabled ?? true) {
+      const selectorLabels = monitoring.selectorLabels ?? { release: 'kube-prometheus-stack' };
+      this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
+        name: this.name, namespace: this.veleroNamespace, labels: { ...this.labels, ...selectorLabels }, group: 'backups',
+        alertLabels: { backups: this.name }, alerts: this.alerts,
+      });
+    }
+  }
+
+  /**
+   * The restore runbook in Markdown (for `runbookPath`): the RPO/RTO it was
+   * built for, what is backed up how often, and the exact restore and
+   * verification commands for these schedules, services and AWS names.
+   */
+  public runbookMarkdown(): string {
+    return renderRestoreRunbook({
+      name: this.name,
+      policy: this.policy,
+      velero: {
+        namespace: this.veleroNamespace,
+        storageLocation: this.storageLocation,
+        volumeBackup: describeVolumeBackup(this.volumeBackup, this.policy.drRegion !== undefined),
+        schedules: Object.entries(this.scheduleNames).map(([namespace, name]) => ({ name, namespace, cron: this.cadence.cron, ttl: this.cadence.veleroTtl })),
+        workloads: this.services.map((s) => ({ namespace: s.namespace!, kind: s.workload.kind, name: s.workload.name })),
+        drill: this.drill ? {
+          cronJobName: this.drill.name,
+          namespace: this.veleroNamespace,
+          scratchNamespace: this.drill.scratchNamespace,
+          schedule: this.drill.schedule.expressionString,
+        } : undefined,
+      },
+      aws: this.aws,
+      alerts: this.alerts,
+    });
+  }
+
+  /**
+   * Runbooks of the backups' alerts (collected into `runbooks/` next to the
+   * manifests), with the commands for these schedules and this drill. The
+   * full restore procedure is {@link runbookMarkdown}.
+   */
+  public runbooks(): Runbook[] {
+    const ns = this.veleroNamespace;
+    const schedules = Object.values(this.scheduleNames);
+    const byName = Object.fromEntries(this.alerts.map((a) => [a.name, a]));
+    const restore = `Restore procedure: ${this.runbookPath.split('/').pop()} (RPO ${humanDuration(this.policy.rpo)}, RTO ${humanDuration(this.policy.rto)}).`;
+    const runbooks: Runbook[] = [{
+      alert: byName.VeleroBackupOlderThanRpo,
+      investigate: [
+        `See when each schedule last succeeded:\n${sh(`velero -n ${ns} schedule get`, ...schedules.map((n) => `velero -n ${ns} backup get --selector velero.io/schedule-name=${n}`))}`,
+        `Read why the newest backup of the schedule in the alert failed or is still running:\n${sh(`velero -n ${ns} backup describe <newest-backup> --details`, `velero -n ${ns} backup logs <newest-backup> | grep -iE 'error|fail'`)}`,
+        `Check the storage location is Available and Velero (and its node agents, for file-system backup) run:\n${sh(
+          `velero -n ${ns} backup-location get`, `kubectl -n ${ns} get pods -o wide`, `kubectl -n ${ns} logs deployment/velero --since=2h | grep -iE 'error|fail'`)}`,
+        `If no schedule shows up in Prometheus, Velero's metrics are not scraped:\n${sh(`kubectl -n ${ns} get servicemonitors,podmonitors`)}`,
+      ],
+      mitigate: [
+        `Take a backup now, so a restore would again lose less than the RPO:\n${sh(...schedules.map((n) => `velero -n ${ns} backup create --from-schedule ${n} --wait`))}`,
+        'Fix the cause (bucket permissions of the IRSA role, node agent pods, CSI snapshot class or quota), then watch the next scheduled run complete.',
+        `Until a backup completes, the RPO is breached: tell the owners of ${Object.keys(this.scheduleNames).join(', ')}. ${restore}`,
+      ],
+    }];
+    if (this.drill) {
+      const d = this.drill.name;
+      const rerun = sh(`kubectl -n ${ns} create job --from=cronjob/${d} ${d}-manual-$(date -u +%s)`, `kubectl -n ${ns} logs -f job/${d}-manual-<suffix>`);
+      const lastRun = `Read the last drill's log and its restore:\n${sh(
+        `kubectl -n ${ns} get jobs --sort-by=.status.startTime | grep ${d}`,
+        `kubectl -n ${ns} logs job/<newest-${d}-job>`,
+        `velero -n ${ns} restore get | grep ${d}`,
+        `velero -n ${ns} restore describe <newest-${d}-restore> --details`)}`;
+      runbooks.push(
+        {
+          alert: byName.RestoreDrillFailed,
+          investigate: [
+            lastRun,
+            `Keep the scratch namespace for a look (set the drill's \`cleanup: false\`), or check what it restored while a rerun waits:\n${sh(
+              `kubectl -n ${this.drill.scratchNamespace} get pods,pvc,events --sort-by=.lastTimestamp`)}`,
+            'Common causes: the model\'s IAM role does not trust the ServiceAccount in the scratch namespace (IRSA), a volume did not restore, the image cannot be pulled.',
+          ],
+          mitigate: [`Fix the cause, then run the drill again and see it succeed:\n${rerun}`, `A failing drill means a real restore would fail too: treat it as urgent. ${restore}`],
+        },
+        {
+          alert: byName.RestoreDrillExceededRto,
+          investigate: [
+            lastRun,
+            `Find the slow part: volume data (pod volume restores, data downloads) or pods starting (image pulls, model loading):\n${sh(
+              `velero -n ${ns} restore logs <newest-${d}-restore> | grep -iE 'podvolume|datadownload|snapshot'`)}`,
+          ],
+          mitigate: [
+            'Make the restore faster: CSI snapshots instead of file-system backup for large volumes, smaller or pre-pulled images, faster model loading.',
+            `Or state the RTO the platform really achieves in the disaster-recovery policy (now ${humanDuration(this.policy.rto)}) and tell its stakeholders.`,
+            `Then run the drill again:\n${rerun}`,
+          ],
+        },
+        {
+          alert: byName.RestoreDrillStale,
+          investigate: [
+            `Check the CronJob runs and its jobs finish:\n${sh(`kubectl -n ${ns} get cronjob ${d}`, `kubectl -n ${ns} get jobs --sort-by=.status.startTime | grep ${d}`)}`,
+            `Check the Pushgateway has the drill's metrics (it must be scraped with honor_labels):\n${sh(`curl -s ${this.drill.config.pushgatewayUrl}/metrics | grep ml_platform_restore_drill`)}`,
+          ],
+          mitigate: [`Run the drill now:\n${rerun}`],
+        },
+      );
+    }
+    return runbooks;
+  }
+
+  private defineAlerts(monitoring: BackupMonitoringOptions): AlertDefinition[] {
+    const base = (monitoring.runbookBaseUrl ?? 'runbooks').replace(/\/+$/, '');
+    const alert = (name: string, rest: Omit<AlertDefinition, 'name' | 'runbookUrl'>): AlertDefinition =>
+      ({ name, ...rest, runbookUrl: `${base}/${this.name}-${kebabCase(name)}.md` });
+    // A backup completes some time after its cron time: allow up to half an hour (or one RPO) past the RPO.
+    const grace = Math.min(this.policy.rpo.toSeconds(), 1800);
+    const threshold = Math.round(this.policy.rpo.toSeconds() + grace);
+    const names = Object.values(this.scheduleNames);
+    const metric = 'velero_backup_last_successful_timestamp';
+    const age = `(time() - max by (schedule) (${metric}{schedule=~"${names.join('|')}"})) > ${threshold}`;
+    const absent = names.map((n) => `absent(${metric}{schedule="${n}"})`);
+    const alerts = [alert('VeleroBackupOlderThanRpo', {
+      expr: [age, ...absent].join(' or '),
+      for: '5m',
+      severity: AlertSeverity.WARNING,
+      summary: `${this.name}: the newest Velero backup of a schedule is older than the RPO (${humanDuration(this.policy.rpo)})`,
+      description: `The newest successful backup of Velero schedule {{ $labels.schedule }} is more than ${humanDuration(Duration.seconds(threshold))} old ` +
+        `(RPO ${humanDuration(this.policy.rpo)} plus time for the backup to finish), or Velero's metrics are not scraped. A restore now would lose more than the RPO allows.`,
+    })];
+    if (this.drill) {
+      const sel = `{drill="${this.drill.name}"}`;
+      const rto = this.policy.rto.toSeconds();
+      const maxAge = this.drill.maxAge.toSeconds();
+      alerts.push(
+        alert('RestoreDrillFailed', {
+          expr: `max(${DRILL_METRICS.success}${sel}) == 0`,
+          for: '5m',
+          severity: AlertSeverity.WARNING,
+          summary: `${this.name}: the last restore drill failed`,
+          description: `The restore drill ${this.drill.name} could not restore the newest backup of ${this.drill.sourceNamespace} and get its services ready; read the job's log in ${this.veleroNamespace}.`,
+        }),
+        alert('RestoreDrillExceededRto', {
+          expr: `max(${DRILL_METRICS.duration}${sel}) > ${rto}`,
+          for: '5m',
+          severity: AlertSeverity.WARNING,
+          summary: `${this.name}: the last restore drill took longer than the RTO (${humanDuration(this.policy.rto)})`,
+          description: `Restoring ${this.drill.sourceNamespace} took {{ $value | humanizeDuration }}, more than the RTO of ${humanDuration(this.policy.rto)}: a real restore would miss it.`,
+        }),
+        alert('RestoreDrillStale', {
+          expr: `(time() - max(${DRILL_METRICS.lastSuccess}${sel})) > ${maxAge} or absent(${DRILL_METRICS.lastSuccess}${sel})`,
+          for: '1h',
+          severity: AlertSeverity.WARNING,
+          summary: `${this.name}: no successful restore drill for ${humanDuration(this.drill.maxAge)}`,
+          description: `The restore drill ${this.drill.name} has not succeeded for ${humanDuration(this.drill.maxAge)} (or never ran, or the Pushgateway is not scraped): the backups are unproven.`,
+        }),
+      );
+    }
+    return alerts;
+  }
+}
+
+function describeVolumeBackup(method: VolumeBackupMethod, dr: boolean): string {
+  switch (method) {
+    case VolumeBackupMethod.FILE_SYSTEM:
+      return 'volumes by file-system backup';
+    case VolumeBackupMethod.CSI_SNAPSHOT:
+      return dr ? 'volumes by CSI snapshot, data moved to the bucket' : 'volumes by CSI snapshot';
+    case VolumeBackupMethod.NONE:
+      return 'objects only, no volume data';
+  }
+}
+
+/** Properties of a {@link RestoreDrill}. */
+export interface RestoreDrillProps extends Omit<RestoreDrillOptions, 'namespace'> {
+  /** Name of the CronJob, ConfigMap, ServiceAccount and RBAC objects (at most 52 characters). */
+  readonly name: string;
+  /** The policy (RTO, and the default timeout). */
+  readonly disasterRecovery: DisasterRecoveryPolicy;
+  /** The Velero Schedule whose newest completed backup is restored. */
+  readonly scheduleName: string;
+  /** Namespace the schedule backs up. */
+  readonly sourceNamespace: string;
+  /** Services that must become ready in the scratch namespace. */
+  readonly services: readonly BackedUpService[];
+  /** Velero's namespace: the drill runs there. @default 'velero' */
+  readonly veleroNamespace?: string;
+  /** Labels of every object. @default - `app.kubernetes.io/*` from the name */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A scheduled restore drill: a CronJob (Pod Security "restricted", on the
+ * official Node.js image) that restores the newest completed backup of a
+ * Velero schedule into a scratch namespace with a `velero.io/v1` Restore
+ * (`namespaceMapping`), waits until the restored services have a ready
+ * replica, pushes the measured restore time to a Pushgateway and deletes the
+ * scratch namespace. Its ServiceAccount may only create and read Restores,
+ * read Backups, read the named workloads and read, label and delete the
+ * scratch namespace (which it deletes only when it carries its own label).
+ *
+ * The restored services run in the scratch namespace with their own
+ * ServiceAccounts: a model server that reads its artifacts through IRSA
+ * needs its role to trust `system:serviceaccount:<scratch>:<service account>`
+ * too, or it never becomes ready and the drill (rightly) fails.
+ */
+export class RestoreDrill extends Construct {
+  /** Name of the drill's objects (also the `drill` metric label). */
+  public readonly name: string;
+  /** Namespace the backup is restored into. */
+  public readonly scratchNamespace: string;
+  /** Namespace the backup was taken of. */
+  public readonly sourceNamespace: string;
+  /** When the drill runs. */
+  public readonly schedule: Cron;
+  /** When the drill gives up. */
+  public readonly timeout: Duration;
+  /** Age after which a missing success alerts. */
+  public readonly maxAge: Duration;
+  /** The configuration the script reads. */
+  public readonly config: RestoreDrillConfig;
+  /** The CronJob. */
+  public readonly cronJob: kplus.CronJob;
+  /** The ConfigMap with the script and its configuration. */
+  public readonly configMap: kplus.ConfigMap;
+  /** The ServiceAccount of the drill's pods. */
+  public readonly serviceAccount: kplus.ServiceAccount;
+  /** The exact command the container runs. */
+  public readonly command: readonly string[];
+
+  constructor(scope: Construct, id: string, props: RestoreDrillProps) {
+    super(scope, id);
+    const v = new PropsValidator(this);
+
+    // ---- resolve --------------------------------------------------------
+    this.name = v.dnsLabel('name', props.name, 52);
+    const policy = validateDisasterRecovery(v, 'disasterRecovery', props.disasterRecovery);
+    const veleroNamespace = v.dnsLabel('veleroNamespace', props.veleroNamespace ?? 'velero');
+    this.sourceNamespace = v.dnsLabel('sourceNamespace', props.sourceNamespace);
+    this.scratchNamespace = v.dnsLabel('scratchNamespace', props.scratchNamespace ?? `${props.sourceNamespace}-drill`);
+    this.schedule = props.schedule ?? Cron.schedule({ minute: '0', hour: '4', weekDay: '1' });
+    this.timeout = props.timeout ?? Duration.seconds(Math.max(600, 2 * policy.rto.toSeconds()));
+    this.maxAge = props.maxAge ?? Duration.days(8);
+    const pushgatewayUrl = v.matches('pushgatewayUrl', props.pushgatewayUrl ?? 'http://prometheus-pushgateway.monitoring.svc:9091',
+      /^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http(s) URL');
+    const excluded = props.excludedResources ?? DEFAULT_EXCLUDED;
+    const labels = props.labels ?? { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name, 'app.kubernetes.io/managed-by': MANAGED_BY };
+
+    // ---- validate -------------------------------------------------------
+    v.check(this.scratchNamespace !== this.sourceNamespace, 'scratchNamespace', this.scratchNamespace,
+      'must differ from the restored namespace: the drill deletes it afterwards');
+    v.check(this.scratchNamespace !== veleroNamespace, 'scratchNamespace', this.scratchNamespace, "must not be Velero's namespace");
+    v.integer('timeout', this.timeout.toSeconds(), 300, 24 * 3600);
+    v.check(this.maxAge.toSeconds() >= 3600, 'maxAge', this.maxAge, 'must be at least 1 hour');
+    v.check(this.timeout.toSeconds() >= policy.rto.toSeconds(), 'timeout', this.timeout,
+      `must be at least the RTO (${humanDuration(policy.rto)}), or a slow restore is reported as failed rather than measured`);
+    v.check(props.services.length > 0, 'services', props.services, 'must list at least one service to wait for');
+    props.services.forEach((s, i) => {
+      v.check(s.namespace === this.sourceNamespace, `services[${i}].namespace`, s.namespace, `must be the restored namespace '${this.sourceNamespace}'`);
+    });
+    excluded.forEach((r, i) => v.matches(`excludedResources[${i}]`, r, /^[a-z0-9.-]+$/, 'must be a resource name such as servicemonitors.monitoring.coreos.com'));
+
+    // Workloads are read at construction; a canary that adopts a service later changes its workload.
+    const workloads: DrillWorkload[] = props.services.map((s) => workloadOf(s.workload));
+    this.node.addValidation({
+      validate: () => props.services
+        .filter((s, i) => s.workload.kind !== workloads[i].kind || s.workload.name !== workloads[i].name)
+        .map((s) => `${this.node.path}: service '${s.name}' is now run by ${s.workload.kind} ${s.workload.name}; create the backups after the canary so the drill waits for it`),
+    });
+
+    // ---- configuration --------------------------------------------------
+    const restore = Restore.manifest({
+      metadata: { namespace: veleroNamespace, labels: { ...labels } },
+      spec: {
+        scheduleName: props.scheduleName,
+        includedNamespaces: [this.sourceNamespace],
+        namespaceMapping: { [this.sourceNamespace]: this.scratchNamespace },
+        excludedResources: [...excluded],
+        restorePVs: true,
+      },
+    }) as Record<string, unknown>;
+    this.config = {
+      drill: this.name,
+      veleroNamespace,
+      schedule: props.scheduleName,
+      sourceNamespace: this.sourceNamespace,
+      scratchNamespace: this.scratchNamespace,
+      restore,
+      workloads,
+      timeoutSeconds: this.timeout.toSeconds(),
+      rtoSeconds: policy.rto.toSeconds(),
+      pollSeconds: 10,
+      pushgatewayUrl,
+      cleanup: props.cleanup ?? true,
+    };
+
+    // ---- objects --------------------------------------------------------
+    const meta = (name: string) => ({ name, namespace: veleroNamespace, labels: { ...labels } });
+    this.configMap = new kplus.ConfigMap(this, 'Files', {
+      metadata: meta(this.name),
+      data: { 'restore-drill.js': RESTORE_DRILL_SCRIPT, 'config.json': `${stableJson(this.config, 2)}\n` },
+    });
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: meta(this.name), automountToken: false });
+    this.rbac(veleroNamespace, labels, workloads);
+
+    this.command = ['node', `${MOUNT}/restore-drill.js`, `${MOUNT}/config.json`];
+    this.cronJob = new kplus.CronJob(this, 'CronJob', {
+      metadata: meta(this.name),
+      podMetadata: { labels: { ...labels } },
+      select: false,
+      schedule: this.schedule,
+      timeZone: 'UTC',
+      concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
+      startingDeadline: Duration.hours(1),
+      successfulJobsRetained: 3,
+      failedJobsRetained: 3,
+      // A retry would be a second drill with a different result; the failure is reported as a metric instead.
+      backoffLimit: 0,
+      activeDeadline: Duration.seconds(this.timeout.toSeconds() + 900),
+      serviceAccount: this.serviceAccount,
+      // The drill talks to the Kubernetes API: the token is mounted for this pod only.
+      automountServiceAccountToken: true,
+      restartPolicy: kplus.RestartPolicy.NEVER,
+      securityContext: restrictedPodSecurity(NODE_UID),
+    });
+    const container = this.cronJob.addContainer({
+      name: 'drill',
+      image: props.image ?? NODE_IMAGE,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: [...this.command],
+      resources: {
+        cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+        memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+      },
+      securityContext: restrictedContainerSecurity(NODE_UID),
+    });
+    container.mount(MOUNT, kplus.Volume.fromConfigMap(this, 'FilesVolume', this.configMap, { name: 'files' }), { readOnly: true });
+    addPodSeccomp(ApiObject.of(this.cronJob), '/spec/jobTemplate/spec/template/spec');
+  }
+
+  /** Least privilege: Restores and Backups in Velero's namespace; the named workloads and the scratch namespace cluster-wide. */
+  private rbac(veleroNamespace: string, labels: Readonly<Record<string, string>>, workloads: readonly DrillWorkload[]): void {
+    const subject = { kind: 'ServiceAccount', name: this.name, namespace: veleroNamespace };
+    new kplus.k8s.KubeRole(this, 'Role', {
+      metadata: { name: this.name, namespace: veleroNamespace, labels: { ...labels } },
+      rules: [
+        { apiGroups: ['velero.io'], resources: ['backups'], verbs: ['get', 'list'] },
+        { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'get'] },
+      ],
+    });
+    new kplus.k8s.KubeRoleBinding(this, 'RoleBinding', {
+      metadata: { name: this.name, namespace: veleroNamespace, labels: { ...labels } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: this.name },
+      subjects: [subject],
+    });
+    const byResource = new Map<string, { group: string; plural: string; names: string[] }>();
+    for (const w of workloads) {
+      const group = w.apiVersion.includes('/') ? w.apiVersion.split('/')[0] : '';
+      const key = `${group}/${w.plural}`;
+      const entry = byResource.get(key) ?? { group, plural: w.plural, names: [] };
+      entry.names.push(w.name);
+      byResource.set(key, entry);
+    }
+    // Cluster-scoped because the scratch namespace (and any RoleBinding in it) is deleted after each drill.
+    const clusterRole = new kplus.k8s.KubeClusterRole(this, 'ClusterRole', {
+      metadata: { name: this.name, labels: { ...labels } },
+      rules: [
+        // patch: the drill labels the namespace it restored into, so it only ever deletes its own.
+        { apiGroups: [''], resources: ['namespaces'], resourceNames: [this.scratchNamespace], verbs: ['get', 'patch', 'delete'] },
+        ...[...byResource.values()].map((r) => ({ apiGroups: [r.group], resources: [r.plural], resourceNames: [...new Set(r.names)].sort(), verbs: ['get'] })),
+      ],
+    });
+    const clusterBinding = new kplus.k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
+      metadata: { name: this.name, labels: { ...labels } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.name },
+      subjects: [subject],
+    });
+    if (Chart.of(this).namespace) {
+      // Cluster-scoped objects: drop the chart namespace cdk8s stamps on every object.
+      ApiObject.of(clusterRole).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+      ApiObject.of(clusterBinding).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    }
+  }
+}
+
+function workloadOf(w: WorkloadReference): DrillWorkload {
+  return { apiVersion: w.apiVersion, kind: w.kind, plural: `${w.kind.toLowerCase()}s`, name: w.name };
+}

@@ -1,0 +1,223 @@
+import { Cron, Duration, Size } from 'cdk8s';
+import { Cpu } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { renderAlertRule } from '../monitoring/alert-rule';
+import { readBundle } from '../core/bundles';
+import { PropsValidator } from '../core/errors';
+import { AlertDefinition, AlertSeverity, promSelector, runbookUrl } from '../monitoring/monitoring';
+import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
+import { ComputeResources } from '../core/resources';
+import { runsPerMonth } from '../cost/estimate';
+import { DriftCheckConfig, DriftDataSource, DriftFeatureConfig, DriftLabelsConfig, validateDriftConfig } from './config';
+import { ModelService } from '../serving/model-service';
+import { NodeScriptCronJob } from '../kube/node-script-job';
+
+/** Where the checker reports. */
+export interface DriftOutputs {
+  /** Prefix (`s3://bucket/prefix/` or a local path) the JSON and HTML reports are written under; versioned buckets keep every run. @default - no report files, only stdout and metrics */
+  readonly reportPrefix?: string;
+  /** Pushgateway the metrics go to; `false` for none (then no drift alert can fire). @default 'http://prometheus-pushgateway.monitoring.svc:9091' */
+  readonly pushgatewayUrl?: string | false;
+  /** Webhook that receives a JSON summary of every run. @default - none */
+  readonly webhookUrl?: string;
+}
+
+/** Properties of a {@link DriftCronJob}. */
+export interface DriftCronJobProps {
+  /** The model whose data is checked (name, namespace and monitoring settings come from it). */
+  readonly model: ModelService;
+  /** Reference (training) data. */
+  readonly reference: DriftDataSource;
+  /** Current (production) window. */
+  readonly current: DriftDataSource;
+  /** Features to compare, with per-feature thresholds. */
+  readonly features: readonly DriftFeatureConfig[];
+  /** Concept drift from labelled outcomes in the current window. @default - none */
+  readonly labels?: DriftLabelsConfig;
+  /** Reports, metrics and webhook. @default - metrics to the default Pushgateway */
+  readonly outputs?: DriftOutputs;
+  /** When the check runs. @default - weekly, Monday 03:00 */
+  readonly schedule?: Cron;
+  /** Time zone of the schedule. @default 'UTC' */
+  readonly timeZone?: string;
+  /** Annotations of the job's ServiceAccount: the IRSA role that reads the data (`DriftMonitoringAws.roleArn`). @default - none */
+  readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+  /** Image with `node` 20+. @default NODE_IMAGE */
+  readonly image?: string;
+  /** Requests and limits (1M rows x 20 features needs about 600 MiB). @default - 500m/1Gi requests, 2 CPU/2Gi limits */
+  readonly resources?: ComputeResources;
+  /** Longest a run may take. @default Duration.hours(1) */
+  readonly activeDeadline?: Duration;
+}
+
+/**
+ * Scheduled data and concept drift detection for a model, running this
+ * library's checker (two-sample KS and PSI for numeric features, chi-square
+ * and PSI for categorical ones, accuracy against the baseline) from a
+ * ConfigMap on the official Node.js image: no image to build. Reports go to
+ * S3, metrics to a Pushgateway, and a PrometheusRule alerts on drift, on an
+ * accuracy drop and on a check that has not succeeded within its schedule.
+ *
+ * Exit codes of the job: 0 no drift, 1 drift (or too few labels), 2 failed to run.
+ */
+export class DriftCronJob extends Construct implements IRunbookSource {
+  /** The job. */
+  public readonly job: NodeScriptCronJob;
+  /** The checker configuration rendered into the ConfigMap. */
+  public readonly config: DriftCheckConfig;
+  /** Name of the CronJob. */
+  public readonly name: string;
+  /** Alerts about drift and the check itself. */
+  public readonly alerts: readonly AlertDefinition[];
+  /** The PrometheusRule, when the model's monitoring is enabled and metrics are pushed. */
+  public readonly prometheusRule?: PrometheusRule;
+  private readonly model: ModelService;
+  private readonly reportPrefix?: string;
+
+  constructor(scope: Construct, id: string, props: DriftCronJobProps) {
+    super(scope, id);
+    const v = new PropsValidator(this);
+    const model = props.model;
+    this.model = model;
+    this.name = `${model.name}-drift`;
+    const outputs = props.outputs ?? {};
+    const pushgateway = outputs.pushgatewayUrl === false ? undefined : outputs.pushgatewayUrl ?? 'http://prometheus-pushgateway.monitoring.svc:9091';
+    if (pushgateway) v.matches('outputs.pushgatewayUrl', pushgateway, /^https?:\/\/[^\s/]+/, 'must be an http(s) URL');
+    if (outputs.webhookUrl) v.matches('outputs.webhookUrl', outputs.webhookUrl, /^https?:\/\/[^\s/]+/, 'must be an http(s) URL');
+    const prefix = outputs.reportPrefix;
+    if (prefix !== undefined) v.check(prefix.endsWith('/'), 'outputs.reportPrefix', prefix, "must end with '/'");
+    this.reportPrefix = prefix;
+    this.config = {
+      model: model.name,
+      reference: props.reference,
+      current: props.current,
+      features: props.features,
+      ...(props.labels ? { labels: props.labels } : {}),
+      outputs: {
+        ...(prefix ? { json: `${prefix}drift-report.json`, html: `${prefix}drift-report.html` } : {}),
+        ...(pushgateway ? { pushgateway: { url: pushgateway } } : {}),
+        ...(outputs.webhookUrl ? { webhook: { url: outputs.webhookUrl } } : {}),
+      },
+    };
+    const problems = validateDriftConfig(this.config);
+    v.check(problems.length === 0, 'features', problems, `the checker configuration is invalid: ${problems.join('; ')}`);
+
+    const schedule = props.schedule ?? Cron.schedule({ minute: '0', hour: '3', weekDay: '1' });
+    this.job = new NodeScriptCronJob(this, 'Job', {
+      name: this.name,
+      scriptName: 'ml-drift.js',
+      script: readBundle('ml-drift'),
+      compress: true,
+      config: this.config,
+      args: ['run', '--config', '{config}'],
+      schedule,
+      timeZone: props.timeZone,
+      image: props.image,
+      serviceAccountAnnotations: props.serviceAccountAnnotations,
+      activeDeadline: props.activeDeadline ?? Duration.hours(1),
+      resources: props.resources ?? {
+        cpu: { request: Cpu.millis(500), limit: Cpu.millis(2000) },
+        memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) },
+      },
+      labels: { ...model.labels, 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name, 'app.kubernetes.io/component': 'drift-check' },
+    });
+
+    // A run is due every `period`; the check is stale after 1.5 periods without success.
+    const periodSeconds = Math.round((30.4 * 86400) / runsPerMonth(schedule.expressionString));
+    const stale = Math.round(periodSeconds * 1.5);
+    const sel = promSelector({ model: model.name });
+    const url = (alert: string) => runbookUrl(model.monitoring.runbookBaseUrl, model.namespace, model.name, alert);
+    const alerts: AlertDefinition[] = [];
+    if (pushgateway) {
+      alerts.push({
+        name: 'ModelDataDrift',
+        expr: `max(ml_drift_detected${promSelector({ model: model.name, feature: '' })}) > 0`,
+        for: '0m',
+        severity: AlertSeverity.WARNING,
+        summary: `${model.name}: input data has drifted from the training data`,
+        description: `The last drift check of ${model.name} found drift (KS p-value, chi-square p-value or PSI over its threshold) in at least one feature.`,
+        runbookUrl: url('ModelDataDrift'),
+      }, {
+        name: 'DriftCheckNotSucceeding',
+        expr: `(time() - max(ml_drift_last_success_timestamp_seconds${sel})) > ${stale} or absent(ml_drift_last_success_timestamp_seconds${sel})`,
+        for: '1h',
+        severity: AlertSeverity.WARNING,
+        summary: `${model.name}: the drift check has not succeeded for 1.5 schedule periods`,
+        description: `No successful drift check of ${model.name} for more than ${stale} seconds (schedule '${schedule.expressionString}'): drift would go unnoticed.`,
+        runbookUrl: url('DriftCheckNotSucceeding'),
+      });
+      if (props.labels) {
+        const floor = props.labels.baselineAccuracy - (props.labels.maxDrop ?? 0.05);
+        alerts.push({
+          name: 'ModelAccuracyDrop',
+          expr: `max(ml_model_accuracy${sel}) < ${Number(floor.toFixed(6))}`,
+          for: '0m',
+          severity: AlertSeverity.CRITICAL,
+          summary: `${model.name}: accuracy dropped more than ${((props.labels.maxDrop ?? 0.05) * 100).toFixed(1)} points below its baseline`,
+          description: `Concept drift: accuracy on the latest labelled window is below ${floor.toFixed(4)} (baseline ${props.labels.baselineAccuracy}).`,
+          runbookUrl: url('ModelAccuracyDrop'),
+        });
+      }
+    }
+    this.alerts = alerts;
+    if (model.monitoring.enabled && alerts.length > 0) {
+      this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
+        name: this.name, labels: { ...model.labels, ...model.monitoring.selectorLabels }, alertLabels: { model: model.name }, alerts,
+      });
+    }
+  }
+
+  /** Runbooks of the drift alerts, with the commands for this job and its reports. */
+  public runbooks(): Runbook[] {
+    const ns = this.model.namespace ? ` -n ${this.model.namespace}` : '';
+    const report = this.reportPrefix?.startsWith('s3://')
+      ? sh(`aws s3 cp ${this.reportPrefix}drift-report.html .`, `aws s3api list-object-versions --bucket ${this.reportPrefix.slice(5).split('/')[0]} --prefix ${this.reportPrefix.slice(5).split('/').slice(1).join('/')}drift-report.json`)
+      : sh(`kubectl${ns} logs job/<last-job-of-${this.name}>`);
+    const rerun = sh(`kubectl${ns} create job --from=cronjob/${this.name} ${this.name}-manual`, `kubectl${ns} logs -f job/${this.name}-manual`);
+    const byName = Object.fromEntries(this.alerts.map((a) => [a.name, a]));
+    const out: Runbook[] = [];
+    if (byName.ModelDataDrift) {
+      out.push({
+        alert: byName.ModelDataDrift,
+        investigate: [
+          `Open the latest report: which features drifted, by how much (PSI, KS/chi-square p-values) and in which direction:\n${report}`,
+          'Check upstream: a schema change, a new data source, a broken join or a seasonal effect explains most drift.',
+          'Compare with the model\'s live error rate and latency alerts; drift without a quality drop may only need monitoring.',
+        ],
+        mitigate: [
+          'If the input pipeline is broken, fix it and re-run the check:\n' + rerun,
+          'If the world changed, retrain on recent data (spot training pool), validate, and roll the new version out through the canary.',
+          'If the drift is expected and harmless, raise that feature\'s threshold in the construct (psiThresholds / ksAlpha) and record why.',
+        ],
+      });
+    }
+    if (byName.DriftCheckNotSucceeding) {
+      out.push({
+        alert: byName.DriftCheckNotSucceeding,
+        investigate: [
+          `Look at the CronJob and its last jobs (exit code 2 means it failed to run: bad data, unreadable input, no credentials):\n${sh(
+            `kubectl${ns} get cronjob ${this.name}`, `kubectl${ns} get jobs -l app.kubernetes.io/name=${this.name} --sort-by=.status.startTime`)}`,
+          `Read the one-line error of the last run:\n${sh(`kubectl${ns} logs -l app.kubernetes.io/name=${this.name} --tail=20`)}`,
+          `Check the IRSA role on the ServiceAccount and the data locations in the config:\n${sh(
+            `kubectl${ns} get serviceaccount ${this.name} -o yaml`, `kubectl${ns} get configmap ${this.name} -o jsonpath='{.data.config\\.json}'`)}`,
+        ],
+        mitigate: [`Fix the cause, then run the check now:\n${rerun}`],
+      });
+    }
+    if (byName.ModelAccuracyDrop) {
+      out.push({
+        alert: byName.ModelAccuracyDrop,
+        investigate: [
+          `Open the latest report (accuracy over the labelled window, number of labels):\n${report}`,
+          'Check whether labels are delayed or biased (late ground truth makes accuracy look worse).',
+        ],
+        mitigate: [
+          'Roll back to the previous model version if it was better on this window (canary rollback or the Deployment rollout history).',
+          'Retrain on recent labelled data and roll out through the canary.',
+        ],
+      });
+    }
+    return out;
+  }
+}

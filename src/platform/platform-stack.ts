@@ -1,0 +1,189 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { componentLabel } from '../aws/policy';
+import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
+import { ChartDeployment } from '../bridge/chart-deployment';
+import { PlatformBackupsAws, PlatformBackupsAwsArgs } from '../dr/backups-aws';
+import { DriftMonitoringAws } from '../drift/drift-cron-job-aws';
+import { FeatureOnlineStoreEngine, FeatureStoreAws, FeatureStoreAwsArgs } from '../features/feature-store-aws';
+import { ModelServiceAws } from '../serving/model-service-aws';
+import { SpotTrainingPoolAws, SpotTrainingPoolAwsArgs } from '../training/spot-training-pool-aws';
+import { PropsValidator } from '../core/errors';
+import { DisasterRecoveryAwsBinding } from '../dr/runbook';
+import { FeatureStoreAwsBinding } from '../features/stores';
+import { ModelPlatformChart, ModelPlatformProps, PlatformAwsBindings, TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
+import { ModelAwsBinding } from './serving-chart';
+import { ExistingCluster, ServingStackConfig, readServingStackConfig } from './serving-stack';
+
+/** Arguments of a {@link ModelPlatformStack}. */
+export interface ModelPlatformStackArgs {
+  /** The existing EKS cluster. */
+  readonly cluster: ExistingCluster;
+  /** The platform: the same typed config the cdk8s chart takes. */
+  readonly platform: Omit<ModelPlatformProps, 'aws'>;
+  /** The shared model artifact bucket. @default - a new secure bucket */
+  readonly artifacts?: SecureBucketArgs;
+  /** Create an ECR repository per model. @default false */
+  readonly imageRepositories?: boolean;
+  /** AWS side of the feature store (online store engine and network). @default - DynamoDB online store */
+  readonly featureStore?: Pick<FeatureStoreAwsArgs, 'onlineStore' | 'redis' | 'dynamoDb' | 'storage' | 'bucket' | 'offlineStoreStatements'>;
+  /** AWS side of the backups. @default - vaults, plan and Velero bucket from the platform's DR policy */
+  readonly backups?: Omit<PlatformBackupsAwsArgs, 'disasterRecovery'>;
+  /** AWS side of the training pool. @default - Karpenter prerequisites and a checkpoint bucket */
+  readonly training?: Omit<SpotTrainingPoolAwsArgs, 'poolName' | 'clusterName' | 'namespace' | 'oidcProvider' | 'jobs'>;
+  /** Tags of every AWS resource. @default { 'ml-platform/cluster': <cluster name> } */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The whole model platform on AWS for an existing EKS cluster: the AWS half
+ * of every construct the platform config uses (artifact bucket and IRSA role
+ * per model, drift buckets and roles, the feature store's online store,
+ * registry and roles, AWS Backup vaults and plan with the Velero bucket,
+ * spot training prerequisites and checkpoint roles), and the
+ * {@link ModelPlatformChart} deployed through the bridge with every AWS value
+ * filled in.
+ */
+export class ModelPlatformStack extends pulumi.ComponentResource {
+  /** Pulumi type token. */
+  public static readonly TYPE = 'ml-platform:stacks:ModelPlatformStack';
+
+  /** Model artifacts. */
+  public readonly artifacts: SecureBucket;
+  /** AWS halves of the models, by id. */
+  public readonly models: Readonly<Record<string, ModelServiceAws>>;
+  /** AWS halves of the drift jobs, by model id. */
+  public readonly drift: Readonly<Record<string, DriftMonitoringAws>>;
+  /** The feature store's AWS half. */
+  public readonly featureStore?: FeatureStoreAws;
+  /** Backups. */
+  public readonly backups?: PlatformBackupsAws;
+  /** Training pool prerequisites. */
+  public readonly training?: SpotTrainingPoolAws;
+  /** Every AWS value the chart received. */
+  public readonly bindings: pulumi.Output<PlatformAwsBindings>;
+  /** The Kubernetes objects. */
+  public readonly kubernetes: ChartDeployment<ModelPlatformProps>;
+
+  constructor(name: string, args: ModelPlatformStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    const v = new PropsValidator(componentLabel(ModelPlatformStack.TYPE, name));
+    v.check(!(args.cluster.kubeconfig && args.cluster.provider), 'cluster.kubeconfig', '<kubeconfig>', "cannot be combined with 'cluster.provider'");
+    v.check(args.platform.models.length > 0, 'platform.models', [], 'must list at least one model');
+    super(ModelPlatformStack.TYPE, name, {}, opts);
+    const p = args.platform;
+    const ns = p.namespace;
+    const oidc = args.cluster.oidcProvider;
+    const tags = { 'ml-platform/cluster': args.cluster.name, ...args.tags };
+    const child = { parent: this };
+    const dr = platformDisasterRecovery(p);
+    const drillNamespace = p.backups?.drill ? (p.backups.drill.scratchNamespace ?? `${ns}-drill`) : undefined;
+
+    if (dr) {
+      this.backups = new PlatformBackupsAws(`${name}-dr`, {
+        ...args.backups,
+        disasterRecovery: dr,
+        // Velero's bucket and IRSA role come with the backups unless the caller configures them.
+        velero: args.backups?.velero ?? { oidcProvider: oidc },
+        tags: { ...tags, ...args.backups?.tags },
+      }, child);
+    }
+    // With a DR policy the artifacts live in the backups' replicated model-artifacts bucket.
+    this.artifacts = this.backups?.buckets['model-artifacts']
+      ?? new SecureBucket(`${name}-artifacts`, { ...args.artifacts, tags: { ...tags, ...args.artifacts?.tags } }, child);
+    const models: Record<string, ModelServiceAws> = {};
+    const drift: Record<string, DriftMonitoringAws> = {};
+    for (const m of p.models) {
+      models[m.id] = new ModelServiceAws(`${name}-${m.id}`, {
+        modelName: m.name ?? m.id, namespace: ns, oidcProvider: oidc, bucket: this.artifacts, imageRepository: args.imageRepositories,
+        restoreNamespaces: drillNamespace ? [drillNamespace] : undefined, tags,
+      }, child);
+      if (m.drift) {
+        const dataUris = [m.drift.reference.uri, m.drift.current.uri].filter((u) => u.startsWith('s3://')).map((u) => u.replace(/[^/]*$/, ''));
+        drift[m.id] = new DriftMonitoringAws(`${name}-${m.id}-drift`, {
+          modelName: m.name ?? m.id, namespace: ns, oidcProvider: oidc, dataUris, tags, sharedBucket: this.backups?.buckets['drift-baselines'],
+        }, child);
+      }
+    }
+    this.models = models;
+    this.drift = drift;
+
+    if (p.featureStore) {
+      const fs = p.featureStore;
+      this.featureStore = new FeatureStoreAws(`${name}-features`, {
+        // DynamoDB needs no VPC wiring: the simplest online store to start with.
+        onlineStore: FeatureOnlineStoreEngine.DYNAMODB,
+        // With a DR policy the registry and offline data live in the replicated feature-registry bucket.
+        ...(this.backups && !args.featureStore?.storage && !args.featureStore?.bucket ? { bucket: this.backups.buckets['feature-registry'] } : {}),
+        ...args.featureStore,
+        storeName: fs.name ?? 'features', namespace: ns, project: fs.project ?? fs.name ?? 'features', features: fs.features, oidcProvider: oidc,
+        mode: fs.mode, preset: p.preset, disasterRecovery: dr, tags,
+      }, child);
+    }
+    if (this.backups && this.featureStore && Object.keys(this.featureStore.tables).length > 0) {
+      // The online tables' point-in-time recovery stays in-region: the backup plan copies them to the DR region.
+      this.backups.protect('feature-tables', Object.values(this.featureStore.tables).map((t) => t.arn));
+    }
+    if (p.training) {
+      const poolName = p.training.pool.name ?? 'training';
+      this.training = new SpotTrainingPoolAws(`${name}-training`, {
+        ...args.training, poolName, clusterName: args.cluster.name, namespace: ns, oidcProvider: oidc, tags: { ...tags, ...args.training?.tags },
+        jobs: Object.entries(p.training.jobs ?? {}).map(([id, job]) => ({ name: job.name ?? id, dataUris: p.training?.dataUris?.[id] })),
+      }, child);
+    }
+
+    this.bindings = this.collectBindings(p);
+    const provider = args.cluster.provider
+      ?? (args.cluster.kubeconfig ? new k8s.Provider(`${name}-k8s`, { kubeconfig: args.cluster.kubeconfig }, child) : undefined);
+    this.kubernetes = new ChartDeployment<ModelPlatformProps>(`${name}-platform`, {
+      chart: (scope, props) => new ModelPlatformChart(scope, p.namespace, props),
+      props: { ...p, aws: this.bindings },
+    }, { parent: this, ...(provider ? { providers: { kubernetes: provider } } : {}) });
+    this.registerOutputs({ bindings: this.bindings, artifactBucket: this.artifacts.bucketName });
+  }
+
+  private collectBindings(p: Omit<ModelPlatformProps, 'aws'>): pulumi.Output<PlatformAwsBindings> {
+    const record = <T>(entries: Array<[string, pulumi.Output<T>]>): pulumi.Output<Record<string, T>> =>
+      pulumi.all(entries.map(([, o]) => o)).apply((values) => Object.fromEntries(entries.map(([k], i) => [k, values[i] as T])));
+    const models = record<ModelAwsBinding>(Object.entries(this.models).map(([id, m]) => [id, pulumi.all([m.roleArn, m.modelUri])
+      .apply(([roleArn, modelUri]) => ({ roleArn, modelUri }))]));
+    const driftRoles = record<string>(Object.entries(this.drift).map(([id, d]) => [id, d.roleArn]));
+    const driftReports = record<string>(Object.entries(this.drift).map(([id, d]) => [id, d.reportPrefix]));
+    const none = pulumi.output(undefined);
+    const featureStore: pulumi.Output<FeatureStoreAwsBinding | undefined> = this.featureStore ? this.featureStore.binding : none;
+    const backups: pulumi.Output<DisasterRecoveryAwsBinding | undefined> = this.backups ? this.backups.runbookBinding : none;
+    const training: pulumi.Output<TrainingAwsBinding | undefined> = this.training
+      ? pulumi.all([
+        this.training.instanceProfileName ?? pulumi.output(undefined),
+        record<string>(Object.entries(this.training.jobRoles).map(([job, role]) => [job, role.roleArn])),
+        this.training.bucket.bucketName,
+      ]).apply(([instanceProfile, roles, bucket]) => ({
+        ...(instanceProfile ? { instanceProfile } : {}),
+        jobs: Object.fromEntries(Object.entries(p.training?.jobs ?? {}).map(([id, job]) => {
+          const jobName = job.name ?? id;
+          return [id, { roleArn: roles[jobName], checkpointUri: `s3://${bucket}/checkpoints/${p.namespace}/${jobName}/` }];
+        })),
+      }))
+      : none;
+    return pulumi.all([models, driftRoles, driftReports, featureStore, backups, training])
+      .apply(([m, dr, rep, fs, bk, tr]) => ({
+        models: m, driftRoles: dr, driftReports: rep,
+        ...(fs ? { featureStore: fs } : {}), ...(bk ? { backups: bk } : {}), ...(tr ? { training: tr } : {}),
+      }));
+  }
+}
+
+/** A {@link ModelPlatformStack} for the cluster in the stack configuration (see {@link readServingStackConfig}). */
+export function platformStackFromConfig(name: string, platform: Omit<ModelPlatformProps, 'aws'>, config: ServingStackConfig = readServingStackConfig(),
+  extra: Omit<ModelPlatformStackArgs, 'cluster' | 'platform'> = {}): ModelPlatformStack {
+  return new ModelPlatformStack(name, {
+    ...extra,
+    cluster: {
+      name: config.clusterName,
+      oidcProvider: { arn: config.oidcProviderArn, url: config.oidcProviderUrl },
+      kubeconfig: config.kubeconfig,
+    },
+    platform: { ...platform, namespace: config.namespace ?? platform.namespace },
+    artifacts: config.existingArtifactBucket ? { existingBucketName: config.existingArtifactBucket } : extra.artifacts,
+    imageRepositories: config.imageRepositories ?? extra.imageRepositories,
+  });
+}

@@ -1,0 +1,149 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import { OidcProvider } from '../aws/irsa-role';
+import { componentLabel } from '../aws/policy';
+import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
+import { ChartDeployment } from '../bridge/chart-deployment';
+import { ModelServiceAws } from '../serving/model-service-aws';
+import { PropsValidator } from '../core/errors';
+import { CostPresetSettings } from '../policy/presets';
+import { ModelAwsBinding, ServingChart, ServingChartProps, ServingModel } from './serving-chart';
+
+/** The existing EKS cluster a stack deploys into. */
+export interface ExistingCluster {
+  /** Cluster name (tags, descriptions). */
+  readonly name: string;
+  /** Its IAM OIDC provider (for IRSA). */
+  readonly oidcProvider: OidcProvider;
+  /** Kubeconfig to reach it; a Kubernetes provider is created from it. @default - the `provider` given, or the ambient kubeconfig */
+  readonly kubeconfig?: pulumi.Input<string>;
+  /** A Kubernetes provider to use instead of `kubeconfig`. @default - none */
+  readonly provider?: k8s.Provider;
+}
+
+/** Arguments of a {@link ModelServingStack}. */
+export interface ModelServingStackArgs {
+  /** The cluster. */
+  readonly cluster: ExistingCluster;
+  /** Namespace of the serving plane. */
+  readonly namespace: string;
+  /** The models. */
+  readonly models: readonly ServingModel[];
+  /** Preset of models that set none. @default - PRODUCTION */
+  readonly preset?: CostPresetSettings;
+  /** The shared model artifact bucket. @default - a new secure bucket */
+  readonly artifacts?: SecureBucketArgs;
+  /** Create an ECR repository per model. @default false */
+  readonly imageRepositories?: boolean;
+  /** Render the namespace. @default true */
+  readonly createNamespace?: boolean;
+  /** Tags of every AWS resource. @default { 'ml-platform/cluster': <cluster name> } */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The serving plane on AWS for an existing EKS cluster: one secure artifact
+ * bucket, per model an IRSA role reading only its own prefix (and optionally
+ * an ECR repository), and the {@link ServingChart} deployed through the
+ * bridge with the role ARNs and artifact URIs filled in.
+ */
+export class ModelServingStack extends pulumi.ComponentResource {
+  /** Pulumi type token. */
+  public static readonly TYPE = 'ml-platform:stacks:ModelServingStack';
+
+  /** The artifact bucket. */
+  public readonly artifacts: SecureBucket;
+  /** AWS halves by model id. */
+  public readonly models: Readonly<Record<string, ModelServiceAws>>;
+  /** The Kubernetes objects. */
+  public readonly kubernetes: ChartDeployment<ServingChartProps>;
+  /** Role ARN and model URI by model id. */
+  public readonly bindings: pulumi.Output<Record<string, ModelAwsBinding>>;
+
+  constructor(name: string, args: ModelServingStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    const v = new PropsValidator(componentLabel(ModelServingStack.TYPE, name));
+    v.check(!(args.cluster.kubeconfig && args.cluster.provider), 'cluster.kubeconfig', '<kubeconfig>', "cannot be combined with 'cluster.provider'");
+    v.check(args.models.length > 0, 'models', args.models, 'must list at least one model');
+    super(ModelServingStack.TYPE, name, {}, opts);
+    const tags = { 'ml-platform/cluster': args.cluster.name, ...args.tags };
+
+    this.artifacts = new SecureBucket(`${name}-artifacts`, { ...args.artifacts, tags: { ...tags, ...args.artifacts?.tags } }, { parent: this });
+    const models: Record<string, ModelServiceAws> = {};
+    for (const model of args.models) {
+      models[model.id] = new ModelServiceAws(`${name}-${model.id}`, {
+        modelName: model.name ?? model.id,
+        namespace: args.namespace,
+        oidcProvider: args.cluster.oidcProvider,
+        bucket: this.artifacts,
+        imageRepository: args.imageRepositories,
+        tags,
+      }, { parent: this });
+    }
+    this.models = models;
+    const ids = Object.keys(models);
+    this.bindings = pulumi.all(ids.map((id) => pulumi.all([models[id].roleArn, models[id].modelUri])))
+      .apply((pairs) => Object.fromEntries(pairs.map(([roleArn, modelUri], i) => [ids[i], { roleArn, modelUri }])));
+
+    const provider = args.cluster.provider
+      ?? (args.cluster.kubeconfig ? new k8s.Provider(`${name}-k8s`, { kubeconfig: args.cluster.kubeconfig }, { parent: this }) : undefined);
+    this.kubernetes = new ChartDeployment<ServingChartProps>(`${name}-serving`, {
+      chart: (scope, props) => new ServingChart(scope, 'serving', props),
+      props: {
+        namespace: args.namespace,
+        models: args.models,
+        preset: args.preset,
+        createNamespace: args.createNamespace,
+        aws: this.bindings,
+      },
+    }, { parent: this, ...(provider ? { providers: { kubernetes: provider } } : {}) });
+    this.registerOutputs({ bindings: this.bindings, bucketName: this.artifacts.bucketName });
+  }
+}
+
+/** Stack configuration of {@link servingStackFromConfig}: what `pulumi config set` provides. */
+export interface ServingStackConfig {
+  /** `clusterName`: name of the existing EKS cluster. */
+  readonly clusterName: string;
+  /** `oidcProviderArn`: ARN of its IAM OIDC provider. */
+  readonly oidcProviderArn: string;
+  /** `oidcProviderUrl`: its issuer URL. */
+  readonly oidcProviderUrl: string;
+  /** `kubeconfig` (secret, optional): kubeconfig of the cluster. */
+  readonly kubeconfig?: pulumi.Output<string>;
+  /** `namespace` (optional): serving namespace. */
+  readonly namespace?: string;
+  /** `existingArtifactBucket` (optional): use this bucket for model artifacts. */
+  readonly existingArtifactBucket?: string;
+  /** `imageRepositories` (optional): create ECR repositories. */
+  readonly imageRepositories?: boolean;
+}
+
+/** Reads the serving stack's configuration (only stacks read configuration; constructs take arguments). */
+export function readServingStackConfig(config: pulumi.Config = new pulumi.Config()): ServingStackConfig {
+  return {
+    clusterName: config.require('clusterName'),
+    oidcProviderArn: config.require('oidcProviderArn'),
+    oidcProviderUrl: config.require('oidcProviderUrl'),
+    kubeconfig: config.getSecret('kubeconfig'),
+    namespace: config.get('namespace'),
+    existingArtifactBucket: config.get('existingArtifactBucket'),
+    imageRepositories: config.getBoolean('imageRepositories'),
+  };
+}
+
+/** A {@link ModelServingStack} from stack configuration and the models to serve. */
+export function servingStackFromConfig(name: string, models: readonly ServingModel[], config: ServingStackConfig = readServingStackConfig(),
+  extra: Partial<Omit<ModelServingStackArgs, 'cluster' | 'models'>> = {}): ModelServingStack {
+  return new ModelServingStack(name, {
+    ...extra,
+    cluster: {
+      name: config.clusterName,
+      oidcProvider: { arn: config.oidcProviderArn, url: config.oidcProviderUrl },
+      kubeconfig: config.kubeconfig,
+    },
+    namespace: config.namespace ?? extra.namespace ?? 'ml-serving',
+    models,
+    artifacts: config.existingArtifactBucket ? { existingBucketName: config.existingArtifactBucket } : extra.artifacts,
+    imageRepositories: config.imageRepositories ?? extra.imageRepositories,
+  });
+}

@@ -1,0 +1,216 @@
+import { Cron, Duration } from 'cdk8s';
+import { Construct } from 'constructs';
+import { DestinationRule } from '../../imports/destinationrule-networking.istio.io';
+import { VirtualService } from '../../imports/virtualservice-networking.istio.io';
+import { AbAnalysisConfig } from './ab-analysis';
+import { readBundle } from '../core/bundles';
+import { PropsValidator } from '../core/errors';
+import { CircuitBreakerOptions, RetryOptions, istioRetries, istioTrafficPolicy } from './mesh';
+import { MANAGED_BY } from '../core/labels';
+import { promDuration, promSelector } from '../monitoring/monitoring';
+import { bucketRanges, requiredSampleSize } from '../stats/ab';
+import { ModelService } from '../serving/model-service';
+import { NodeScriptCronJob } from '../kube/node-script-job';
+
+/** One arm of an experiment: a model service and its share of users. */
+export interface AbVariant {
+  /** Variant name (DNS label), for example `control` or `xgb-v2`. */
+  readonly name: string;
+  /** The model service that serves it. */
+  readonly model: ModelService;
+  /** Percent of users (integer; the weights of all variants sum to 100). */
+  readonly weight: number;
+}
+
+/** What the experiment must be able to detect, and the traffic it gets. */
+export interface ExperimentDesign {
+  /** Users entering the experiment per day (all variants together). */
+  readonly dailyUsers: number;
+  /** Success rate of control, for example 0.75. */
+  readonly baselineRate: number;
+  /** Smallest absolute change of the success rate worth detecting, for example 0.02. */
+  readonly minDetectableEffect: number;
+  /** Significance level (two-sided). @default 0.05 */
+  readonly alpha?: number;
+  /** Power. @default 0.8 */
+  readonly power?: number;
+  /** Planned duration; shorter than the sample size needs is an error. */
+  readonly plannedDuration: Duration;
+}
+
+/** Settings of the analysis job. */
+export interface AbAnalysisJobOptions {
+  /** When the analysis runs. @default - daily at 06:00 */
+  readonly schedule?: Cron;
+  /** Time zone of the schedule. @default 'UTC' */
+  readonly timeZone?: string;
+  /** Prometheus base URL. @default 'http://prometheus-operated.monitoring.svc:9090' */
+  readonly prometheusUrl?: string;
+  /** Counter of successful outcomes per request, labelled by `service`. @default 'model_outcome_success_total' */
+  readonly successMetric?: string;
+  /** Counter of all outcomes, labelled by `service`. @default 'model_outcome_total' */
+  readonly totalMetric?: string;
+  /** Pushgateway for the ml_ab_* result metrics. @default - none */
+  readonly pushgatewayUrl?: string;
+  /** Job image. @default NODE_IMAGE */
+  readonly image?: string;
+}
+
+/** Properties of an {@link AbTest}. */
+export interface AbTestProps {
+  /** Experiment id (DNS label): part of the assignment hash and of object names. */
+  readonly experimentId: string;
+  /** Variants, control first. */
+  readonly variants: readonly AbVariant[];
+  /** Expected traffic and the effect to detect. */
+  readonly design: ExperimentDesign;
+  /** Host clients call. @default - the control model's Service */
+  readonly host?: string;
+  /** Header carrying the user's bucket (0-99), set by the caller or an edge filter with {@link assignVariant}. @default 'x-ab-bucket' */
+  readonly bucketHeader?: string;
+  /** Retries of every route. @default - 3 attempts, 2s per try */
+  readonly retries?: RetryOptions;
+  /** Circuit breaking of every variant's destination. @default - 5 consecutive 5xx eject for 60s */
+  readonly circuitBreaker?: CircuitBreakerOptions;
+  /** The analysis CronJob; `false` for none. @default - daily at 06:00 UTC */
+  readonly analysis?: AbAnalysisJobOptions | false;
+}
+
+/**
+ * A sticky A/B experiment between model services on Istio. Users are
+ * assigned by `bucket = FNV-1a(experimentId + ':' + userId) mod 100`
+ * ({@link assignVariant}, computed by the caller or an edge filter into a
+ * header); the VirtualService routes each variant's bucket range to its
+ * model and everything else, including requests without the header, to
+ * control. At synth time the planned duration is checked against the sample
+ * size the design needs. A CronJob analyses the outcome counts in Prometheus
+ * with a chi-square test and recommends continue / deploy / keep control.
+ */
+export class AbTest extends Construct {
+  /** Bucket ranges per variant (inclusive), from {@link bucketRanges}. */
+  public readonly ranges: ReadonlyArray<{ readonly name: string; readonly from: number; readonly to: number }>;
+  /** Required users per variant (control first). */
+  public readonly requiredSamples: readonly number[];
+  /** Days the design needs at the given traffic. */
+  public readonly requiredDays: number;
+  /** The routing VirtualService. */
+  public readonly virtualService: VirtualService;
+  /** Circuit breaking per variant host. */
+  public readonly destinationRules: readonly DestinationRule[];
+  /** The analysis job, if any. */
+  public readonly analysisJob?: NodeScriptCronJob;
+
+  constructor(scope: Construct, id: string, props: AbTestProps) {
+    super(scope, id);
+    const v = new PropsValidator(this);
+    const experimentId = v.dnsLabel('experimentId', props.experimentId, 40);
+    v.check(props.variants.length >= 2, 'variants', props.variants.map((x) => x.name), 'needs a control and at least one treatment');
+    const names = props.variants.map((x) => x.name);
+    names.forEach((n, i) => v.dnsLabel(`variants[${i}].name`, n, 30));
+    v.check(new Set(names).size === names.length, 'variants', names, 'variant names must be unique');
+    const models = props.variants.map((x) => x.model.name);
+    v.check(new Set(models).size === models.length, 'variants', models, 'each variant needs its own model service');
+    props.variants.forEach((x, i) => {
+      v.integer(`variants[${i}].weight`, x.weight, 1, 99);
+      v.check(x.model.workload.kind === 'Deployment', `variants[${i}].model`, x.model.name,
+        `is run by a ${x.model.workload.kind}; a model in an experiment cannot also be in a canary rollout (both would own its Istio routes)`);
+    });
+    const total = props.variants.reduce((s, x) => s + x.weight, 0);
+    v.check(total === 100, 'variants', props.variants.map((x) => x.weight), `weights must sum to 100 (they sum to ${total})`);
+    const header = v.matches('bucketHeader', props.bucketHeader ?? 'x-ab-bucket', /^[a-z0-9][a-z0-9-]*$/, 'must be a lower-case HTTP header name');
+
+    // ---- design check ---------------------------------------------------
+    const d = props.design;
+    v.positive('design.dailyUsers', d.dailyUsers);
+    v.range('design.baselineRate', d.baselineRate, 0.0001, 0.9999);
+    v.range('design.minDetectableEffect', d.minDetectableEffect, 0.0001, 1 - d.baselineRate);
+    const alpha = v.range('design.alpha', d.alpha ?? 0.05, 0.0001, 0.5);
+    const power = v.range('design.power', d.power ?? 0.8, 0.5, 0.9999);
+    const [control, ...treatments] = props.variants;
+    // Bonferroni: each treatment is compared with control at alpha / treatments.
+    const perComparisonAlpha = alpha / treatments.length;
+    const samples = treatments.map((t) => requiredSampleSize({
+      baselineRate: d.baselineRate, minDetectableEffect: d.minDetectableEffect, alpha: perComparisonAlpha, power, ratio: t.weight / control.weight,
+    }));
+    this.requiredSamples = [Math.max(...samples.map((s) => s.control)), ...samples.map((s) => s.treatment)];
+    const daysFor = (users: number, weight: number) => users / (d.dailyUsers * weight / 100);
+    this.requiredDays = Math.ceil(Math.max(...props.variants.map((x, i) => daysFor(this.requiredSamples[i], x.weight))));
+    const plannedDays = d.plannedDuration.toHours() / 24;
+    v.check(plannedDays >= this.requiredDays, 'design.plannedDuration', d.plannedDuration,
+      `is too short: detecting a ${d.minDetectableEffect} change from a ${d.baselineRate} baseline (alpha ${alpha}, power ${power}) needs `
+      + props.variants.map((x, i) => `${this.requiredSamples[i]} users in ${x.name}`).join(', ')
+      + `; at ${d.dailyUsers} users/day that takes ${this.requiredDays} days, planned ${Number(plannedDays.toFixed(2))}`);
+
+    // ---- routing --------------------------------------------------------
+    this.ranges = bucketRanges(props.variants.map((x) => ({ name: x.name, weight: x.weight })));
+    const hostOf = (m: ModelService) => (m.namespace ? `${m.name}.${m.namespace}.svc.cluster.local` : m.name);
+    const host = props.host ?? hostOf(control.model);
+    const retries = istioRetries(v, props.retries);
+    const labels = { 'app.kubernetes.io/name': experimentId, 'app.kubernetes.io/component': 'ab-test', 'app.kubernetes.io/managed-by': MANAGED_BY };
+    const route = (x: AbVariant) => [{ destination: { host: hostOf(x.model), port: { number: x.model.servicePort } } }];
+    this.virtualService = new VirtualService(this, 'VirtualService', {
+      metadata: { name: experimentId, labels },
+      spec: {
+        hosts: [host],
+        http: [
+          ...treatments.map((t, i) => ({
+            name: `variant-${t.name}`,
+            match: [{ headers: { [header]: { regex: bucketRegex(this.ranges[i + 1].from, this.ranges[i + 1].to) } } }],
+            route: route(t),
+            retries,
+          })),
+          { name: `control-${control.name}`, route: route(control), retries },
+        ],
+      },
+    });
+    const trafficPolicy = istioTrafficPolicy(v, props.circuitBreaker);
+    this.destinationRules = props.variants.map((x) => new DestinationRule(this, `DestinationRule-${x.name}`, {
+      metadata: { name: `${experimentId}-${x.name}`, labels },
+      spec: { host: hostOf(x.model), trafficPolicy },
+    }));
+
+    // ---- analysis -------------------------------------------------------
+    if (props.analysis !== false) {
+      const a = props.analysis ?? {};
+      const metric = (p: string, m: string) => v.matches(p, m, /^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name');
+      const success = metric('analysis.successMetric', a.successMetric ?? 'model_outcome_success_total');
+      const totalMetric = metric('analysis.totalMetric', a.totalMetric ?? 'model_outcome_total');
+      const window = promDuration(d.plannedDuration);
+      const config: AbAnalysisConfig = {
+        experimentId,
+        prometheusUrl: v.matches('analysis.prometheusUrl', a.prometheusUrl ?? 'http://prometheus-operated.monitoring.svc:9090', /^https?:\/\/[^\s/]+/, 'must be an http(s) URL'),
+        alpha,
+        ...(a.pushgatewayUrl ? { pushgatewayUrl: v.matches('analysis.pushgatewayUrl', a.pushgatewayUrl, /^https?:\/\/[^\s/]+/, 'must be an http(s) URL') } : {}),
+        variants: props.variants.map((x) => {
+          const scope: Record<string, string> = { service: x.model.name };
+          if (x.model.namespace) scope.namespace = x.model.namespace;
+          return {
+            name: x.name,
+            successQuery: `sum(increase(${success}${promSelector(scope)}[${window}]))`,
+            totalQuery: `sum(increase(${totalMetric}${promSelector(scope)}[${window}]))`,
+          };
+        }),
+      };
+      this.analysisJob = new NodeScriptCronJob(this, 'Analysis', {
+        name: `${experimentId}-analysis`,
+        scriptName: 'ab-analysis.js',
+        script: readBundle('ab-analysis'),
+        config,
+        args: ['run', '--config', '{config}', '--out', '/tmp/ab-analysis'],
+        schedule: a.schedule ?? Cron.schedule({ minute: '0', hour: '6' }),
+        timeZone: a.timeZone,
+        image: a.image,
+        labels,
+      });
+    }
+  }
+}
+
+/** An RE2 regex matching the decimal integers from..to (inclusive), as the bucket header carries them. */
+export function bucketRegex(from: number, to: number): string {
+  const values: string[] = [];
+  for (let b = from; b <= to; b++) {
+    values.push(String(b));
+  }
+  return `^(${values.join('|')})$`;
+}

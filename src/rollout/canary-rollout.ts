@@ -1,0 +1,439 @@
+import { ApiObject, Duration, JsonPatch, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  AnalysisTemplate, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsConsecutiveErrorLimit, AnalysisTemplateSpecMetricsCount,
+  AnalysisTemplateSpecMetricsFailureLimit,
+} from '../../imports/analysistemplate-argoproj.io';
+import { DestinationRule } from '../../imports/destinationrule-networking.istio.io';
+import { VirtualService } from '../../imports/virtualservice-networking.istio.io';
+import { PropsValidator } from '../core/errors';
+import { CircuitBreakerOptions, RetryOptions, istioRetries, istioTrafficPolicy } from './mesh';
+import { promDuration, promSelector } from '../monitoring/monitoring';
+import { requiredSampleSize } from '../stats/ab';
+import { ModelService } from '../serving/model-service';
+
+/** One canary step: shift `weight` percent of traffic to the new version, then wait. */
+export class RolloutStep {
+  /**
+   * Shift `weight` percent of traffic to the canary and pause.
+   * @param weight percent of traffic on the canary (1-100)
+   * @param pause how long to watch before the next step; `undefined` on the last (100%) step
+   */
+  public static setWeight(weight: number, pause?: Duration): RolloutStep {
+    return new RolloutStep(weight, pause);
+  }
+
+  private constructor(
+    /** Percent of traffic on the canary. */
+    public readonly weight: number,
+    /** Watch time after the shift. */
+    public readonly pause?: Duration,
+  ) {}
+}
+
+/** The guide's schedule: 5% for 1 hour, 25% for 4 hours, 50% overnight (12 hours), then 100%. */
+export const GUIDE_ROLLOUT_STEPS: readonly RolloutStep[] = Object.freeze([
+  RolloutStep.setWeight(5, Duration.hours(1)),
+  RolloutStep.setWeight(25, Duration.hours(4)),
+  RolloutStep.setWeight(50, Duration.hours(12)),
+  RolloutStep.setWeight(100),
+]);
+
+/** How canary traffic is split. */
+export enum TrafficRouting {
+  /** Istio: exact weights through a VirtualService and DestinationRule subsets, with retries and circuit breaking. */
+  ISTIO = 'istio',
+  /** No mesh: the weight is approximated by the share of canary replicas behind the one Service. */
+  REPLICAS = 'replicas',
+}
+
+/**
+ * Automatic analysis of each canary step on Prometheus. A step passes only
+ * when the canary served at least the minimum sample and stayed within the
+ * thresholds; too little traffic makes the step inconclusive (the rollout
+ * pauses for a person), never passed. A failure aborts the rollout and sends
+ * all traffic back to stable.
+ */
+export interface CanaryAnalysisOptions {
+  /** Prometheus address. @default 'http://prometheus-operated.monitoring.svc:9090' */
+  readonly prometheusAddress?: string;
+  /** Highest canary 5xx share. @default - the model's SLO error rate (1%) */
+  readonly maxErrorRate?: number;
+  /** Highest canary p99 latency. @default - the model's SLO p99 latency */
+  readonly maxLatencyP99?: Duration;
+  /** Error rate of the stable version, the baseline of the sample size. @default 0.001 */
+  readonly baselineErrorRate?: number;
+  /** Rise of the error rate the step must be able to detect (absolute). @default - maxErrorRate - baselineErrorRate */
+  readonly detectableIncrease?: number;
+  /** Significance level of the sample size. @default 0.05 */
+  readonly alpha?: number;
+  /** Power of the sample size. @default 0.8 */
+  readonly power?: number;
+  /** Interval of the background analysis that runs during the whole rollout. @default Duration.minutes(5) */
+  readonly interval?: Duration;
+}
+
+/** Properties of a {@link CanaryRollout}. */
+export interface CanaryRolloutProps {
+  /** The model service whose pods the rollout takes over. */
+  readonly model: ModelService;
+  /** Traffic steps; weights strictly increase and end at 100. @default GUIDE_ROLLOUT_STEPS */
+  readonly steps?: readonly RolloutStep[];
+  /** How traffic is split. @default TrafficRouting.ISTIO */
+  readonly trafficRouting?: TrafficRouting;
+  /** Retries of the Istio route (Istio only). @default - 3 attempts, 2s per try */
+  readonly retries?: RetryOptions;
+  /** Circuit breaking of the Istio destination (Istio only). @default - 5 consecutive 5xx eject for 60s */
+  readonly circuitBreaker?: CircuitBreakerOptions;
+  /** Step analysis; `false` turns it off (not recommended). @default - error rate, p99 latency and minimum sample from the model's SLO */
+  readonly analysis?: CanaryAnalysisOptions | false;
+}
+
+const ROUTE = 'primary';
+const STABLE = 'stable';
+const CANARY = 'canary';
+const HASH_LABEL = 'rollouts-pod-template-hash';
+const HASH_PROM_LABEL = 'rollouts_pod_template_hash';
+
+/**
+ * A progressive rollout of a model service with Argo Rollouts: the model's
+ * Deployment becomes an `argoproj.io/v1alpha1` Rollout with its own pod
+ * template (nothing scales a Git-managed Deployment to zero), its autoscaler
+ * targets the Rollout, traffic shifts step by step (5% → 25% → 50% → 100% by
+ * default) through an Istio VirtualService and DestinationRule, and every
+ * step is gated by an AnalysisTemplate on Prometheus.
+ *
+ * Argo Rollouts edits the VirtualService weights and the DestinationRule
+ * subset labels while it works; see {@link CanaryRollout.argoCdIgnoreDifferences}
+ * for the Argo CD setting that keeps those edits from showing as drift.
+ *
+ * @see https://argoproj.github.io/argo-rollouts/features/traffic-management/istio/
+ */
+export class CanaryRollout extends Construct {
+  /** The model service. */
+  public readonly model: ModelService;
+  /** The resolved steps. */
+  public readonly steps: readonly RolloutStep[];
+  /** Traffic routing mode. */
+  public readonly trafficRouting: TrafficRouting;
+  /** Minimum canary requests a step needs before it may pass (0 without analysis). */
+  public readonly minimumSample: number;
+  /** The Rollout. */
+  public readonly rollout: ApiObject;
+  /** The VirtualService (Istio). */
+  public readonly virtualService?: VirtualService;
+  /** The DestinationRule (Istio). */
+  public readonly destinationRule?: DestinationRule;
+  /** The step-gate AnalysisTemplate. */
+  public readonly gateTemplate?: AnalysisTemplate;
+  /** The background AnalysisTemplate. */
+  public readonly watchTemplate?: AnalysisTemplate;
+
+  constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
+    super(scope, id);
+    const v = new PropsValidator(this);
+    const model = props.model;
+    this.model = model;
+    this.trafficRouting = props.trafficRouting ?? TrafficRouting.ISTIO;
+    this.steps = props.steps ?? GUIDE_ROLLOUT_STEPS;
+    validateSteps(v, this.steps);
+    const istio = this.trafficRouting === TrafficRouting.ISTIO;
+    if (!istio) {
+      v.check(props.retries === undefined, 'retries', props.retries, 'needs TrafficRouting.ISTIO: without a mesh nothing applies retries');
+      v.check(props.circuitBreaker === undefined, 'circuitBreaker', props.circuitBreaker, 'needs TrafficRouting.ISTIO: without a mesh nothing applies circuit breaking');
+    }
+
+    const analysis = props.analysis === false ? undefined : this.resolveAnalysis(v, props.analysis ?? {});
+    this.minimumSample = analysis?.minimumSample ?? 0;
+
+    const host = model.namespace ? `${model.name}.${model.namespace}.svc.cluster.local` : model.name;
+    if (istio) {
+      this.virtualService = this.renderVirtualService(v, host, props.retries ?? {});
+      this.destinationRule = this.renderDestinationRule(v, host, props.circuitBreaker ?? {});
+    }
+    if (analysis) {
+      this.gateTemplate = this.renderTemplate('GateTemplate', `${model.name}-canary-gate`, analysis, true);
+      this.watchTemplate = this.renderTemplate('WatchTemplate', `${model.name}-canary-watch`, analysis, false);
+      // Canary and stable pods differ by the pod-template-hash label Argo Rollouts sets; scrape it so queries can tell them apart.
+      if (model.serviceMonitor) {
+        ApiObject.of(model.serviceMonitor).addJsonPatch(JsonPatch.add('/spec/podTargetLabels', [HASH_LABEL]));
+      }
+    }
+
+    const podTemplate = model.adoptWorkload({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: model.name });
+    const autoscaled = model.autoscaler !== undefined;
+    this.rollout = new ApiObject(this, 'Rollout', {
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Rollout',
+      metadata: { name: model.name, labels: { ...model.labels } },
+      spec: {
+        ...(autoscaled ? {} : { replicas: model.replicas }),
+        revisionHistoryLimit: 5,
+        selector: { matchLabels: { ...model.selectorLabels } },
+        template: Lazy.any({ produce: () => rolloutPodTemplate(podTemplate()) }) as unknown,
+        strategy: {
+          canary: {
+            maxSurge: '25%',
+            maxUnavailable: 0,
+            abortScaleDownDelaySeconds: 30,
+            ...(istio ? {
+              trafficRouting: {
+                istio: {
+                  virtualService: { name: model.name, routes: [ROUTE] },
+                  destinationRule: { name: model.name, canarySubsetName: CANARY, stableSubsetName: STABLE },
+                },
+              },
+            } : {}),
+            ...(analysis ? {
+              analysis: {
+                templates: [{ templateName: `${model.name}-canary-watch` }],
+                startingStep: 1,
+                args: [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } }],
+              },
+            } : {}),
+            steps: this.renderSteps(analysis !== undefined),
+          },
+        },
+      },
+    });
+    this.node.addValidation({ validate: () => this.crossCheck() });
+  }
+
+  /**
+   * Argo CD `ignoreDifferences` entries for the fields Argo Rollouts edits at
+   * run time (route weights, subset labels): put them in the Application so a
+   * rollout in progress is not reported as drift or undone by self-heal.
+   */
+  public argoCdIgnoreDifferences(): Array<Record<string, unknown>> {
+    if (this.trafficRouting !== TrafficRouting.ISTIO) {
+      return [];
+    }
+    const ns = this.model.namespace;
+    return [
+      { group: 'networking.istio.io', kind: 'VirtualService', name: this.model.name, ...(ns ? { namespace: ns } : {}), jsonPointers: ['/spec/http/0/route'] },
+      { group: 'networking.istio.io', kind: 'DestinationRule', name: this.model.name, ...(ns ? { namespace: ns } : {}), jsonPointers: ['/spec/subsets'] },
+    ];
+  }
+
+  private resolveAnalysis(v: PropsValidator, a: CanaryAnalysisOptions) {
+    const maxErrorRate = v.range('analysis.maxErrorRate', a.maxErrorRate ?? this.model.slo.errorRate, 0.0001, 0.5);
+    const baseline = v.range('analysis.baselineErrorRate', a.baselineErrorRate ?? 0.001, 0, 0.5);
+    v.check(baseline < maxErrorRate, 'analysis.baselineErrorRate', baseline, `must be below 'analysis.maxErrorRate' (${maxErrorRate})`);
+    const increase = v.range('analysis.detectableIncrease', a.detectableIncrease ?? maxErrorRate - baseline, 0.00001, 1 - baseline);
+    const alpha = v.range('analysis.alpha', a.alpha ?? 0.05, 0.0001, 0.5);
+    const power = v.range('analysis.power', a.power ?? 0.8, 0.5, 0.9999);
+    const latency = a.maxLatencyP99 ?? this.model.slo.latencyP99;
+    v.check(latency.toMilliseconds() > 0, 'analysis.maxLatencyP99', latency, 'must be longer than 0');
+    const interval = a.interval ?? Duration.minutes(5);
+    v.integer('analysis.interval', interval.toSeconds(), 30, 3600);
+    const sample = requiredSampleSize({ baselineRate: baseline, minDetectableEffect: increase, alpha, power });
+    const address = v.matches('analysis.prometheusAddress', a.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc:9090', /^https?:\/\/[^\s/]+/, 'must be an http(s) URL');
+    return { maxErrorRate, latencySeconds: latency.toMilliseconds() / 1000, interval, minimumSample: sample.treatment, address };
+  }
+
+  private renderSteps(gated: boolean): Array<Record<string, unknown>> {
+    const steps: Array<Record<string, unknown>> = [];
+    for (const step of this.steps) {
+      steps.push({ setWeight: step.weight });
+      if (step.pause) {
+        steps.push({ pause: { duration: promDuration(step.pause) } });
+        if (gated) {
+          steps.push({
+            analysis: {
+              templates: [{ templateName: `${this.model.name}-canary-gate` }],
+              args: [
+                { name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } },
+                { name: 'window', value: promDuration(step.pause) },
+              ],
+            },
+          });
+        }
+      }
+    }
+    return steps;
+  }
+
+  private queries(window: string) {
+    const model = this.model;
+    const scope: Record<string, string> = { service: model.name };
+    if (model.namespace) scope.namespace = model.namespace;
+    const canary = `${HASH_PROM_LABEL}="{{args.canary-hash}}"`;
+    const sel = promSelector(scope, [canary]);
+    const errSel = promSelector(scope, [canary, 'status=~"5.."']);
+    return {
+      requests: `sum(increase(http_requests_total${sel}[${window}]))`,
+      // `or vector(0)`: with no 5xx at all the numerator has no series; the ratio must be 0, not empty (inconclusive).
+      errorRate: `(sum(rate(http_requests_total${errSel}[${window}])) or vector(0)) / sum(rate(http_requests_total${sel}[${window}]))`,
+      latency: `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket${sel}[${window}])))`,
+    };
+  }
+
+  private renderTemplate(id: string, name: string, a: NonNullable<ReturnType<CanaryRollout['resolveAnalysis']>>, gate: boolean): AnalysisTemplate {
+    const prometheus = (query: string) => ({ prometheus: { address: a.address, query } });
+    const metrics: AnalysisTemplateSpecMetrics[] = [];
+    const once = AnalysisTemplateSpecMetricsCount.fromNumber(1);
+    const errorLimit = AnalysisTemplateSpecMetricsConsecutiveErrorLimit.fromNumber(4);
+    if (gate) {
+      // One measurement at the end of a step over the whole step: no data or too few requests
+      // match neither condition, so the run is Inconclusive and the rollout pauses for a person.
+      const q = this.queries('{{args.window}}');
+      metrics.push(
+        { name: 'minimum-sample', count: once, successCondition: `len(result) > 0 && result[0] >= ${a.minimumSample}`, provider: prometheus(q.requests) },
+        {
+          name: 'error-rate', count: once,
+          successCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] <= ${a.maxErrorRate}`,
+          failureCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] > ${a.maxErrorRate}`,
+          provider: prometheus(q.errorRate),
+        },
+        {
+          name: 'latency-p99', count: once,
+          successCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] <= ${a.latencySeconds}`,
+          failureCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] > ${a.latencySeconds}`,
+          provider: prometheus(q.latency),
+        },
+      );
+    } else {
+      // Watches the whole rollout; a quiet interval is not a failure, a breach is.
+      const q = this.queries(promDuration(a.interval));
+      const interval = promDuration(a.interval);
+      metrics.push(
+        {
+          name: 'error-rate', interval, failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(0), consecutiveErrorLimit: errorLimit,
+          successCondition: `len(result) == 0 || isNaN(result[0]) || result[0] <= ${a.maxErrorRate}`,
+          failureCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] > ${a.maxErrorRate}`,
+          provider: prometheus(q.errorRate),
+        },
+        {
+          name: 'latency-p99', interval, failureLimit: AnalysisTemplateSpecMetricsFailureLimit.fromNumber(1), consecutiveErrorLimit: errorLimit,
+          successCondition: `len(result) == 0 || isNaN(result[0]) || result[0] <= ${a.latencySeconds}`,
+          failureCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] > ${a.latencySeconds}`,
+          provider: prometheus(q.latency),
+        },
+      );
+    }
+    return new AnalysisTemplate(this, id, {
+      metadata: { name, labels: { ...this.model.labels } },
+      spec: {
+        args: gate ? [{ name: 'canary-hash' }, { name: 'window' }] : [{ name: 'canary-hash' }],
+        metrics,
+      },
+    });
+  }
+
+  private renderVirtualService(v: PropsValidator, host: string, r: RetryOptions): VirtualService {
+    const port = { number: this.model.servicePort };
+    return new VirtualService(this, 'VirtualService', {
+      metadata: { name: this.model.name, labels: { ...this.model.labels } },
+      spec: {
+        hosts: [host],
+        http: [{
+          name: ROUTE,
+          route: [
+            { destination: { host, subset: STABLE, port }, weight: 100 },
+            { destination: { host, subset: CANARY, port }, weight: 0 },
+          ],
+          retries: istioRetries(v, r),
+        }],
+      },
+    });
+  }
+
+  private renderDestinationRule(v: PropsValidator, host: string, c: CircuitBreakerOptions): DestinationRule {
+    return new DestinationRule(this, 'DestinationRule', {
+      metadata: { name: this.model.name, labels: { ...this.model.labels } },
+      spec: {
+        host,
+        trafficPolicy: istioTrafficPolicy(v, c),
+        subsets: [
+          { name: STABLE, labels: { ...this.model.selectorLabels } },
+          { name: CANARY, labels: { ...this.model.selectorLabels } },
+        ],
+      },
+    });
+  }
+
+  /** Checks across the rendered objects (after JSON patches), run at synth. */
+  private crossCheck(): string[] {
+    const errors: string[] = [];
+    interface IstioRouting {
+      readonly virtualService: { readonly name: string; readonly routes: string[] };
+      readonly destinationRule: { readonly canarySubsetName: string; readonly stableSubsetName: string };
+    }
+    const rollout = this.rollout.toJson() as { spec: { strategy: { canary: { trafficRouting?: { istio?: IstioRouting }; steps: Array<{ setWeight?: number }> } } } };
+    const canary = rollout.spec.strategy.canary;
+    const istio = canary.trafficRouting?.istio;
+    if (istio && this.virtualService && this.destinationRule) {
+      const vs = this.virtualService.toJson() as { spec: { http?: Array<{ name?: string }> } };
+      const routes = (vs.spec.http ?? []).map((h) => h.name);
+      for (const route of istio.virtualService.routes) {
+        if (!routes.includes(route)) {
+          errors.push(`the Rollout routes traffic through VirtualService route '${route}', which the VirtualService does not have (routes: ${routes.join(', ') || 'none'})`);
+        }
+      }
+      const dr = this.destinationRule.toJson() as { spec: { subsets?: Array<{ name: string }> } };
+      const subsets = (dr.spec.subsets ?? []).map((s) => s.name);
+      for (const subset of [istio.destinationRule.canarySubsetName, istio.destinationRule.stableSubsetName]) {
+        if (!subsets.includes(subset)) {
+          errors.push(`the Rollout uses DestinationRule subset '${subset}', which the DestinationRule does not define (subsets: ${subsets.join(', ') || 'none'})`);
+        }
+      }
+    }
+    const weights = canary.steps.filter((s) => s.setWeight !== undefined).map((s) => s.setWeight!);
+    if (!weights.every((w, i) => i === 0 || w > weights[i - 1]) || weights.at(-1) !== 100) {
+      errors.push(`canary weights must strictly increase and end at 100, got ${weights.join(', ')}`);
+    }
+    for (const template of [this.gateTemplate, this.watchTemplate]) {
+      if (!template) continue;
+      const spec = (template.toJson() as { spec: { metrics: Array<{ name: string; provider: { prometheus?: { query: string } } }> } }).spec;
+      for (const metric of spec.metrics) {
+        const query = metric.provider.prometheus?.query ?? '';
+        if (!query.includes(`service="${this.model.name}"`) || (this.model.namespace && !query.includes(`namespace="${this.model.namespace}"`))) {
+          errors.push(`analysis metric '${metric.name}' does not select service="${this.model.name}"${this.model.namespace ? ` in namespace "${this.model.namespace}"` : ''}: ${query}`);
+        }
+      }
+    }
+    return errors;
+  }
+}
+
+/** Steps: weights 1-100 strictly increasing, ending at 100; a pause (1s-7d) on every step but the last. */
+export function validateSteps(v: PropsValidator, steps: readonly RolloutStep[]): void {
+  v.check(steps.length > 0, 'steps', [], 'must list at least one step');
+  steps.forEach((step, i) => {
+    v.check(Number.isInteger(step.weight) && step.weight >= 1 && step.weight <= 100, `steps[${i}].weight`, step.weight, 'must be an integer from 1 to 100');
+    if (i > 0) {
+      v.check(step.weight > steps[i - 1].weight, `steps[${i}].weight`, step.weight, `must be greater than the previous step's weight (${steps[i - 1].weight}): weights strictly increase`);
+    }
+    const last = i === steps.length - 1;
+    if (last) {
+      v.check(step.weight === 100, `steps[${i}].weight`, step.weight, 'the last step must send 100% of traffic to the new version');
+      v.check(step.pause === undefined, `steps[${i}].pause`, step.pause, 'the last (100%) step has nothing left to wait for; leave its pause unset');
+    } else {
+      v.check(step.pause !== undefined, `steps[${i}].pause`, step.pause, 'every step before 100% needs a pause to watch the canary');
+      const seconds = step.pause!.toMilliseconds() / 1000;
+      v.check(Number.isInteger(seconds) && seconds >= 1 && seconds <= 7 * 24 * 3600, `steps[${i}].pause`, step.pause, 'must be a whole number of seconds from 1 second to 7 days');
+    }
+  });
+}
+
+/**
+ * The Deployment's pod template as a Rollout's: ReplicaSets of a Rollout are
+ * labelled `rollouts-pod-template-hash` (not `pod-template-hash`), so
+ * topology spread must key on that to spread each version on its own.
+ */
+function rolloutPodTemplate(template: Record<string, unknown>): Record<string, unknown> {
+  const spec = template.spec as { topologySpreadConstraints?: Array<{ matchLabelKeys?: string[] }> } | undefined;
+  if (!spec?.topologySpreadConstraints) {
+    return template;
+  }
+  return {
+    ...template,
+    spec: {
+      ...spec,
+      topologySpreadConstraints: spec.topologySpreadConstraints.map((c) => ({
+        ...c,
+        ...(c.matchLabelKeys ? { matchLabelKeys: c.matchLabelKeys.map((k) => (k === 'pod-template-hash' ? HASH_LABEL : k)) } : {}),
+      })),
+    },
+  };
+}

@@ -1,0 +1,769 @@
+import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind } from '../../imports/externalsecret-external-secrets.io';
+import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
+import { renderAlertRule } from '../monitoring/alert-rule';
+import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
+import { DEFAULT_SECRET_STORE, EnvMap, EnvSource, SecretStoreRef, resolveEnv } from '../kube/env';
+import { PropsValidator } from '../core/errors';
+import { MANAGED_BY, ANNOTATION_PREFIX } from '../core/labels';
+import { NetworkPeer, networkPeer } from '../kube/network';
+import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../kube/pod-security';
+import { stableJson } from '../core/json';
+import { ModelCard, ModelVersion, renderModelCardMarkdown, validateModelCard, validateModelVersion } from './model-metadata';
+import {
+  AlertDefinition, AlertSeverity, MonitoringOptions, ResolvedMonitoring, ServiceLevelObjectives,
+  promDuration, promSelector, resolveMonitoring, runbookUrl,
+} from '../monitoring/monitoring';
+import { CapacityPolicy, CostPreset, CostPresetSettings, TopologySpreadMode } from '../policy/presets';
+import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
+import { ComputeResources, validateComputeResources } from '../core/resources';
+
+/** Timings of one HTTP probe; unset fields keep the probe's default. */
+export interface HttpProbeOptions {
+  /** HTTP path probed. @default - `/health` (liveness, startup) or `/ready` (readiness) */
+  readonly path?: string;
+  /** Delay before the first probe. @default - liveness 30s, readiness 10s, startup 0s */
+  readonly initialDelay?: Duration;
+  /** Time between probes. @default - liveness 10s, readiness 5s, startup 10s */
+  readonly period?: Duration;
+  /** Time a probe may take. @default Duration.seconds(1) (liveness, readiness), 5s (startup) */
+  readonly timeout?: Duration;
+  /** Failures in a row before the probe fails. @default - 3 (liveness, readiness), 30 (startup: 5 minutes to load a model) */
+  readonly failureThreshold?: number;
+}
+
+/** The three probes of the model server container. */
+export interface ModelProbes {
+  /** Liveness probe: restart the container when it fails. @default - GET /health, 30s initial delay, every 10s, 3 failures */
+  readonly liveness?: HttpProbeOptions;
+  /** Readiness probe: take the pod out of the Service when it fails. @default - GET /ready, 10s initial delay, every 5s, 3 failures */
+  readonly readiness?: HttpProbeOptions;
+  /**
+   * Startup probe: holds liveness off while a large model loads.
+   * @default - GET /health every 10s, up to 30 failures (5 minutes)
+   */
+  readonly startup?: HttpProbeOptions;
+}
+
+/** GPU request of the model server. */
+export interface GpuOptions {
+  /** Number of GPUs per replica. */
+  readonly count: number;
+  /** Extended resource name. @default 'nvidia.com/gpu' */
+  readonly resourceName?: string;
+  /** Node selector of GPU nodes. @default { 'nvidia.com/gpu.present': 'true' } (NVIDIA GPU feature discovery label) */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Key of the taint GPU nodes carry; tolerated with `Exists`/`NoSchedule`. @default 'nvidia.com/gpu' */
+  readonly tolerationKey?: string;
+}
+
+/** Settings of the PodDisruptionBudget. */
+export interface DisruptionBudgetOptions {
+  /** Pods that may be unavailable at once during voluntary disruptions (node drains). @default 1 */
+  readonly maxUnavailable?: number;
+}
+
+/** Graceful shutdown of a replica. */
+export interface ShutdownOptions {
+  /**
+   * Sleep in a preStop hook so load balancers stop sending traffic before the
+   * server gets SIGTERM (runs `sleep`, which the image must have).
+   * @default Duration.seconds(10)
+   */
+  readonly preStopDelay?: Duration;
+  /** Time from the start of termination to SIGKILL; must exceed `preStopDelay`. @default Duration.seconds(45) */
+  readonly terminationGracePeriod?: Duration;
+}
+
+/** A destination the model server may connect to. */
+export interface NetworkDestination extends NetworkPeer {
+  /** TCP ports allowed. */
+  readonly ports: readonly number[];
+}
+
+/** Who may talk to the model server and where it may connect. */
+export interface NetworkPolicyOptions {
+  /** Sources admitted to the model port. @default - pods of the model's own namespace */
+  readonly allowFrom?: readonly NetworkPeer[];
+  /** Destinations allowed besides DNS. @default - none: DNS only */
+  readonly allowTo?: readonly NetworkDestination[];
+}
+
+/** A workload object by API version, kind and name (the target of an autoscaler). */
+export interface WorkloadReference {
+  /** API group and version, for example `argoproj.io/v1alpha1`. */
+  readonly apiVersion: string;
+  /** Kind, for example `Rollout`. */
+  readonly kind: string;
+  /** Object name. */
+  readonly name: string;
+}
+
+/** Properties of a {@link ModelService}. */
+export interface ModelServiceProps {
+  /** Container image of the model server, pinned by tag or digest (not `latest`). */
+  readonly image: string;
+  /** Name of every object of the service (DNS-1035 label, at most 52 characters so derived names fit). @default - the construct id */
+  readonly name?: string;
+  /** Port the server listens on. @default 8000 */
+  readonly port?: number;
+  /** Port of the Service in front of it. @default 80 */
+  readonly servicePort?: number;
+  /** Port serving `/metrics`. @default - the model port */
+  readonly metricsPort?: number;
+  /** Version metadata of the served model. */
+  readonly version: ModelVersion;
+  /** The model card; required by presets with `requireModelCard` (PRODUCTION). @default - none */
+  readonly modelCard?: ModelCard;
+  /** Cost preset the defaults below come from. @default CostPreset.PRODUCTION */
+  readonly preset?: CostPresetSettings;
+  /** Replicas (without an autoscaler). @default - the preset's `replicas` */
+  readonly replicas?: number;
+  /** Requests and limits of the server container. @default - the preset's `resources` */
+  readonly resources?: ComputeResources;
+  /** GPUs per replica. @default - no GPU */
+  readonly gpu?: GpuOptions;
+  /** Container command. @default - the image's entrypoint */
+  readonly command?: readonly string[];
+  /** Container arguments. @default - the image's command */
+  readonly args?: readonly string[];
+  /** Environment variables; secrets only through {@link EnvSource} references. @default - none */
+  readonly env?: EnvMap;
+  /** Store that `EnvSource.fromAwsSecretsManager` entries are read from. @default { kind: 'ClusterSecretStore', name: 'aws-secrets-manager' } */
+  readonly secretStore?: SecretStoreRef;
+  /** Probe paths and timings. @default - the guide's probes, see {@link ModelProbes} */
+  readonly probes?: ModelProbes;
+  /** PodDisruptionBudget; `false` disables it, `true` or options require more than one replica. @default - the preset's, when more than one replica runs */
+  readonly podDisruptionBudget?: boolean | DisruptionBudgetOptions;
+  /** Spread over zones and nodes (applies with more than one replica). @default - the preset's `topologySpread` */
+  readonly topologySpread?: TopologySpreadMode;
+  /** Capacity type the pods may run on. @default - the preset's `capacity` */
+  readonly capacity?: CapacityPolicy;
+  /** Graceful shutdown timings. @default - 10s preStop delay, 45s grace period */
+  readonly shutdown?: ShutdownOptions;
+  /** NetworkPolicy sources and destinations. @default - ingress from the own namespace, egress DNS only */
+  readonly networkPolicy?: NetworkPolicyOptions;
+  /** Prometheus operator objects and alerts. @default - enabled, see {@link MonitoringOptions} */
+  readonly monitoring?: MonitoringOptions;
+  /** Service level objectives used by alerts (and canary analysis). @default - 1% errors, 500ms p99 */
+  readonly slo?: ServiceLevelObjectives;
+  /** UID (and GID) the server runs as. @default 1000 */
+  readonly runAsUser?: number;
+  /** Size limit of the writable `/tmp` emptyDir (the root filesystem is read-only). @default Size.gibibytes(1) */
+  readonly tmpSize?: Size;
+  /** Extra annotations of the ServiceAccount, for example the IRSA role (`eks.amazonaws.com/role-arn`). @default - none */
+  readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+  /** Value of `app.kubernetes.io/part-of`. @default - the service name */
+  readonly partOf?: string;
+  /** Image pull policy. @default kplus.ImagePullPolicy.IF_NOT_PRESENT */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+}
+
+const DEFAULT_PORT = 8000;
+const CONTAINER_NAME = 'model-server';
+const SPOT_LABELS: ReadonlyArray<[string, string]> = [['karpenter.sh/capacity-type', 'spot'], ['eks.amazonaws.com/capacityType', 'SPOT']];
+const ON_DEMAND_LABELS: ReadonlyArray<[string, string]> = [['karpenter.sh/capacity-type', 'on-demand'], ['eks.amazonaws.com/capacityType', 'ON_DEMAND']];
+
+/**
+ * A model server as production needs it: a Deployment and ClusterIP Service
+ * with `/health` and `/ready` probes, requests and limits, Pod Security
+ * "restricted", a dedicated ServiceAccount without a mounted token, a
+ * PodDisruptionBudget and zone spread when it runs more than one replica, a
+ * NetworkPolicy, model version metadata, a model card ConfigMap, and a
+ * ServiceMonitor and PrometheusRule with the guide's alerts.
+ *
+ * @example
+ * new ModelService(chart, 'churn-model', {
+ *   image: 'myregistry.io/churn-model:v1.2.0',
+ *   version: { model: '1.2.0', trainingCommit: '9f1c2ab', dataVersion: 'churn-2026-11-01' },
+ *   preset: CostPreset.DEV,
+ * });
+ */
+export class ModelService extends Construct implements IRunbookSource {
+  /** Name of every object of the service. */
+  public readonly name: string;
+  /** Namespace of the chart, if it has one. */
+  public readonly namespace?: string;
+  /** Model server port. */
+  public readonly port: number;
+  /** Service port. */
+  public readonly servicePort: number;
+  /** Metrics port. */
+  public readonly metricsPort: number;
+  /** The resolved preset. */
+  public readonly preset: CostPresetSettings;
+  /** The model version. */
+  public readonly version: ModelVersion;
+  /** The model card, if any. */
+  public readonly modelCard?: ModelCard;
+  /** Requests and limits of the server container. */
+  public readonly resources: ComputeResources;
+  /** GPUs per replica (0 without GPU). */
+  public readonly gpuCount: number;
+  /** Replicas without an autoscaler (the minimum with one). */
+  public readonly replicas: number;
+  /** Resolved service level objectives. */
+  public readonly slo: Required<ServiceLevelObjectives>;
+  /** Labels that select the pods (immutable once deployed). */
+  public readonly selectorLabels: Readonly<Record<string, string>>;
+  /** Labels of every object of the service. */
+  public readonly labels: Readonly<Record<string, string>>;
+  /** Alerts defined for this service (also rendered into the PrometheusRule). */
+  public readonly alerts: readonly AlertDefinition[];
+  /** Resolved monitoring settings, shared with constructs that add alerts about this model (drift, backups). */
+  public readonly monitoring: ResolvedMonitoring;
+
+  /** The cdk8s-plus Deployment (escape hatch). */
+  public readonly deployment: kplus.Deployment;
+  /** The model server container. */
+  public readonly container: kplus.Container;
+  /** The ClusterIP Service. */
+  public readonly service: kplus.Service;
+  /** The dedicated ServiceAccount. */
+  public readonly serviceAccount: kplus.ServiceAccount;
+  /** The model card ConfigMap, if a card was given. */
+  public readonly modelCardConfigMap?: kplus.ConfigMap;
+  /** The PodDisruptionBudget, when rendered. */
+  public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+  /** The NetworkPolicy. */
+  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
+  /** The ExternalSecret, when env references AWS Secrets Manager. */
+  public readonly externalSecret?: ExternalSecret;
+  /** The ServiceMonitor, when monitoring is enabled. */
+  public readonly serviceMonitor?: ServiceMonitor;
+  /** The PrometheusRule, when monitoring is enabled. */
+  public readonly prometheusRule?: PrometheusRule;
+
+  private autoscalerKind?: string;
+  private adoptedBy?: WorkloadReference;
+
+  constructor(scope: Construct, id: string, props: ModelServiceProps) {
+    super(scope, id);
+    const v = new PropsValidator(this);
+
+    // ---- resolve --------------------------------------------------------
+    this.name = v.dnsLabel('name', props.name ?? id, 52);
+    this.namespace = Chart.of(this).namespace;
+    this.preset = props.preset ?? CostPreset.PRODUCTION;
+    this.port = v.integer('port', props.port ?? DEFAULT_PORT, 1, 65535);
+    this.servicePort = v.integer('servicePort', props.servicePort ?? 80, 1, 65535);
+    this.metricsPort = v.integer('metricsPort', props.metricsPort ?? this.port, 1, 65535);
+    this.replicas = v.integer('replicas', props.replicas ?? this.preset.replicas, 1, 1000);
+    this.resources = props.resources ?? this.preset.resources;
+    this.version = props.version;
+    this.modelCard = props.modelCard;
+    this.gpuCount = props.gpu ? v.integer('gpu.count', props.gpu.count, 1, 16) : 0;
+    this.slo = {
+      errorRate: v.range('slo.errorRate', props.slo?.errorRate ?? 0.01, 0.0001, 0.5),
+      latencyP99: props.slo?.latencyP99 ?? Duration.millis(500),
+    };
+    const monitoring = props.monitoring ?? {};
+    const topologySpread = props.topologySpread ?? this.preset.topologySpread;
+    const capacity = props.capacity ?? this.preset.capacity;
+    const runAsUser = v.integer('runAsUser', props.runAsUser ?? 1000, 1, 2147483647);
+
+    // ---- validate -------------------------------------------------------
+    v.nonEmpty('image', props.image);
+    v.check(!/\s/.test(props.image) && !/:latest$/.test(props.image) && (/[:@]/.test(props.image.split('/').pop() ?? '')), 'image', props.image,
+      'must be pinned by a tag other than "latest" or by a digest (repository:tag or repository@sha256:...)');
+    validateModelVersion(v, 'version', props.version);
+    if (props.modelCard) {
+      validateModelCard(v, 'modelCard', props.modelCard);
+    } else {
+      v.check(!this.preset.requireModelCard, 'modelCard', undefined,
+        `is required by the '${this.preset.name}' preset: production models must ship a model card (purpose, training data, metrics, limitations, intended use, not intended for)`);
+    }
+    validateComputeResources(v, 'resources', this.resources);
+    v.check(this.slo.latencyP99.toMilliseconds() > 0, 'slo.latencyP99', this.slo.latencyP99, 'must be longer than 0');
+    const env = resolveEnv(v, props.env);
+    const shutdown = {
+      preStopDelay: props.shutdown?.preStopDelay ?? Duration.seconds(10),
+      terminationGracePeriod: props.shutdown?.terminationGracePeriod ?? Duration.seconds(45),
+    };
+    v.check(shutdown.terminationGracePeriod.toSeconds() > shutdown.preStopDelay.toSeconds(), 'shutdown.terminationGracePeriod',
+      shutdown.terminationGracePeriod, `must be longer than 'shutdown.preStopDelay' (${shutdown.preStopDelay.toHumanString()}) so the server gets time to drain after SIGTERM`);
+    const pdbRequested = props.podDisruptionBudget;
+    if (pdbRequested !== undefined && pdbRequested !== false) {
+      v.check(this.replicas > 1, 'podDisruptionBudget', pdbRequested,
+        `needs more than one replica (replicas is ${this.replicas}): a budget over a single pod either blocks node drains or protects nothing`);
+    }
+    const pdbMaxUnavailable = typeof pdbRequested === 'object' ? v.integer('podDisruptionBudget.maxUnavailable', pdbRequested.maxUnavailable ?? 1, 1, 1000) : 1;
+    if (typeof pdbRequested === 'object') {
+      v.check(pdbMaxUnavailable < this.replicas, 'podDisruptionBudget.maxUnavailable', pdbMaxUnavailable, `must be less than replicas (${this.replicas})`);
+    }
+
+    // ---- metadata -------------------------------------------------------
+    this.selectorLabels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name };
+    this.labels = {
+      ...this.selectorLabels,
+      'app.kubernetes.io/version': this.version.model,
+      'app.kubernetes.io/component': 'model-server',
+      'app.kubernetes.io/part-of': v.dnsLabel('partOf', props.partOf ?? this.name),
+      'app.kubernetes.io/managed-by': MANAGED_BY,
+    };
+    const versionAnnotations: Record<string, string> = {
+      [`${ANNOTATION_PREFIX}/model-version`]: this.version.model,
+      [`${ANNOTATION_PREFIX}/training-commit`]: this.version.trainingCommit,
+      [`${ANNOTATION_PREFIX}/data-version`]: this.version.dataVersion,
+      [`${ANNOTATION_PREFIX}/hyperparameters`]: stableJson(this.version.hyperparameters ?? {}),
+      [`${ANNOTATION_PREFIX}/cost-preset`]: this.preset.name,
+    };
+
+    // ---- identity -------------------------------------------------------
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: this.name, labels: this.labels, annotations: { ...props.serviceAccountAnnotations } },
+      automountToken: false,
+    });
+
+    // ---- workload -------------------------------------------------------
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name: this.name, labels: this.labels, annotations: versionAnnotations },
+      podMetadata: { labels: this.labels, annotations: versionAnnotations },
+      select: false,
+      replicas: this.replicasOwnedByAutoscaler ? undefined : this.replicas,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      terminationGracePeriod: shutdown.terminationGracePeriod,
+      securityContext: restrictedPodSecurity(runAsUser),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.percent(25),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
+
+    const probes = props.probes ?? {};
+    this.container = this.deployment.addContainer({
+      name: CONTAINER_NAME,
+      image: props.image,
+      imagePullPolicy: props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: props.command ? [...props.command] : undefined,
+      args: props.args ? [...props.args] : undefined,
+      ports: this.containerPorts(),
+      resources: {
+        cpu: { request: this.resources.cpu.request, limit: this.resources.cpu.limit },
+        memory: { request: this.resources.memory.request, limit: this.resources.memory.limit },
+      },
+      liveness: this.probe(v, 'probes.liveness', probes.liveness, { path: '/health', initialDelay: 30, period: 10, timeout: 1, failureThreshold: 3 }),
+      readiness: this.probe(v, 'probes.readiness', probes.readiness, { path: '/ready', initialDelay: 10, period: 5, timeout: 1, failureThreshold: 3 }),
+      startup: this.probe(v, 'probes.startup', probes.startup, { path: '/health', initialDelay: 0, period: 10, timeout: 5, failureThreshold: 30 }),
+      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(shutdown.preStopDelay.toSeconds())]) },
+      securityContext: restrictedContainerSecurity(runAsUser),
+    });
+    this.container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: props.tmpSize ?? Size.gibibytes(1) }));
+
+    this.externalSecret = this.addEnv(env, props.secretStore);
+    this.addPodSpecPatches(v, props.gpu, topologySpread, capacity);
+
+    // ---- network --------------------------------------------------------
+    this.service = new kplus.Service(this, 'Service', {
+      metadata: { name: this.name, labels: this.labels },
+      type: kplus.ServiceType.CLUSTER_IP,
+      ports: this.servicePorts(),
+    });
+    for (const [key, value] of Object.entries(this.selectorLabels)) {
+      this.service.selectLabel(key, value);
+    }
+    this.networkPolicy = this.renderNetworkPolicy(v, props.networkPolicy, monitoring);
+
+    // ---- availability ---------------------------------------------------
+    const wantPdb = pdbRequested === undefined ? this.preset.podDisruptionBudget && this.replicas > 1 : pdbRequested !== false;
+    if (wantPdb) {
+      this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: { name: this.name, labels: this.labels },
+        spec: {
+          maxUnavailable: kplus.k8s.IntOrString.fromNumber(pdbMaxUnavailable),
+          selector: { matchLabels: { ...this.selectorLabels } },
+          unhealthyPodEvictionPolicy: 'AlwaysAllow',
+        },
+      });
+    }
+
+    // ---- model card -----------------------------------------------------
+    if (this.modelCard) {
+      this.modelCardConfigMap = new kplus.ConfigMap(this, 'ModelCard', {
+        metadata: { name: `${this.name}-model-card`, labels: this.labels, annotations: versionAnnotations },
+        data: {
+          'model-card.md': this.modelCardMarkdown(),
+          'model-card.json': stableJson({ name: this.name, version: this.version, card: this.modelCard }, 2),
+        },
+      });
+    }
+
+    // ---- monitoring -----------------------------------------------------
+    this.monitoring = resolveMonitoring(monitoring);
+    this.alerts = this.defineAlerts(v, monitoring);
+    if (this.monitoring.enabled) {
+      const selectorLabels = this.monitoring.selectorLabels;
+      this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
+        metadata: { name: this.name, labels: { ...this.labels, ...selectorLabels } },
+        spec: {
+          selector: { matchLabels: { ...this.selectorLabels } },
+          endpoints: [{
+            port: this.metricsPort === this.port ? 'http' : 'metrics',
+            path: monitoring.path ?? '/metrics',
+            interval: promDuration(monitoring.scrapeInterval ?? Duration.seconds(30)),
+          }],
+        },
+      });
+      this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
+        name: this.name, labels: { ...this.labels, ...selectorLabels }, alertLabels: { model: this.name }, alerts: this.alerts,
+      });
+    }
+  }
+
+  /**
+   * Runbooks of the service's alerts, with the commands for its objects
+   * (Deployment or, under a canary, the Argo Rollout; its autoscaler).
+   */
+  public runbooks(): Runbook[] {
+    const ns = this.namespace ? ` -n ${this.namespace}` : '';
+    const sel = `-l app.kubernetes.io/name=${this.name}`;
+    const rollout = this.workload.kind === 'Rollout';
+    const workload = rollout ? `rollout/${this.name}` : `deployment/${this.name}`;
+    const history = rollout ? `kubectl argo rollouts get rollout ${this.name}${ns}` : `kubectl${ns} rollout history ${workload}`;
+    const rollback = rollout
+      ? sh(`kubectl argo rollouts abort ${this.name}${ns}    # a canary in progress: all traffic back to stable`,
+        `kubectl argo rollouts undo ${this.name}${ns}     # a finished rollout: back to the previous revision`)
+      : sh(`kubectl${ns} rollout undo ${workload}`, `kubectl${ns} rollout status ${workload}`);
+    const autoscaler = this.autoscaler === 'HorizontalPodAutoscaler' ? `kubectl${ns} describe hpa ${this.name}`
+      : this.autoscaler === 'ScaledObject' ? `kubectl${ns} describe scaledobject ${this.name}` : `kubectl${ns} get ${workload} -o jsonpath='{.spec.replicas}'`;
+    const byName = Object.fromEntries(this.alerts.map((a) => [a.name, a]));
+    const common = [
+      `Check which model version is live:\n${sh(`kubectl${ns} get ${workload} -o jsonpath='{.spec.template.metadata.annotations.ml-platform-constructs\\.dev/model-version}'`)}`,
+      `Look at the pods and recent changes:\n${sh(`kubectl${ns} get pods ${sel} -o wide`, history)}`,
+      `Read the logs (input validation? model errors? dependency timeouts?):\n${sh(`kubectl${ns} logs ${sel} --tail=100 --prefix`)}`,
+    ];
+    return [
+      {
+        alert: byName.ModelHighErrorRate,
+        investigate: [...common, `Check what the server may reach (feature store, databases):\n${sh(`kubectl${ns} get networkpolicy ${this.name} -o yaml`)}`],
+        mitigate: [
+          `If a deployment preceded the errors, roll back and watch the error rate fall:\n${rollback}`,
+          'If the input data is bad, enable the fallback (cached predictions or the previous model) and alert the data team.',
+          `If pods are unhealthy, restart them one by one (the PodDisruptionBudget keeps capacity):\n${sh(`kubectl${ns} delete pod <pod-name>`)}`,
+        ],
+      },
+      {
+        alert: byName.ModelHighLatencyP99,
+        investigate: [
+          ...common,
+          `Check CPU and memory against the limits, and what the autoscaler is doing:\n${sh(`kubectl${ns} top pods ${sel}`, autoscaler)}`,
+        ],
+        mitigate: [
+          `Add capacity now (temporary: GitOps restores the declared value; make it permanent in the construct's props):\n${sh(
+            this.autoscaler === 'HorizontalPodAutoscaler' ? `kubectl${ns} patch hpa ${this.name} --type merge -p '{"spec":{"minReplicas":${Math.min(this.replicas * 2, 1000)}}}'`
+              : `kubectl${ns} scale ${workload} --replicas=${Math.min(this.replicas * 2, 1000)}`)}`,
+          `If a new version is slower, roll back:\n${rollback}`,
+        ],
+      },
+      {
+        alert: byName.ModelReplicasUnavailable,
+        investigate: [
+          `Find the pods that are not ready and why:\n${sh(`kubectl${ns} get pods ${sel}`, `kubectl${ns} describe pods ${sel} | grep -A5 -E 'State|Conditions|Events'`,
+            `kubectl${ns} get events --sort-by=.lastTimestamp | tail -30`)}`,
+          `Pending pods: is there capacity (Karpenter, node groups)?\n${sh('kubectl get nodeclaims', 'kubectl get nodes -L karpenter.sh/capacity-type,topology.kubernetes.io/zone')}`,
+          ...(this.podDisruptionBudget ? [`Evictions blocked or allowed?\n${sh(`kubectl${ns} get pdb ${this.name}`)}`] : []),
+        ],
+        mitigate: [
+          `Crash loop after a deployment: roll back:\n${rollback}`,
+          'Failing readiness while the model loads: raise the startup probe budget in the construct (probes.startup.failureThreshold).',
+          'No capacity: check the NodePool limits and spot availability; the PRODUCTION preset keeps serving on on-demand nodes.',
+        ],
+      },
+    ].filter((rb) => rb.alert !== undefined);
+  }
+
+  /** The model card as Markdown (undefined without a card). */
+  public modelCardMarkdown(): string {
+    if (!this.modelCard) {
+      return '';
+    }
+    return renderModelCardMarkdown({ name: this.name, namespace: this.namespace, version: this.version, card: this.modelCard });
+  }
+
+  /** In-cluster URL of the Service. */
+  public get url(): string {
+    const host = this.namespace ? `${this.name}.${this.namespace}.svc.cluster.local` : this.name;
+    return `http://${host}:${this.servicePort}`;
+  }
+
+  /** Kind of the autoscaler that owns the replica count, if any. */
+  public get autoscaler(): string | undefined {
+    return this.autoscalerKind;
+  }
+
+  /**
+   * Records that an autoscaler of `kind` owns the Deployment's replica count
+   * and drops `spec.replicas` from the Deployment. A second autoscaler on the
+   * same target is an error: HPA and KEDA would fight over the replicas.
+   */
+  public registerAutoscaler(kind: string): void {
+    if (this.autoscalerKind !== undefined) {
+      new PropsValidator(this).fail('autoscaling', kind,
+        `the Deployment is already scaled by a ${this.autoscalerKind}; two autoscalers on one target fight over its replicas`);
+    }
+    this.autoscalerKind = kind;
+    this.deployment.markHasAutoscaler();
+  }
+
+  /**
+   * Hands the pods over to another workload (an Argo Rollout): the Deployment
+   * leaves the synthesized output (nothing else manages the same pods), and
+   * the autoscaler, if any, targets the new workload. Returns the pod
+   * template as the Deployment would have rendered it (resolved lazily at
+   * synth, so later changes to the container or JSON patches are included).
+   */
+  public adoptWorkload(workload: WorkloadReference): () => Record<string, unknown> {
+    const v = new PropsValidator(this);
+    v.check(this.adoptedBy === undefined, 'workload', workload.kind, `the pods are already run by ${this.adoptedBy?.kind} ${this.adoptedBy?.name}`);
+    this.adoptedBy = workload;
+    const deployment = ApiObject.of(this.deployment);
+    this.node.tryRemoveChild(this.deployment.node.id);
+    this.retargetAutoscaler(workload);
+    return () => {
+      const json = deployment.toJson() as { spec: { template: Record<string, unknown> } };
+      return json.spec.template;
+    };
+  }
+
+  /** The workload that runs the pods instead of the Deployment, if any. */
+  public get workload(): WorkloadReference {
+    return this.adoptedBy ?? { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
+  }
+
+  /** Points the autoscaler at `workload`; overridden by autoscaled subclasses. */
+  protected retargetAutoscaler(_workload: WorkloadReference): void {
+    // A plain ModelService has no autoscaler.
+  }
+
+  /**
+   * Whether an autoscaler subclass owns the replica count; the Deployment then
+   * leaves `spec.replicas` unset (read during construction, so a getter).
+   */
+  protected get replicasOwnedByAutoscaler(): boolean {
+    return false;
+  }
+
+  private probe(v: PropsValidator, property: string, options: HttpProbeOptions | undefined,
+    defaults: { path: string; initialDelay: number; period: number; timeout: number; failureThreshold: number }): kplus.Probe {
+    const path = options?.path ?? defaults.path;
+    v.check(path.startsWith('/'), `${property}.path`, path, "must start with '/'");
+    const period = options?.period ?? Duration.seconds(defaults.period);
+    const timeout = options?.timeout ?? Duration.seconds(defaults.timeout);
+    const initialDelay = options?.initialDelay ?? Duration.seconds(defaults.initialDelay);
+    v.check(period.toSeconds() >= 1, `${property}.period`, period, 'must be at least 1 second');
+    v.check(timeout.toSeconds() >= 1 && timeout.toSeconds() <= period.toSeconds(), `${property}.timeout`, timeout,
+      `must be at least 1 second and at most the period (${period.toHumanString()})`);
+    v.check(initialDelay.toSeconds() >= 0, `${property}.initialDelay`, initialDelay, 'must not be negative');
+    return kplus.Probe.fromHttpGet(path, {
+      port: this.port,
+      initialDelaySeconds: initialDelay,
+      periodSeconds: period,
+      timeoutSeconds: timeout,
+      failureThreshold: v.integer(`${property}.failureThreshold`, options?.failureThreshold ?? defaults.failureThreshold, 1, 1000),
+    });
+  }
+
+  private containerPorts(): kplus.ContainerPort[] {
+    const ports: kplus.ContainerPort[] = [{ name: 'http', number: this.port }];
+    if (this.metricsPort !== this.port) {
+      ports.push({ name: 'metrics', number: this.metricsPort });
+    }
+    return ports;
+  }
+
+  private servicePorts(): kplus.ServicePort[] {
+    const ports: kplus.ServicePort[] = [{ name: 'http', port: this.servicePort, targetPort: this.port }];
+    if (this.metricsPort !== this.port) {
+      ports.push({ name: 'metrics', port: this.metricsPort, targetPort: this.metricsPort });
+    }
+    return ports;
+  }
+
+  private addEnv(env: Array<[string, EnvSource]>, store: SecretStoreRef | undefined): ExternalSecret | undefined {
+    const external = env.filter(([, source]) => source.kind === 'externalSecret');
+    const externalSecretName = `${this.name}-env`;
+    env.forEach(([name, source]) => {
+      if (source.kind === 'value') {
+        this.container.env.addVariable(name, kplus.EnvValue.fromValue(source.spec.value ?? ''));
+      } else {
+        const secretName = source.kind === 'secret' ? source.spec.secretName! : externalSecretName;
+        const key = source.kind === 'secret' ? source.spec.key! : name;
+        // A reference by name, not an owned Secret object: cdk8s-plus's
+        // SecretValue needs an ISecret, which Secret.fromSecretName gives.
+        this.container.env.addVariable(name, kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, `EnvSecret${name}`, secretName), key }));
+      }
+    });
+    if (external.length === 0) {
+      return undefined;
+    }
+    const ref = { ...DEFAULT_SECRET_STORE, ...store };
+    return new ExternalSecret(this, 'ExternalSecret', {
+      metadata: { name: externalSecretName, labels: this.labels },
+      spec: {
+        refreshInterval: '1h',
+        secretStoreRef: {
+          name: ref.name,
+          kind: ref.kind === 'SecretStore' ? ExternalSecretSpecSecretStoreRefKind.SECRET_STORE : ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE,
+        },
+        target: { name: externalSecretName },
+        data: external.map(([name, source]) => ({
+          secretKey: name,
+          remoteRef: { key: source.spec.remoteKey!, ...(source.spec.property ? { property: source.spec.property } : {}) },
+        })),
+      },
+    });
+  }
+
+  /** Pod-spec fields cdk8s-plus has no API for, added as JSON patches (user patches still apply after them). */
+  private addPodSpecPatches(v: PropsValidator, gpu: GpuOptions | undefined, spread: TopologySpreadMode, capacity: CapacityPolicy): void {
+    const apiObject = ApiObject.of(this.deployment);
+    const podSpec = '/spec/template/spec';
+    addPodSeccomp(apiObject, podSpec);
+
+    const nodeSelector: Record<string, string> = {};
+    const tolerations: object[] = [];
+    if (gpu) {
+      const resourceName = v.nonEmpty('gpu.resourceName', gpu.resourceName ?? 'nvidia.com/gpu');
+      const escaped = resourceName.replace(/~/g, '~0').replace(/\//g, '~1');
+      // The generated KubeDeployment maps resource quantities through
+      // `Quantity.value` after patches are applied, so the patch carries a Quantity.
+      const gpus = kplus.k8s.Quantity.fromNumber(this.gpuCount);
+      apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/containers/0/resources/limits/${escaped}`, gpus));
+      apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/containers/0/resources/requests/${escaped}`, gpus));
+      Object.assign(nodeSelector, gpu.nodeSelector ?? { 'nvidia.com/gpu.present': 'true' });
+      tolerations.push({ key: gpu.tolerationKey ?? 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
+    }
+    if (Object.keys(nodeSelector).length > 0) {
+      apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/nodeSelector`, nodeSelector));
+    }
+    if (capacity === CapacityPolicy.SPOT_PREFERRED) {
+      // Spot nodes are often tainted so only workloads that opted in land there.
+      tolerations.push({ key: 'karpenter.sh/capacity-type', operator: 'Equal', value: 'spot', effect: 'NoSchedule' });
+    }
+    if (tolerations.length > 0) {
+      apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/tolerations`, tolerations));
+    }
+    const affinity = this.capacityAffinity(capacity);
+    if (affinity) {
+      apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/affinity`, affinity));
+    }
+    if (spread !== TopologySpreadMode.NONE && this.replicas > 1) {
+      const zoneMode = spread === TopologySpreadMode.STRICT ? 'DoNotSchedule' : 'ScheduleAnyway';
+      const constraint = (topologyKey: string, whenUnsatisfiable: string) => ({
+        maxSkew: 1,
+        topologyKey,
+        whenUnsatisfiable,
+        labelSelector: { matchLabels: { ...this.selectorLabels } },
+        matchLabelKeys: ['pod-template-hash'],
+      });
+      apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/topologySpreadConstraints`, [
+        constraint('topology.kubernetes.io/zone', zoneMode),
+        constraint('kubernetes.io/hostname', 'ScheduleAnyway'),
+      ]));
+    }
+  }
+
+  private capacityAffinity(capacity: CapacityPolicy): object | undefined {
+    const preferOn = (labels: ReadonlyArray<[string, string]>, weight: number) => labels.map(([key, value]) => ({
+      weight,
+      preference: { matchExpressions: [{ key, operator: 'In', values: [value] }] },
+    }));
+    switch (capacity) {
+      case CapacityPolicy.ON_DEMAND:
+        // NotIn also admits nodes without the label (clusters without Karpenter or node groups).
+        return {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: SPOT_LABELS.map(([key, value]) => ({ key, operator: 'NotIn', values: [value] })) }],
+            },
+          },
+        };
+      case CapacityPolicy.SPOT_ALLOWED:
+        return { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: preferOn(ON_DEMAND_LABELS, 50) } };
+      case CapacityPolicy.SPOT_PREFERRED:
+        return { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: preferOn(SPOT_LABELS, 50) } };
+    }
+  }
+
+  private renderNetworkPolicy(v: PropsValidator, options: NetworkPolicyOptions | undefined, monitoring: MonitoringOptions): kplus.k8s.KubeNetworkPolicy {
+    const peer = (p: NetworkPeer, property: string) => networkPeer(v, p, property);
+    const tcp = (port: number) => ({ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(port) });
+    const sources = (options?.allowFrom ?? [{}]).map((p, i) => peer(p, `networkPolicy.allowFrom[${i}]`));
+    const ingress: kplus.k8s.NetworkPolicyIngressRule[] = [{ from: sources, ports: [tcp(this.port)] }];
+    if (monitoring.enabled ?? true) {
+      ingress.push({
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': v.dnsLabel('monitoring.namespace', monitoring.namespace ?? 'monitoring') } }, podSelector: {} }],
+        ports: [tcp(this.metricsPort)],
+      });
+    }
+    const egress: kplus.k8s.NetworkPolicyEgressRule[] = [{
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: [{ protocol: 'UDP', port: kplus.k8s.IntOrString.fromNumber(53) }, tcp(53)],
+    }];
+    (options?.allowTo ?? []).forEach((d, i) => {
+      v.check(d.ports.length > 0, `networkPolicy.allowTo[${i}].ports`, d.ports, 'must list at least one port');
+      d.ports.forEach((p, j) => v.integer(`networkPolicy.allowTo[${i}].ports[${j}]`, p, 1, 65535));
+      egress.push({ to: [peer(d, `networkPolicy.allowTo[${i}]`)], ports: d.ports.map(tcp) });
+    });
+    return new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      metadata: { name: this.name, labels: this.labels },
+      spec: {
+        podSelector: { matchLabels: { ...this.selectorLabels } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress,
+        egress,
+      },
+    });
+  }
+
+  private defineAlerts(v: PropsValidator, monitoring: MonitoringOptions): AlertDefinition[] {
+    const names = monitoring.metricNames ?? {};
+    const requests = v.matches('monitoring.metricNames.requestsTotal', names.requestsTotal ?? 'http_requests_total', /^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name');
+    const status = v.matches('monitoring.metricNames.statusLabel', names.statusLabel ?? 'status', /^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name');
+    const bucket = v.matches('monitoring.metricNames.durationBucket', names.durationBucket ?? 'http_request_duration_seconds_bucket', /^[a-zA-Z_:][a-zA-Z0-9_:]*_bucket$/, 'must be the _bucket series of a Prometheus histogram');
+    const base = this.monitoring.runbookBaseUrl;
+    const scope: Record<string, string> = { service: this.name };
+    if (this.namespace) {
+      scope.namespace = this.namespace;
+    }
+    const sel = promSelector(scope);
+    const errSel = promSelector(scope, [`${status}=~"5.."`]);
+    const latency = this.slo.latencyP99.toMilliseconds() / 1000;
+    // Pods of a Deployment or of an Argo Rollout are both named <name>-<template hash>-<suffix>,
+    // so the readiness alert does not depend on which workload runs them.
+    const pods: Record<string, string> = { condition: 'false' };
+    if (this.namespace) {
+      pods.namespace = this.namespace;
+    }
+    const podSel = promSelector(pods, [`pod=~"${this.name}-[a-z0-9]+-[a-z0-9]+"`]);
+    const alert = (name: string, rest: Omit<AlertDefinition, 'name' | 'runbookUrl'>): AlertDefinition =>
+      ({ name, ...rest, runbookUrl: runbookUrl(base, this.namespace, this.name, name) });
+    return [
+      alert('ModelHighErrorRate', {
+        expr: `(sum(rate(${requests}${errSel}[5m])) / sum(rate(${requests}${sel}[5m]))) > ${this.slo.errorRate}`,
+        for: '5m',
+        severity: AlertSeverity.CRITICAL,
+        summary: `${this.name}: more than ${this.slo.errorRate * 100}% of requests fail`,
+        description: `The 5xx share of ${this.name} requests has been above ${this.slo.errorRate * 100}% for 5 minutes.`,
+      }),
+      alert('ModelHighLatencyP99', {
+        expr: `histogram_quantile(0.99, sum by (le) (rate(${bucket}${sel}[5m]))) > ${latency}`,
+        for: '10m',
+        severity: AlertSeverity.WARNING,
+        summary: `${this.name}: p99 latency above the ${this.slo.latencyP99.toHumanString()} SLO`,
+        description: `The 99th percentile latency of ${this.name} has been above ${latency}s for 10 minutes.`,
+      }),
+      alert('ModelReplicasUnavailable', {
+        expr: `sum(kube_pod_status_ready${podSel}) > 0`,
+        for: '10m',
+        severity: AlertSeverity.WARNING,
+        summary: `${this.name}: replicas unavailable`,
+        description: `Some replicas of ${this.name} have been unavailable for 10 minutes (crash loop, failing readiness, or no capacity).`,
+      }),
+    ];
+  }
+}

@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { after, describe, it } from 'node:test';
+import { Cron } from 'cdk8s';
+import { CostPreset, DriftCronJob, DriftCronJobProps, ModelService, ValidationError } from '../../src';
+import { readBundle } from '../../src/core/bundles';
+import { CARD, IMAGE, VERSION } from '../support/fixtures';
+import { findObject, synthValid, testChart } from '../support/synth';
+import { churnRows, tempDir, writeChurnFiles } from '../fixtures/drift/data';
+
+const FEATURES: DriftCronJobProps['features'] = [
+  { name: 'age', type: 'numeric' },
+  { name: 'income', type: 'numeric', psiBuckets: 5 },
+  { name: 'plan', type: 'categorical' },
+];
+
+function drift(props: Partial<DriftCronJobProps> = {}) {
+  const { chart } = testChart('ml-churn');
+  const model = new ModelService(chart, 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD, preset: CostPreset.STAGING });
+  const job = new DriftCronJob(chart, 'drift', {
+    model,
+    reference: { uri: 's3://ml-data/churn/reference.parquet' },
+    current: { uri: 's3://ml-data/churn/current.csv' },
+    features: FEATURES,
+    outputs: { reportPrefix: 's3://ml-reports/reports/churn-model/' },
+    serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/churn-drift' },
+    ...props,
+  });
+  return { chart, model, job };
+}
+
+describe('DriftCronJob', () => {
+  const tmp = tempDir('drift-job-');
+  after(() => tmp.remove());
+
+  it('renders a weekly, one-at-a-time, time-boxed CronJob under Pod Security restricted', async () => {
+    const objects = await synthValid(drift().chart);
+    const cj = findObject(objects, 'CronJob', 'churn-model-drift');
+    assert.equal(cj.spec.schedule, '0 3 * * 1');
+    assert.equal(cj.spec.timeZone, 'UTC');
+    assert.equal(cj.spec.concurrencyPolicy, 'Forbid');
+    assert.equal(cj.spec.startingDeadlineSeconds, 3600);
+    assert.equal(cj.spec.successfulJobsHistoryLimit, 3);
+    assert.equal(cj.spec.failedJobsHistoryLimit, 3);
+    assert.equal(cj.spec.jobTemplate.spec.backoffLimit, 2);
+    assert.equal(cj.spec.jobTemplate.spec.activeDeadlineSeconds, 3600);
+    const pod = cj.spec.jobTemplate.spec.template.spec;
+    assert.equal(pod.serviceAccountName, 'churn-model-drift');
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.deepEqual(pod.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+    const c = pod.containers[0];
+    assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+    assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
+    assert.deepEqual(c.resources, { requests: { cpu: '500m', memory: '1024Mi' }, limits: { cpu: '2000m', memory: '2048Mi' } });
+    assert.deepEqual(c.command.slice(0, 2), ['node', '-e']);
+    assert.deepEqual(c.command.slice(3), ['--', '/opt/ml-platform/ml-drift.js.gz', 'run', '--config', '/opt/ml-platform/config.json']);
+    const sa = findObject(objects, 'ServiceAccount', 'churn-model-drift');
+    assert.equal(sa.metadata.annotations['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/churn-drift');
+  });
+
+  it('ships the checker gzipped and its config rendered from the typed props', async () => {
+    const objects = await synthValid(drift().chart);
+    const cm = findObject(objects, 'ConfigMap', 'churn-model-drift');
+    assert.equal(gunzipSync(Buffer.from(cm.binaryData['ml-drift.js.gz'], 'base64')).toString('utf8'), readBundle('ml-drift'));
+    assert.ok(cm.binaryData['ml-drift.js.gz'].length < 262_144 - 10_000, 'fits the client-side apply annotation with room to spare');
+    assert.deepEqual(JSON.parse(cm.data['config.json']), {
+      current: { uri: 's3://ml-data/churn/current.csv' },
+      features: FEATURES,
+      model: 'churn-model',
+      outputs: {
+        html: 's3://ml-reports/reports/churn-model/drift-report.html',
+        json: 's3://ml-reports/reports/churn-model/drift-report.json',
+        pushgateway: { url: 'http://prometheus-pushgateway.monitoring.svc:9091' },
+      },
+      reference: { uri: 's3://ml-data/churn/reference.parquet' },
+    });
+  });
+
+  it('alerts on drift, on an accuracy drop and on a check that stopped succeeding, with runbooks', async () => {
+    const { chart, job } = drift({ labels: { prediction: 'predicted', actual: 'churned', baselineAccuracy: 0.9 }, schedule: Cron.schedule({ minute: '0', hour: '4' }) });
+    const rule = findObject(await synthValid(chart), 'PrometheusRule', 'churn-model-drift');
+    const byName = Object.fromEntries(rule.spec.groups[0].rules.map((r: any) => [r.alert, r]));
+    assert.equal(byName.ModelDataDrift.expr, 'max(ml_drift_detected{feature="",model="churn-model"}) > 0');
+    assert.equal(byName.ModelAccuracyDrop.expr, 'max(ml_model_accuracy{model="churn-model"}) < 0.85');
+    assert.equal(byName.ModelAccuracyDrop.labels.severity, 'critical');
+    // Daily schedule: stale after 1.5 days.
+    assert.match(byName.DriftCheckNotSucceeding.expr, /> 129600 or absent\(ml_drift_last_success_timestamp_seconds\{model="churn-model"\}\)$/);
+    assert.equal(rule.metadata.labels.release, 'kube-prometheus-stack');
+    for (const r of rule.spec.groups[0].rules) {
+      assert.match(r.annotations.runbook_url, /^runbooks\/ml-churn-churn-model-[a-z-]+\.md$/);
+    }
+    const runbooks = job.runbooks();
+    assert.deepEqual(runbooks.map((r) => r.alert.name), ['ModelDataDrift', 'DriftCheckNotSucceeding', 'ModelAccuracyDrop']);
+    assert.ok(runbooks[0].investigate.some((s) => s.includes('aws s3 cp s3://ml-reports/reports/churn-model/drift-report.html .')));
+    assert.ok(runbooks[1].mitigate.some((s) => s.includes('kubectl -n ml-churn create job --from=cronjob/churn-model-drift churn-model-drift-manual')));
+  });
+
+  it('renders no drift alert when metrics are not pushed', async () => {
+    const { chart, job } = drift({ outputs: { pushgatewayUrl: false } });
+    const objects = await synthValid(chart);
+    assert.equal(objects.filter((o) => o.kind === 'PrometheusRule' && o.metadata?.name === 'churn-model-drift').length, 0);
+    assert.equal(job.alerts.length, 0);
+  });
+
+  it('runs the exact command of the CronJob with node against files on disk', async () => {
+    const dir = join(tmp.dir, 'run');
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    writeChurnFiles(join(dir, 'data'), 'ref', churnRows(2000, 1));
+    writeChurnFiles(join(dir, 'data'), 'cur', churnRows(1500, 3, { ageShift: 6 }));
+    const { chart, job } = drift({
+      reference: { uri: join(dir, 'data', 'ref.csv') },
+      current: { uri: join(dir, 'data', 'cur.parquet') },
+      outputs: { reportPrefix: `${join(dir, 'out')}/`, pushgatewayUrl: false },
+    });
+    const cm = findObject(await synthValid(chart), 'ConfigMap', 'churn-model-drift');
+    // Lay the ConfigMap out as the volume does and run the container's command.
+    const mount = join(dir, 'opt');
+    mkdirSync(mount);
+    writeFileSync(join(mount, 'config.json'), cm.data['config.json']);
+    writeFileSync(join(mount, 'ml-drift.js.gz'), Buffer.from(cm.binaryData['ml-drift.js.gz'], 'base64'));
+    const [node, ...args] = job.job.command.map((a) => a.replace('/opt/ml-platform', mount));
+    assert.equal(node, 'node');
+    const run = await promisify(execFile)(process.execPath, args, { encoding: 'utf8' }).then(() => ({ code: 0 }), (e: { code: number; stderr: string }) => e);
+    assert.equal(run.code, 1, 'exit code 1: ran and found drift');
+    const result = JSON.parse(readFileSync(join(dir, 'out', 'drift-report.json'), 'utf8'));
+    assert.equal(result.model, 'churn-model');
+    assert.equal(result.driftDetected, true);
+    assert.equal(result.features.find((f: any) => f.name === 'age').drift, true);
+    const html = readFileSync(join(dir, 'out', 'drift-report.html'), 'utf8');
+    assert.match(html, /^<!DOCTYPE html>/i);
+    assert.equal((html.match(/<svg/g) ?? []).length >= FEATURES.length, true, 'one plot per feature');
+  });
+
+  it('rejects an invalid checker configuration and bad outputs, naming the problem', () => {
+    assert.throws(() => drift({ features: [] }), (e: unknown) => e instanceof ValidationError && /'features'/.test(e.message) && /checker configuration is invalid/.test(e.message));
+    assert.throws(() => drift({ features: [{ name: 'plan', type: 'categorical', ksAlpha: 0.01 } as never] }), /ksAlpha/);
+    assert.throws(() => drift({ outputs: { reportPrefix: 's3://b/reports' } }), /'outputs\.reportPrefix' \("s3:\/\/b\/reports"\): must end with '\/'/);
+    assert.throws(() => drift({ outputs: { pushgatewayUrl: 'pushgateway:9091' } }), /'outputs\.pushgatewayUrl'/);
+  });
+});

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Duration } from 'cdk8s';
+import { AbTest, AbTestProps, CanaryRollout, CostPreset, ModelService, ValidationError } from '../../src';
+import { analyse } from '../../src/rollout/ab-analysis';
+import { assignVariant, requiredSampleSize } from '../../src/stats';
+import { CARD, IMAGE, VERSION } from '../support/fixtures';
+import { findObject, objectsOfKind, synthValid, testChart } from '../support/synth';
+
+const DESIGN = { dailyUsers: 20000, baselineRate: 0.75, minDetectableEffect: 0.02, plannedDuration: Duration.days(14) };
+
+function experiment(props: Partial<AbTestProps> = {}, modelsCount = 2) {
+  const { chart } = testChart('ml-churn');
+  const models = ['churn-v1', 'churn-v2', 'churn-v3'].slice(0, modelsCount)
+    .map((name) => new ModelService(chart, name, { image: IMAGE, version: VERSION, modelCard: CARD, preset: CostPreset.STAGING }));
+  const weights = modelsCount === 2 ? [50, 50] : [40, 30, 30];
+  const ab = new AbTest(chart, 'churn-ab', {
+    experimentId: 'churn-xgb-v2',
+    variants: models.map((model, i) => ({ name: i === 0 ? 'control' : `treatment-${i}`, model, weight: weights[i] })),
+    design: DESIGN,
+    ...props,
+  });
+  return { chart, ab, models };
+}
+
+function assertInvalid(props: Partial<AbTestProps>, ...fragments: string[]): void {
+  assert.throws(() => experiment(props), (err: unknown) => {
+    assert.ok(err instanceof ValidationError, `expected a ValidationError, got ${String(err)}`);
+    for (const f of fragments) {
+      assert.ok(err.message.includes(f), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(f)}`);
+    }
+    return true;
+  });
+}
+
+describe('AbTest', () => {
+  it('routes each bucket range to its variant and everything else to control', async () => {
+    const { chart, ab } = experiment();
+    const objects = await synthValid(chart);
+    const vs = findObject(objects, 'VirtualService', 'churn-xgb-v2');
+    assert.deepEqual(vs.spec.hosts, ['churn-v1.ml-churn.svc.cluster.local']);
+    assert.deepEqual(ab.ranges, [{ name: 'control', from: 0, to: 49 }, { name: 'treatment-1', from: 50, to: 99 }]);
+    const [treatment, fallback] = vs.spec.http;
+    assert.equal(treatment.name, 'variant-treatment-1');
+    const regex = new RegExp(treatment.match[0].headers['x-ab-bucket'].regex);
+    for (let b = 0; b < 100; b++) {
+      assert.equal(regex.test(String(b)), b >= 50, `bucket ${b}`);
+    }
+    assert.equal(regex.test('5'), false);
+    assert.equal(regex.test('050'), false);
+    assert.equal(treatment.route[0].destination.host, 'churn-v2.ml-churn.svc.cluster.local');
+    assert.equal(fallback.match, undefined, 'the last route has no match: unrouted users get control');
+    assert.equal(fallback.route[0].destination.host, 'churn-v1.ml-churn.svc.cluster.local');
+    assert.equal(fallback.retries.attempts, 3);
+    const drs = objectsOfKind(objects, 'DestinationRule');
+    assert.deepEqual(drs.map((d) => d.spec.host), ['churn-v1.ml-churn.svc.cluster.local', 'churn-v2.ml-churn.svc.cluster.local']);
+    assert.equal(drs[0].spec.trafficPolicy.outlierDetection.consecutive5xxErrors, 5);
+  });
+
+  it('uses the same assignment function as the routes: a user always lands in the routed range', () => {
+    const { ab } = experiment();
+    for (const user of ['u-1', 'u-2', 'alice', 'bob', '12345']) {
+      const { bucket, variant } = assignVariant(user, 'churn-xgb-v2', [{ name: 'control', weight: 50 }, { name: 'treatment-1', weight: 50 }]);
+      const range = ab.ranges.find((r) => bucket >= r.from && bucket <= r.to)!;
+      assert.equal(range.name, variant);
+      assert.deepEqual(assignVariant(user, 'churn-xgb-v2', [{ name: 'control', weight: 50 }, { name: 'treatment-1', weight: 50 }]).bucket, bucket, 'sticky');
+    }
+  });
+
+  it('checks the planned duration against the required sample size, with the numbers in the error', () => {
+    const n = requiredSampleSize({ baselineRate: 0.75, minDetectableEffect: 0.02, alpha: 0.05, power: 0.8 });
+    const { ab } = experiment();
+    assert.deepEqual(ab.requiredSamples, [n.control, n.treatment]);
+    assert.equal(ab.requiredDays, Math.ceil(n.control / 10000));
+    assertInvalid({ design: { ...DESIGN, dailyUsers: 200 } }, "'design.plannedDuration' (14 days)", `${n.control} users in control`, 'at 200 users/day that takes');
+  });
+
+  it('splits alpha over several treatments (Bonferroni)', () => {
+    const { ab } = experiment({}, 3);
+    const n = requiredSampleSize({ baselineRate: 0.75, minDetectableEffect: 0.02, alpha: 0.025, power: 0.8, ratio: 30 / 40 });
+    assert.equal(ab.requiredSamples[1], n.treatment);
+  });
+
+  it('renders a restricted analysis CronJob that runs the bundled script on the Node.js image', async () => {
+    const { chart, ab } = experiment({ analysis: { pushgatewayUrl: 'http://pushgateway.monitoring:9091' } });
+    const objects = await synthValid(chart);
+    const cj = findObject(objects, 'CronJob', 'churn-xgb-v2-analysis');
+    assert.equal(cj.spec.schedule, '0 6 * * *');
+    assert.equal(cj.spec.concurrencyPolicy, 'Forbid');
+    assert.equal(cj.spec.timeZone, 'UTC');
+    const pod = cj.spec.jobTemplate.spec.template.spec;
+    assert.match(pod.containers[0].image, /^node:\d+\.\d+\.\d+-slim$/);
+    assert.deepEqual(pod.containers[0].command, ['node', '/opt/ml-platform/ab-analysis.js', 'run', '--config', '/opt/ml-platform/config.json', '--out', '/tmp/ab-analysis']);
+    assert.deepEqual(pod.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+    assert.equal(pod.containers[0].securityContext.readOnlyRootFilesystem, true);
+    const cm = findObject(objects, 'ConfigMap', 'churn-xgb-v2-analysis');
+    const config = JSON.parse(cm.data['config.json']);
+    assert.equal(config.variants[1].successQuery, 'sum(increase(model_outcome_success_total{namespace="ml-churn",service="churn-v2"}[336h]))');
+    assert.equal(config.pushgatewayUrl, 'http://pushgateway.monitoring:9091');
+    assert.ok(cm.data['ab-analysis.js'].length > 1000);
+    assert.deepEqual(ab.analysisJob?.command.slice(0, 2), ['node', '/opt/ml-platform/ab-analysis.js']);
+  });
+
+  it('rejects bad variants', () => {
+    assertInvalid({ variants: [] }, "'variants'", 'control and at least one treatment');
+    const { chart } = testChart();
+    const a = new ModelService(chart, 'a', { image: IMAGE, version: VERSION, preset: CostPreset.DEV });
+    const b = new ModelService(chart, 'b', { image: IMAGE, version: VERSION, preset: CostPreset.DEV });
+    assert.throws(() => new AbTest(chart, 'x', { experimentId: 'e', design: DESIGN, variants: [{ name: 'c', model: a, weight: 60 }, { name: 't', model: b, weight: 30 }] }),
+      /weights must sum to 100 \(they sum to 90\)/);
+    assert.throws(() => new AbTest(chart, 'y', { experimentId: 'e', design: DESIGN, variants: [{ name: 'c', model: a, weight: 50 }, { name: 'c', model: b, weight: 50 }] }),
+      /variant names must be unique/);
+    new CanaryRollout(chart, 'canary', { model: b });
+    assert.throws(() => new AbTest(chart, 'z', { experimentId: 'e', design: DESIGN, variants: [{ name: 'c', model: a, weight: 50 }, { name: 't', model: b, weight: 50 }] }),
+      /is run by a Rollout/);
+  });
+});
+
+describe('A/B analysis job', () => {
+  let server: Server;
+  let url: string;
+  const pushed: string[] = [];
+  // A recorded Prometheus instant-query response per query (values as Prometheus returns them: strings).
+  const recorded = (value: string) => ({ status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1764150000.123, value] }] } });
+  const answers: Record<string, string> = {
+    'model_outcome_success_total{namespace="ml-churn",service="churn-v1"}': '7500',
+    'model_outcome_total{namespace="ml-churn",service="churn-v1"}': '10000',
+    'model_outcome_success_total{namespace="ml-churn",service="churn-v2"}': '7800',
+    'model_outcome_total{namespace="ml-churn",service="churn-v2"}': '10000',
+  };
+
+  before(async () => {
+    server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+      const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (req.method === 'PUT') {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => { pushed.push(`${u.pathname}\n${body}`); res.end(); });
+        return;
+      }
+      const q = u.searchParams.get('query') ?? '';
+      const key = Object.keys(answers).find((k) => q.includes(k));
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(key ? recorded(answers[key]) : { status: 'success', data: { resultType: 'vector', result: [] } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('runs the exact command of the CronJob against a recorded Prometheus response', async () => {
+    const { chart, ab } = experiment({ analysis: { prometheusUrl: 'http://prometheus.invalid:9090', pushgatewayUrl: 'http://pushgateway.invalid:9091' } });
+    const cm = findObject(await synthValid(chart), 'ConfigMap', 'churn-xgb-v2-analysis');
+    const dir = mkdtempSync(join(tmpdir(), 'ab-job-'));
+    try {
+      // Lay the ConfigMap out as the volume would, pointing the job at the local stand-ins.
+      const config = { ...JSON.parse(cm.data['config.json']), prometheusUrl: url, pushgatewayUrl: url };
+      writeFileSync(join(dir, 'ab-analysis.js'), cm.data['ab-analysis.js']);
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+      const command = ab.analysisJob!.command.map((part) => part.replace('/opt/ml-platform', dir).replace('/tmp/ab-analysis', join(dir, 'out')));
+      // Asynchronously: the Prometheus stand-in runs in this process and must keep serving.
+      const run = await promisify(execFile)(command[0] === 'node' ? process.execPath : command[0], command.slice(1), { encoding: 'utf8', timeout: 60_000 });
+      const result = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8'));
+      const expected = analyse('churn-xgb-v2', [{ name: 'control', successes: 7500, total: 10000 }, { name: 'treatment-1', successes: 7800, total: 10000 }], 0.05);
+      assert.deepEqual(result, JSON.parse(JSON.stringify(expected)));
+      assert.equal(result.recommendation, 'deploy-treatment');
+      assert.match(run.stdout, /\*\*Recommendation: deploy-treatment\*\* \(treatment-1\)/);
+      assert.match(readFileSync(join(dir, 'out', 'result.md'), 'utf8'), /\| treatment-1 \| 7800 \| 10000 \| 78\.00% \| 4\.00% \|/);
+      assert.equal(pushed.length, 1);
+      assert.match(pushed[0], /^\/metrics\/job\/ml-ab-analysis\/experiment\/churn-xgb-v2\n/);
+      assert.match(pushed[0], /ml_ab_recommendation\{experiment="churn-xgb-v2",recommendation="deploy-treatment"\} 1/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails with exit code 2 and a clear message when Prometheus is unreachable', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ab-job-'));
+    try {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ experimentId: 'e', prometheusUrl: 'http://127.0.0.1:9', alpha: 0.05, variants: [] }));
+      const script = join(__dirname, '..', '..', 'bundles', 'ab-analysis.js');
+      const run = spawnSync(process.execPath, [script, 'run', '--config', join(dir, 'config.json'), '--out', join(dir, 'out')], { encoding: 'utf8' });
+      assert.equal(run.status, 2);
+      assert.match(run.stderr, /^ab-analysis: experiment e: needs a control and at least one treatment/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the committed bundle identical to its sources', async () => {
+    const { buildBundle } = await import('../../scripts/bundles');
+    const fresh = await buildBundle('ab-analysis');
+    assert.equal(readFileSync(join(__dirname, '..', '..', 'bundles', 'ab-analysis.js'), 'utf8'), fresh, 'run `npm run bundle` and commit bundles/');
+  });
+});
