@@ -34,7 +34,7 @@ export class ImageRepository extends pulumi.ComponentResource {
   public readonly repository: ecr.Repository;
 
   constructor(name: string, args: ImageRepositoryArgs = {}, opts?: pulumi.ComponentResourceOptions) {
-    const v = new PropsValidator(componentLabel(ImageRepository.TYPE, name));
+    const v: PropsValidator = new PropsValidator(componentLabel(ImageRepository.TYPE, name));
     const repositoryName = v.matches('repositoryName', args.repositoryName ?? name, /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/,
       'must be an ECR repository name: lower-case letters, digits, ".", "_", "-" and "/"');
     const keep = v.integer('keepTaggedImages', args.keepTaggedImages ?? 30, 1, 10000);

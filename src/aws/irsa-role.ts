@@ -59,7 +59,7 @@ export class IrsaRole extends pulumi.ComponentResource {
   public readonly role: iam.Role;
 
   constructor(name: string, args: IrsaRoleArgs, opts?: pulumi.ComponentResourceOptions) {
-    const v = new PropsValidator(componentLabel(IrsaRole.TYPE, name));
+    const v: PropsValidator = new PropsValidator(componentLabel(IrsaRole.TYPE, name));
     v.dnsLabel('namespace', args.namespace);
     v.dnsSubdomain('serviceAccount', args.serviceAccount);
     validateStatements(v, 'statements', args.statements);

@@ -72,7 +72,7 @@ export class SecureBucket extends pulumi.ComponentResource {
 
   constructor(name: string, args: SecureBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: invalid arguments leave no dangling component.
-    const v = new PropsValidator(componentLabel(SecureBucket.TYPE, name));
+    const v: PropsValidator = new PropsValidator(componentLabel(SecureBucket.TYPE, name));
     const noncurrentDays = v.integer('noncurrentVersionExpirationDays', args.noncurrentVersionExpirationDays ?? 90, 1, 36500);
     const keep = v.integer('noncurrentVersionsToKeep', args.noncurrentVersionsToKeep ?? 5, 0, 100);
     (args.expirations ?? []).forEach((e, i) => {

@@ -62,8 +62,8 @@ export class PropsValidator {
     throw new ValidationError(this.path, property, value, rule);
   }
 
-  /** Fails unless `condition` holds. */
-  public check(condition: boolean, property: string, value: unknown, rule: string): void {
+  /** Fails unless `condition` holds; TypeScript narrows on it afterwards. */
+  public check(condition: boolean, property: string, value: unknown, rule: string): asserts condition {
     if (!condition) {
       this.fail(property, value, rule);
     }

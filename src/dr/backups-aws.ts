@@ -174,7 +174,7 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
 
   constructor(name: string, args: PlatformBackupsAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: invalid arguments leave no dangling component.
-    const v = new PropsValidator(componentLabel(PlatformBackupsAws.TYPE, name));
+    const v: PropsValidator = new PropsValidator(componentLabel(PlatformBackupsAws.TYPE, name));
     const policy = validateDisasterRecovery(v, 'disasterRecovery', args.disasterRecovery);
     const dr = policy.drRegion;
     const continuous = args.continuousBackup ?? false;
@@ -399,7 +399,7 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
    * `selectionTags` does the same without a new selection.
    */
   public protect(id: string, resourceArns: readonly pulumi.Input<string>[]): backup.Selection {
-    const v = new PropsValidator(componentLabel(PlatformBackupsAws.TYPE, this.componentName));
+    const v: PropsValidator = new PropsValidator(componentLabel(PlatformBackupsAws.TYPE, this.componentName));
     v.dnsLabel('protect.id', id, 30);
     v.check(resourceArns.length > 0, 'protect.resourceArns', resourceArns, 'must list at least one ARN');
     return new backup.Selection(`${this.componentName}-${id}-selection`, {

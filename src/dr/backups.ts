@@ -167,7 +167,7 @@ export class PlatformBackups extends Construct implements IRunbookSource {
 
   constructor(scope: Construct, id: string, props: PlatformBackupsProps) {
     super(scope, id);
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
 
     // ---- resolve --------------------------------------------------------
     // At most 37 characters, so that `<name>-restore-drill` fits a CronJob name (52).
@@ -493,7 +493,7 @@ export class RestoreDrill extends Construct {
 
   constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
 
     // ---- resolve --------------------------------------------------------
     this.name = v.dnsLabel('name', props.name, 52);

@@ -43,7 +43,7 @@ export class DriftMonitoringAws extends pulumi.ComponentResource {
   public readonly baselinePrefix: pulumi.Output<string>;
 
   constructor(name: string, args: DriftMonitoringAwsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const v = new PropsValidator(componentLabel(DriftMonitoringAws.TYPE, name));
+    const v: PropsValidator = new PropsValidator(componentLabel(DriftMonitoringAws.TYPE, name));
     v.dnsLabel('modelName', args.modelName, 52);
     v.check(!(args.sharedBucket && args.bucket), 'bucket', args.bucket, "cannot be combined with 'sharedBucket'");
     const readData = s3PrefixReadStatements(v, 'dataUris', args.dataUris, 'Data');

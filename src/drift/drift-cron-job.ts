@@ -77,7 +77,7 @@ export class DriftCronJob extends Construct implements IRunbookSource {
 
   constructor(scope: Construct, id: string, props: DriftCronJobProps) {
     super(scope, id);
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     const model = props.model;
     this.model = model;
     this.name = `${model.name}-drift`;

@@ -174,7 +174,7 @@ export class FeatureStoreAws extends pulumi.ComponentResource {
 
   constructor(name: string, args: FeatureStoreAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: invalid arguments leave no dangling component.
-    const v = new PropsValidator(componentLabel(FeatureStoreAws.TYPE, name));
+    const v: PropsValidator = new PropsValidator(componentLabel(FeatureStoreAws.TYPE, name));
     v.dnsLabel('storeName', args.storeName, 40);
     v.dnsLabel('namespace', args.namespace);
     v.matches('project', args.project, /^[a-z][a-z0-9_]{0,62}$/, 'must be a Feast project name: lower-case letters, digits and underscores, starting with a letter');

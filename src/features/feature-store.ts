@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ApiObject, Chart, Cron, Duration, JsonPatch, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind, ExternalSecretSpecTargetTemplateEngineVersion } from '../../imports/externalsecret-external-secrets.io';
+import { ExternalSecret } from '../../imports/externalsecret-external-secrets.io';
 import {
   FeatureStore as FeastFeatureStoreResource,
   FeatureStoreSpec,
@@ -18,8 +18,10 @@ import {
 import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { renderAlertRule } from '../monitoring/alert-rule';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
-import { DEFAULT_SECRET_STORE, EnvSource, SecretStoreRef, resolveEnv } from '../kube/env';
+import { EnvSource, SecretStoreRef, renderExternalSecret, resolveEnv } from '../kube/env';
 import { PropsValidator } from '../core/errors';
+import { validatePinnedImage } from '../kube/image';
+import { validateTimeZone } from '../core/time';
 import { ANNOTATION_PREFIX, MANAGED_BY } from '../core/labels';
 import { AlertDefinition, AlertSeverity, promDuration, promSelector, runbookUrl } from '../monitoring/monitoring';
 import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
@@ -35,7 +37,7 @@ import {
   offlineStoreParameters, onlineStoreParameters, renderFeatureStoreConfig, validateStores,
 } from './stores';
 import { ModelService } from '../serving/model-service';
-import { NetworkPeer, networkPeer } from '../kube/network';
+import { NetworkPeer, clusterLocalHost, dnsEgressRule, networkPeer, tcpPort } from '../kube/network';
 
 /**
  * The public Feast feature server image, pinned to the release the
@@ -329,7 +331,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
 
     // ---- resolve --------------------------------------------------------
     this.name = v.dnsLabel('name', props.name ?? id, 40);
@@ -356,8 +358,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
     // ---- validate -------------------------------------------------------
     this.features = validateFeatureDefinitions(v, 'features', props.features);
     validateStores(v, this.onlineStore, this.offlineStore, this.registry);
-    v.check(/[:@]/.test(this.image.split('/').pop() ?? '') && !/:latest$/.test(this.image) && !/\s/.test(this.image), 'image', this.image,
-      'must be pinned by a tag other than "latest" or by a digest (repository:tag or repository@sha256:...)');
+    validatePinnedImage(v, 'image', this.image);
     v.check(this.minReplicas <= this.maxReplicas, 'server.minReplicas', this.minReplicas, `must be <= 'server.maxReplicas' (${this.maxReplicas})`);
     const cpuTarget = v.integer('server.cpuUtilization', server.cpuUtilization ?? 70, 1, 100);
     const workers = v.integer('server.workers', server.workers ?? 1, 1, 64);
@@ -368,7 +369,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
     this.materializationIntervalMinutes = interval ?? v.fail('materialization.schedule', this.materializationSchedule,
       'must be a five-field cron schedule that runs at least twice in four years');
     const timeZone = materialization.timeZone ?? 'UTC';
-    v.check(validTimeZone(timeZone), 'materialization.timeZone', timeZone, 'must be an IANA time zone such as UTC or Europe/Berlin');
+    validateTimeZone(v, 'materialization.timeZone', timeZone);
     const staleAfter = v.integer('materialization.staleAfterIntervals', materialization.staleAfterIntervals ?? 2, 1, 100);
     const online = onlineFeatureViews(this.features);
     v.check(online.length > 0, 'features.featureViews', this.features.featureViews.map((fv) => fv.name),
@@ -497,7 +498,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
 
   /** In-cluster URL of the feature server. */
   public get serverUrl(): string {
-    const host = this.namespace ? `${this.serviceName}.${this.namespace}.svc.cluster.local` : this.serviceName;
+    const host = clusterLocalHost(this.serviceName, this.namespace);
     return `http://${host}:80`;
   }
 
@@ -553,7 +554,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
    * model in another namespace, an ingress rule in the feature server's.
    */
   public connect(model: ModelService, options: FeatureStoreConnectOptions = {}): void {
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     const key = `${model.namespace ?? ''}/${model.name}`;
     v.check(!this.connected.has(key), 'connect', model.name, 'this model service is already connected to the feature store');
     if (options.featureService !== undefined) {
@@ -569,21 +570,20 @@ export class FeatureStore extends Construct implements IRunbookSource {
       env.addVariable('FEAST_FEATURE_SERVICE', kplus.EnvValue.fromValue(options.featureService));
     }
     const sameNamespace = (model.namespace ?? '') === (this.namespace ?? '');
-    const to: Record<string, unknown> = { podSelector: { matchLabels: { ...this.serverSelectorLabels } } };
-    if (!sameNamespace && this.namespace) {
-      to.namespaceSelector = { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } };
-    }
-    // Patches apply before the generated class maps ports through IntOrString (`port.value`):
-    // a plain number would be dropped silently, so the patch carries an IntOrString.
-    const port = { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(FEATURE_SERVER_PORT) };
-    ApiObject.of(model.networkPolicy).addJsonPatch(JsonPatch.add('/spec/egress/-', { to: [to], ports: [port] }));
+    model.allowEgress({
+      to: [{
+        podSelector: { matchLabels: { ...this.serverSelectorLabels } },
+        ...(!sameNamespace && this.namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': this.namespace } } } : {}),
+      }],
+      ports: [tcpPort(FEATURE_SERVER_PORT)],
+    });
     if (!sameNamespace && this.networkPolicy && model.namespace) {
       ApiObject.of(this.networkPolicy).addJsonPatch(JsonPatch.add('/spec/ingress/-', {
         from: [{
           namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': model.namespace } },
           podSelector: { matchLabels: { ...model.selectorLabels } },
         }],
-        ports: [port],
+        ports: [tcpPort(FEATURE_SERVER_PORT)],
       }));
     }
   }
@@ -591,7 +591,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
   // -------------------------------------------------------------------------
 
   private get redisHost(): string {
-    return this.namespace ? `${this.name}-redis.${this.namespace}.svc.cluster.local` : `${this.name}-redis`;
+    return clusterLocalHost(`${this.name}-redis`, this.namespace);
   }
 
   private defaultOnlineStore(v: PropsValidator, aws: FeatureStoreAwsBinding | undefined): OnlineStore {
@@ -698,25 +698,8 @@ export class FeatureStore extends Construct implements IRunbookSource {
   }
 
   private passwordExternalSecret(password: EnvSource, store: SecretStoreRef | undefined, template?: Record<string, string>): ExternalSecret {
-    const ref = { ...DEFAULT_SECRET_STORE, ...store };
-    const name = `${this.name}-online-store`;
-    return new ExternalSecret(this, 'ExternalSecret', {
-      metadata: { name, labels: this.labels },
-      spec: {
-        refreshInterval: '1h',
-        secretStoreRef: {
-          name: ref.name,
-          kind: ref.kind === 'SecretStore' ? ExternalSecretSpecSecretStoreRefKind.SECRET_STORE : ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE,
-        },
-        target: {
-          name,
-          ...(template ? { template: { engineVersion: ExternalSecretSpecTargetTemplateEngineVersion.V2, data: template } } : {}),
-        },
-        data: [{
-          secretKey: 'password',
-          remoteRef: { key: password.spec.remoteKey!, ...(password.spec.property ? { property: password.spec.property } : {}) },
-        }],
-      },
+    return renderExternalSecret(this, 'ExternalSecret', {
+      name: `${this.name}-online-store`, labels: this.labels, entries: [{ secretKey: 'password', source: password }], store, template,
     });
   }
 
@@ -746,7 +729,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
     timeZone: string; activeDeadline: number; backoffLimit: number; materialization: MaterializationOptions; aws?: FeatureStoreAwsBinding;
     allowFrom?: readonly NetworkPeer[]; monitoring: FeatureStoreMonitoringOptions;
   }) {
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     const configDigest = sha256(this.featureStoreYaml);
     const configMap = new kplus.ConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, labels: this.labels },
@@ -775,9 +758,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
     };
     const addPassword = (container: kplus.Container, id: string) => {
       if (!o.redisPassword) return;
-      const secretName = o.redisPassword.kind === 'secret' ? o.redisPassword.spec.secretName! : `${this.name}-online-store`;
-      const key = o.redisPassword.kind === 'secret' ? o.redisPassword.spec.key! : 'password';
-      container.env.addVariable(REDIS_PASSWORD_ENV, kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, id, secretName), key }));
+      container.env.addVariable(REDIS_PASSWORD_ENV, o.redisPassword._toEnvValue(this, id, { secretName: `${this.name}-online-store`, key: 'password' }));
     };
     const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', configMap, { name: 'config' });
     const repositoryVolume = kplus.Volume.fromConfigMap(this, 'RepositoryVolume', repositoryConfigMap, { name: 'repository' });
@@ -940,10 +921,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
     // ---- network policies -----------------------------------------------
     const tcp = (port: number) => ({ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(port) });
     const egress: kplus.k8s.NetworkPolicyEgressRule[] = [
-      {
-        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-        ports: [{ protocol: 'UDP', port: kplus.k8s.IntOrString.fromNumber(53) }, tcp(53)],
-      },
+      dnsEgressRule(),
       ...this.onlineStoreEgress(tcp),
       // The registry (S3), STS (IRSA), DynamoDB, Redshift Data and Athena APIs: public AWS endpoints over HTTPS.
       { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443)] },
@@ -1160,13 +1138,4 @@ function renderYaml(value: unknown): string {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-function validTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return timeZone.length > 0;
-  } catch {
-    return false;
-  }
 }

@@ -1,6 +1,7 @@
 import { Duration, Size, Yaml } from 'cdk8s';
 import { EnvSource } from '../kube/env';
 import { PropsValidator } from '../core/errors';
+import { validatePinnedImage } from '../kube/image';
 import { ComputeResources } from '../core/resources';
 import { BatchSourceKind } from './definitions';
 
@@ -333,8 +334,7 @@ export function validateStores(v: PropsValidator, online: OnlineStore, offline: 
       const o = online.options as InClusterRedisOptions;
       v.check((o.storage ?? Size.gibibytes(1)).toMebibytes() >= 64, 'onlineStore.storage', o.storage?.toMebibytes(), 'must be at least 64Mi');
       if (o.image !== undefined) {
-        v.check(/[:@]/.test(o.image.split('/').pop() ?? '') && !o.image.endsWith(':latest'), 'onlineStore.image', o.image,
-          'must be pinned by a tag other than "latest" or by a digest');
+        validatePinnedImage(v, 'onlineStore.image', o.image);
       }
       break;
     }

@@ -23,3 +23,25 @@ export function networkPeer(v: PropsValidator, p: NetworkPeer, property: string)
     ...(p.namespace !== undefined ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': v.dnsLabel(`${property}.namespace`, p.namespace) } } } : {}),
   };
 }
+
+/** A TCP port of a NetworkPolicy rule. */
+export function tcpPort(port: number): kplus.k8s.NetworkPolicyPort {
+  return { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(port) };
+}
+
+/**
+ * Egress to the cluster DNS (CoreDNS pods keep the `k8s-app: kube-dns` label
+ * of kube-dns on EKS and kubeadm clusters), UDP and TCP 53: without it a pod
+ * whose egress is restricted resolves no name at all.
+ */
+export function dnsEgressRule(): kplus.k8s.NetworkPolicyEgressRule {
+  return {
+    to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+    ports: [{ protocol: 'UDP', port: kplus.k8s.IntOrString.fromNumber(53) }, tcpPort(53)],
+  };
+}
+
+/** The in-cluster DNS name of a Service: `<name>.<namespace>.svc.cluster.local`, or the bare name when the namespace is not known. */
+export function clusterLocalHost(service: string, namespace: string | undefined): string {
+  return namespace ? `${service}.${namespace}.svc.cluster.local` : service;
+}

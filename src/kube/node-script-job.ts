@@ -5,6 +5,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { EnvMap, resolveEnv } from './env';
 import { PropsValidator } from '../core/errors';
+import { validateTimeZone } from '../core/time';
 import { MANAGED_BY } from '../core/labels';
 import { stableJson } from '../core/json';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from './pod-security';
@@ -99,17 +100,10 @@ export class NodeScriptCronJob extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeScriptCronJobProps) {
     super(scope, id);
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     v.dnsLabel('name', props.name, 52);
     v.matches('scriptName', props.scriptName, /^[a-z0-9][a-z0-9.-]*\.js$/, 'must be a file name ending in .js');
-    const timeZone = props.timeZone ?? 'UTC';
-    let zoneOk = true;
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone });
-    } catch {
-      zoneOk = false;
-    }
-    v.check(zoneOk, 'timeZone', timeZone, 'must be an IANA time zone such as UTC or Europe/Berlin');
+    const timeZone = validateTimeZone(v, 'timeZone', props.timeZone ?? 'UTC');
     const backoffLimit = v.integer('backoffLimit', props.backoffLimit ?? 2, 0, 20);
     const activeDeadline = props.activeDeadline ?? Duration.minutes(30);
     v.integer('activeDeadline', activeDeadline.toSeconds(), 60, 7 * 24 * 3600);
@@ -176,10 +170,10 @@ export class NodeScriptCronJob extends Construct {
         memory: { request: resources.memory.request, limit: resources.memory.limit },
       },
       securityContext: restrictedContainerSecurity(NODE_UID),
-      envVariables: Object.fromEntries(env.filter(([, s]) => s.kind === 'value').map(([k, s]) => [k, kplus.EnvValue.fromValue(s.spec.value ?? '')])),
+      envVariables: Object.fromEntries(env.filter(([, s]) => s.kind === 'value').map(([k, s]) => [k, s._toEnvValue(this, `EnvValue${k}`)])),
     });
     for (const [name, source] of env.filter(([, s]) => s.kind === 'secret')) {
-      container.env.addVariable(name, kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, `EnvSecret${name}`, source.spec.secretName!), key: source.spec.key! }));
+      container.env.addVariable(name, source._toEnvValue(this, `EnvSecret${name}`));
     }
     container.mount(MOUNT, kplus.Volume.fromConfigMap(this, 'FilesVolume', this.configMap, { name: 'files' }), { readOnly: true });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.gibibytes(1) }));

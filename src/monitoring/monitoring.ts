@@ -150,3 +150,14 @@ export function resolveMonitoring(m: MonitoringOptions = {}): ResolvedMonitoring
 export function runbookUrl(base: string, namespace: string | undefined, name: string, alert: string): string {
   return `${base}/${namespace ? `${namespace}-` : ''}${name}-${kebabCase(alert)}.md`;
 }
+
+/**
+ * Prometheus of kube-prometheus-stack: the operator's `prometheus-operated`
+ * Service in the `monitoring` namespace. The default of every query the
+ * library's gates, triggers and jobs run.
+ */
+export const DEFAULT_PROMETHEUS_URL = 'http://prometheus-operated.monitoring.svc:9090';
+
+/** The prometheus-pushgateway chart's Service in the `monitoring` namespace: where the library's jobs push their results. */
+export const DEFAULT_PUSHGATEWAY_URL = 'http://prometheus-pushgateway.monitoring.svc:9091';
+

@@ -115,7 +115,7 @@ export class ModelPlatformChart extends Chart {
   constructor(scope: Construct, id: string, props: ModelPlatformProps) {
     super(scope, id, { namespace: props.namespace });
     Object.defineProperty(this, PLATFORM_CHART, { value: true });
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     v.dnsLabel('namespace', props.namespace);
     v.check(props.models.length > 0, 'models', [], 'must list at least one model');
     const ids = props.models.map((m) => m.id);

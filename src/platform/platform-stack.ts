@@ -66,7 +66,7 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
   public readonly kubernetes: ChartDeployment<ModelPlatformProps>;
 
   constructor(name: string, args: ModelPlatformStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    const v = new PropsValidator(componentLabel(ModelPlatformStack.TYPE, name));
+    const v: PropsValidator = new PropsValidator(componentLabel(ModelPlatformStack.TYPE, name));
     v.check(!(args.cluster.kubeconfig && args.cluster.provider), 'cluster.kubeconfig', '<kubeconfig>', "cannot be combined with 'cluster.provider'");
     v.check(args.platform.models.length > 0, 'platform.models', [], 'must list at least one model');
     super(ModelPlatformStack.TYPE, name, {}, opts);

@@ -47,7 +47,7 @@ export class ServingChart extends Chart {
 
   constructor(scope: Construct, id: string, props: ServingChartProps) {
     super(scope, id, { namespace: props.namespace });
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     v.dnsLabel('namespace', props.namespace);
     v.check(props.models.length > 0, 'models', props.models, 'must list at least one model');
     const ids = props.models.map((m) => m.id);

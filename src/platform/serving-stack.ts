@@ -61,7 +61,7 @@ export class ModelServingStack extends pulumi.ComponentResource {
   public readonly bindings: pulumi.Output<Record<string, ModelAwsBinding>>;
 
   constructor(name: string, args: ModelServingStackArgs, opts?: pulumi.ComponentResourceOptions) {
-    const v = new PropsValidator(componentLabel(ModelServingStack.TYPE, name));
+    const v: PropsValidator = new PropsValidator(componentLabel(ModelServingStack.TYPE, name));
     v.check(!(args.cluster.kubeconfig && args.cluster.provider), 'cluster.kubeconfig', '<kubeconfig>', "cannot be combined with 'cluster.provider'");
     v.check(args.models.length > 0, 'models', args.models, 'must list at least one model');
     super(ModelServingStack.TYPE, name, {}, opts);

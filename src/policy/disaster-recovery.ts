@@ -315,14 +315,16 @@ export interface ElastiCacheSnapshotSettings {
  * new elasticache.ReplicationGroup('online', { ..., ...elastiCacheSnapshotSettings(policy) });
  */
 export function elastiCacheSnapshotSettings(policy: DisasterRecoveryPolicy, options: ElastiCacheSnapshotOptions = {}): ElastiCacheSnapshotSettings {
-  const { v, prefix } = resolve(options);
+  const resolved = resolve(options);
+  const v: PropsValidator = resolved.v;
+  const prefix = resolved.prefix;
   validateDisasterRecovery(v, prefix, policy);
   checkStore(v, prefix, policy, BackupStores.ELASTICACHE_SNAPSHOTS);
   const window = options.snapshotWindow ?? '03:00-04:00';
   const m = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/.exec(window);
   v.check(m !== null, 'snapshotWindow', window, "must be a UTC window 'hh:mm-hh:mm' such as '03:00-04:00'");
-  const start = Number(m![1]) * 60 + Number(m![2]);
-  const end = Number(m![3]) * 60 + Number(m![4]);
+  const start = Number(m[1]) * 60 + Number(m[2]);
+  const end = Number(m[3]) * 60 + Number(m[4]);
   v.check((end - start + 1440) % 1440 >= 60, 'snapshotWindow', window, 'must be at least 60 minutes long (ElastiCache minimum)');
   return { snapshotRetentionLimit: retentionDays(policy.retention), snapshotWindow: window };
 }

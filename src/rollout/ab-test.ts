@@ -5,6 +5,7 @@ import { VirtualService } from '../../imports/virtualservice-networking.istio.io
 import { AbAnalysisConfig } from './ab-analysis';
 import { readBundle } from '../core/bundles';
 import { PropsValidator } from '../core/errors';
+import { clusterLocalHost } from '../kube/network';
 import { CircuitBreakerOptions, RetryOptions, istioRetries, istioTrafficPolicy } from './mesh';
 import { MANAGED_BY } from '../core/labels';
 import { promDuration, promSelector } from '../monitoring/monitoring';
@@ -102,7 +103,7 @@ export class AbTest extends Construct {
 
   constructor(scope: Construct, id: string, props: AbTestProps) {
     super(scope, id);
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     const experimentId = v.dnsLabel('experimentId', props.experimentId, 40);
     v.check(props.variants.length >= 2, 'variants', props.variants.map((x) => x.name), 'needs a control and at least one treatment');
     const names = props.variants.map((x) => x.name);
@@ -143,7 +144,7 @@ export class AbTest extends Construct {
 
     // ---- routing --------------------------------------------------------
     this.ranges = bucketRanges(props.variants.map((x) => ({ name: x.name, weight: x.weight })));
-    const hostOf = (m: ModelService) => (m.namespace ? `${m.name}.${m.namespace}.svc.cluster.local` : m.name);
+    const hostOf = (m: ModelService) => clusterLocalHost(m.name, m.namespace);
     const host = props.host ?? hostOf(control.model);
     const retries = istioRetries(v, props.retries);
     const labels = { 'app.kubernetes.io/name': experimentId, 'app.kubernetes.io/component': 'ab-test', 'app.kubernetes.io/managed-by': MANAGED_BY };

@@ -7,6 +7,7 @@ import {
 import { DestinationRule } from '../../imports/destinationrule-networking.istio.io';
 import { VirtualService } from '../../imports/virtualservice-networking.istio.io';
 import { PropsValidator } from '../core/errors';
+import { clusterLocalHost } from '../kube/network';
 import { CircuitBreakerOptions, RetryOptions, istioRetries, istioTrafficPolicy } from './mesh';
 import { promDuration, promSelector } from '../monitoring/monitoring';
 import { requiredSampleSize } from '../stats/ab';
@@ -131,7 +132,7 @@ export class CanaryRollout extends Construct {
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     const model = props.model;
     this.model = model;
     this.trafficRouting = props.trafficRouting ?? TrafficRouting.ISTIO;
@@ -146,7 +147,7 @@ export class CanaryRollout extends Construct {
     const analysis = props.analysis === false ? undefined : this.resolveAnalysis(v, props.analysis ?? {});
     this.minimumSample = analysis?.minimumSample ?? 0;
 
-    const host = model.namespace ? `${model.name}.${model.namespace}.svc.cluster.local` : model.name;
+    const host = clusterLocalHost(model.name, model.namespace);
     if (istio) {
       this.virtualService = this.renderVirtualService(v, host, props.retries ?? {});
       this.destinationRule = this.renderDestinationRule(v, host, props.circuitBreaker ?? {});

@@ -3,7 +3,9 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/scaledobject-keda.sh';
 import { PropsValidator } from '../core/errors';
-import { promSelector } from '../monitoring/monitoring';
+import { validateTimeZone } from '../core/time';
+import { DEFAULT_PROMETHEUS_URL, promSelector } from '../monitoring/monitoring';
+import { validateHttpUrl } from '../core/url';
 import { CostPreset, WorkHours } from '../policy/presets';
 import { ModelService, ModelServiceProps, WorkloadReference } from './model-service';
 
@@ -105,7 +107,7 @@ export class AutoscaledModel extends ModelService {
     const presetBounds = (preset ?? CostPreset.PRODUCTION).autoscaling;
     const minReplicas = props.autoscaling?.minReplicas ?? presetBounds.minReplicas;
     super(scope, id, { ...props, replicas: Number.isInteger(minReplicas) && minReplicas >= 1 ? minReplicas : 1 });
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     v.check(props.replicas === undefined, 'replicas', props.replicas,
       "has no effect on an AutoscaledModel: set 'autoscaling.minReplicas' and 'autoscaling.maxReplicas' instead");
 
@@ -165,8 +167,7 @@ export class AutoscaledModel extends ModelService {
       });
     } else {
       const keda = props.keda ?? {};
-      const server = v.matches('keda.prometheusServerAddress', keda.prometheusServerAddress ?? 'http://prometheus-operated.monitoring.svc:9090',
-        /^https?:\/\/[^\s/]+/, 'must be an http(s) URL');
+      const server = validateHttpUrl(v, 'keda.prometheusServerAddress', keda.prometheusServerAddress ?? DEFAULT_PROMETHEUS_URL);
       const pollingInterval = v.integer('keda.pollingInterval', (keda.pollingInterval ?? Duration.seconds(30)).toSeconds(), 1, 3600);
       const cooldownPeriod = v.integer('keda.cooldownPeriod', (keda.cooldownPeriod ?? Duration.minutes(5)).toSeconds(), 0, 86400);
       const scope: Record<string, string> = { service: this.name };
@@ -272,13 +273,7 @@ export class AutoscaledModel extends ModelService {
 
 /** Validates working hours: an IANA time zone, a cron day-of-week field, and start < end within a day. */
 export function validateWorkHours(v: PropsValidator, hours: WorkHours): WorkHours {
-  let zoneOk = true;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: hours.timezone });
-  } catch {
-    zoneOk = false;
-  }
-  v.check(zoneOk && hours.timezone.length > 0, 'workHours.timezone', hours.timezone, 'must be an IANA time zone such as UTC or Europe/Berlin');
+  validateTimeZone(v, 'workHours.timezone', hours.timezone);
   v.matches('workHours.days', hours.days, /^(\*|[0-6](-[0-6])?(,[0-6](-[0-6])?)*)$/, "must be a cron day-of-week field over 0-6 such as '1-5' or '1,3,5'");
   v.integer('workHours.startHour', hours.startHour, 0, 22);
   v.integer('workHours.endHour', hours.endHour, 1, 23);

@@ -53,7 +53,7 @@ export class ModelServiceAws extends pulumi.ComponentResource {
   public readonly imageRepository?: ImageRepository;
 
   constructor(name: string, args: ModelServiceAwsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const v = new PropsValidator(componentLabel(ModelServiceAws.TYPE, name));
+    const v: PropsValidator = new PropsValidator(componentLabel(ModelServiceAws.TYPE, name));
     v.dnsLabel('modelName', args.modelName, 52);
     v.check(!(args.bucket && args.artifacts), 'artifacts', args.artifacts, "cannot be combined with 'bucket' (a shared bucket)");
     const modelPrefix = v.matches('modelPrefix', args.modelPrefix ?? `models/${args.modelName}/`, /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/,

@@ -1,14 +1,15 @@
 import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ExternalSecret, ExternalSecretSpecSecretStoreRefKind } from '../../imports/externalsecret-external-secrets.io';
+import { ExternalSecret } from '../../imports/externalsecret-external-secrets.io';
 import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { renderAlertRule } from '../monitoring/alert-rule';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
-import { DEFAULT_SECRET_STORE, EnvMap, EnvSource, SecretStoreRef, resolveEnv } from '../kube/env';
+import { EnvMap, EnvSource, SecretStoreRef, renderExternalSecret, resolveEnv } from '../kube/env';
 import { PropsValidator } from '../core/errors';
+import { validatePinnedImage } from '../kube/image';
 import { MANAGED_BY, ANNOTATION_PREFIX } from '../core/labels';
-import { NetworkPeer, networkPeer } from '../kube/network';
+import { NetworkPeer, clusterLocalHost, dnsEgressRule, networkPeer, tcpPort } from '../kube/network';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../kube/pod-security';
 import { stableJson } from '../core/json';
 import { ModelCard, ModelVersion, renderModelCardMarkdown, validateModelCard, validateModelVersion } from './model-metadata';
@@ -229,6 +230,8 @@ export class ModelService extends Construct implements IRunbookSource {
   public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
   /** The NetworkPolicy. */
   public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
+  private readonly ingressRules: kplus.k8s.NetworkPolicyIngressRule[] = [];
+  private readonly egressRules: kplus.k8s.NetworkPolicyEgressRule[] = [];
   /** The ExternalSecret, when env references AWS Secrets Manager. */
   public readonly externalSecret?: ExternalSecret;
   /** The ServiceMonitor, when monitoring is enabled. */
@@ -241,7 +244,7 @@ export class ModelService extends Construct implements IRunbookSource {
 
   constructor(scope: Construct, id: string, props: ModelServiceProps) {
     super(scope, id);
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
 
     // ---- resolve --------------------------------------------------------
     this.name = v.dnsLabel('name', props.name ?? id, 52);
@@ -265,9 +268,7 @@ export class ModelService extends Construct implements IRunbookSource {
     const runAsUser = v.integer('runAsUser', props.runAsUser ?? 1000, 1, 2147483647);
 
     // ---- validate -------------------------------------------------------
-    v.nonEmpty('image', props.image);
-    v.check(!/\s/.test(props.image) && !/:latest$/.test(props.image) && (/[:@]/.test(props.image.split('/').pop() ?? '')), 'image', props.image,
-      'must be pinned by a tag other than "latest" or by a digest (repository:tag or repository@sha256:...)');
+    validatePinnedImage(v, 'image', props.image);
     validateModelVersion(v, 'version', props.version);
     if (props.modelCard) {
       validateModelCard(v, 'modelCard', props.modelCard);
@@ -486,7 +487,7 @@ export class ModelService extends Construct implements IRunbookSource {
 
   /** In-cluster URL of the Service. */
   public get url(): string {
-    const host = this.namespace ? `${this.name}.${this.namespace}.svc.cluster.local` : this.name;
+    const host = clusterLocalHost(this.name, this.namespace);
     return `http://${host}:${this.servicePort}`;
   }
 
@@ -517,7 +518,7 @@ export class ModelService extends Construct implements IRunbookSource {
    * synth, so later changes to the container or JSON patches are included).
    */
   public adoptWorkload(workload: WorkloadReference): () => Record<string, unknown> {
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     v.check(this.adoptedBy === undefined, 'workload', workload.kind, `the pods are already run by ${this.adoptedBy?.kind} ${this.adoptedBy?.name}`);
     this.adoptedBy = workload;
     const deployment = ApiObject.of(this.deployment);
@@ -584,38 +585,15 @@ export class ModelService extends Construct implements IRunbookSource {
   }
 
   private addEnv(env: Array<[string, EnvSource]>, store: SecretStoreRef | undefined): ExternalSecret | undefined {
-    const external = env.filter(([, source]) => source.kind === 'externalSecret');
     const externalSecretName = `${this.name}-env`;
-    env.forEach(([name, source]) => {
-      if (source.kind === 'value') {
-        this.container.env.addVariable(name, kplus.EnvValue.fromValue(source.spec.value ?? ''));
-      } else {
-        const secretName = source.kind === 'secret' ? source.spec.secretName! : externalSecretName;
-        const key = source.kind === 'secret' ? source.spec.key! : name;
-        // A reference by name, not an owned Secret object: cdk8s-plus's
-        // SecretValue needs an ISecret, which Secret.fromSecretName gives.
-        this.container.env.addVariable(name, kplus.EnvValue.fromSecretValue({ secret: kplus.Secret.fromSecretName(this, `EnvSecret${name}`, secretName), key }));
-      }
-    });
-    if (external.length === 0) {
+    for (const [name, source] of env) {
+      this.container.env.addVariable(name, source._toEnvValue(this, `EnvSecret${name}`, { secretName: externalSecretName, key: name }));
+    }
+    const entries = env.filter(([, source]) => source.kind === 'externalSecret').map(([secretKey, source]) => ({ secretKey, source }));
+    if (entries.length === 0) {
       return undefined;
     }
-    const ref = { ...DEFAULT_SECRET_STORE, ...store };
-    return new ExternalSecret(this, 'ExternalSecret', {
-      metadata: { name: externalSecretName, labels: this.labels },
-      spec: {
-        refreshInterval: '1h',
-        secretStoreRef: {
-          name: ref.name,
-          kind: ref.kind === 'SecretStore' ? ExternalSecretSpecSecretStoreRefKind.SECRET_STORE : ExternalSecretSpecSecretStoreRefKind.CLUSTER_SECRET_STORE,
-        },
-        target: { name: externalSecretName },
-        data: external.map(([name, source]) => ({
-          secretKey: name,
-          remoteRef: { key: source.spec.remoteKey!, ...(source.spec.property ? { property: source.spec.property } : {}) },
-        })),
-      },
-    });
+    return renderExternalSecret(this, 'ExternalSecret', { name: externalSecretName, labels: this.labels, entries, store });
   }
 
   /** Pod-spec fields cdk8s-plus has no API for, added as JSON patches (user patches still apply after them). */
@@ -689,26 +667,40 @@ export class ModelService extends Construct implements IRunbookSource {
     }
   }
 
+  /**
+   * Adds an egress rule to the model's NetworkPolicy (for example a
+   * collaborator such as a feature store it must reach). Rules are state: the
+   * policy renders every rule added before synth, after the ones from props.
+   */
+  public allowEgress(rule: kplus.k8s.NetworkPolicyEgressRule): void {
+    this.egressRules.push(rule);
+  }
+
+  /** Adds an ingress rule to the model's NetworkPolicy; rendered at synth like {@link allowEgress}. */
+  public allowIngress(rule: kplus.k8s.NetworkPolicyIngressRule): void {
+    this.ingressRules.push(rule);
+  }
+
   private renderNetworkPolicy(v: PropsValidator, options: NetworkPolicyOptions | undefined, monitoring: MonitoringOptions): kplus.k8s.KubeNetworkPolicy {
     const peer = (p: NetworkPeer, property: string) => networkPeer(v, p, property);
-    const tcp = (port: number) => ({ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(port) });
     const sources = (options?.allowFrom ?? [{}]).map((p, i) => peer(p, `networkPolicy.allowFrom[${i}]`));
-    const ingress: kplus.k8s.NetworkPolicyIngressRule[] = [{ from: sources, ports: [tcp(this.port)] }];
+    const ingress = this.ingressRules;
+    ingress.push({ from: sources, ports: [tcpPort(this.port)] });
     if (monitoring.enabled ?? true) {
       ingress.push({
         from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': v.dnsLabel('monitoring.namespace', monitoring.namespace ?? 'monitoring') } }, podSelector: {} }],
-        ports: [tcp(this.metricsPort)],
+        ports: [tcpPort(this.metricsPort)],
       });
     }
-    const egress: kplus.k8s.NetworkPolicyEgressRule[] = [{
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-      ports: [{ protocol: 'UDP', port: kplus.k8s.IntOrString.fromNumber(53) }, tcp(53)],
-    }];
+    const egress = this.egressRules;
+    egress.push(dnsEgressRule());
     (options?.allowTo ?? []).forEach((d, i) => {
       v.check(d.ports.length > 0, `networkPolicy.allowTo[${i}].ports`, d.ports, 'must list at least one port');
       d.ports.forEach((p, j) => v.integer(`networkPolicy.allowTo[${i}].ports[${j}]`, p, 1, 65535));
-      egress.push({ to: [peer(d, `networkPolicy.allowTo[${i}]`)], ports: d.ports.map(tcp) });
+      egress.push({ to: [peer(d, `networkPolicy.allowTo[${i}]`)], ports: d.ports.map(tcpPort) });
     });
+    // The L1 object keeps these arrays by reference and serialises them at synth,
+    // so rules added later through allowEgress/allowIngress are rendered too.
     return new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name: this.name, labels: this.labels },
       spec: {

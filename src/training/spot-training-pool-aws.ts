@@ -205,7 +205,7 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
 
   constructor(name: string, args: SpotTrainingPoolAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: invalid arguments leave no dangling component.
-    const v = new PropsValidator(componentLabel(SpotTrainingPoolAws.TYPE, name));
+    const v: PropsValidator = new PropsValidator(componentLabel(SpotTrainingPoolAws.TYPE, name));
     v.dnsLabel('poolName', args.poolName, 40);
     if (typeof args.clusterName === 'string') {
       v.matches('clusterName', args.clusterName, /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "must be an EKS cluster name: letters, digits, '-' and '_', at most 100 characters");

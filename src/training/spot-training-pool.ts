@@ -13,6 +13,7 @@ import {
 import { readBundle } from '../core/bundles';
 import { EnvMap, resolveEnv } from '../kube/env';
 import { PropsValidator } from '../core/errors';
+import { validatePinnedImage } from '../kube/image';
 import { MANAGED_BY } from '../core/labels';
 import { promDuration } from '../monitoring/monitoring';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../kube/pod-security';
@@ -342,7 +343,7 @@ export class SpotTrainingPool extends Construct implements ITrainingPool {
 
   constructor(scope: Construct, id: string, props: SpotTrainingPoolProps) {
     super(scope, id);
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
 
     // ---- resolve --------------------------------------------------------
     this.name = v.dnsLabel('name', props.name ?? id, 40);
@@ -595,7 +596,7 @@ export class SpotNodeGroupTrainingPool extends Construct implements ITrainingPoo
 
   constructor(scope: Construct, id: string, props: SpotNodeGroupTrainingPoolProps = {}) {
     super(scope, id);
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     this.name = v.dnsLabel('name', props.name ?? id, 40);
     this.gpu = props.gpu ?? false;
     this.nodeSelector = { ...trainingNodeSelector(this.name), 'eks.amazonaws.com/capacityType': 'SPOT' };
@@ -715,7 +716,7 @@ export class TrainingJob extends Construct {
 
   constructor(scope: Construct, id: string, props: TrainingJobWithPoolProps) {
     super(scope, id);
-    const v = new PropsValidator(this);
+    const v: PropsValidator = new PropsValidator(this);
     const pool = props.pool;
     this.pool = pool;
 
@@ -742,9 +743,7 @@ export class TrainingJob extends Construct {
     const runAsUser = v.integer('runAsUser', props.runAsUser ?? 1000, 1, 2147483647);
 
     // ---- validate -------------------------------------------------------
-    v.nonEmpty('image', props.image);
-    v.check(!/\s/.test(props.image) && !/:latest$/.test(props.image) && (/[:@]/.test(props.image.split('/').pop() ?? '')), 'image', props.image,
-      'must be pinned by a tag other than "latest" or by a digest (repository:tag or repository@sha256:...)');
+    validatePinnedImage(v, 'image', props.image);
     const requests = validateJobResources(v, props.resources);
     let gpus = 0;
     if (pool.gpu) {
@@ -826,13 +825,7 @@ export class TrainingJob extends Construct {
     this.container.env.addVariable(CHECKPOINT_ENV.intervalSeconds, kplus.EnvValue.fromValue(String(this.checkpointInterval.toSeconds())));
     this.container.env.addVariable(CHECKPOINT_ENV.graceSeconds, kplus.EnvValue.fromValue(String(grace)));
     for (const [name, source] of env) {
-      if (source.kind === 'value') {
-        this.container.env.addVariable(name, kplus.EnvValue.fromValue(source.spec.value ?? ''));
-      } else {
-        this.container.env.addVariable(name, kplus.EnvValue.fromSecretValue({
-          secret: kplus.Secret.fromSecretName(this, `EnvSecret${name}`, source.spec.secretName!), key: source.spec.key!,
-        }));
-      }
+      this.container.env.addVariable(name, source._toEnvValue(this, `EnvSecret${name}`));
     }
     this.container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: tmpSize }));
     if (props.sharedMemorySize !== undefined) {
