@@ -5,8 +5,8 @@ import { parse } from 'yaml';
 
 /**
  * Validation against a CRD's openAPIV3Schema, for kinds without a
- * `@kubernetes-models/*` package (Velero, Feast). Copies of the upstream CRD
- * files live in test/fixtures/crds/ (tests never read ../shared). Strict, as
+ * `@kubernetes-models/*` package (Velero, Feast): the vendored upstream CRD
+ * files in crds/ (tests never read ../shared). Strict, as
  * `kubectl apply` with field validation: every object schema with
  * `properties` rejects unknown fields unless it preserves them. CEL rules
  * (`x-kubernetes-validations`) are not evaluated.
@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 const CRD_FILES: Readonly<Record<string, string>> = {
   'velero.io/v1/Schedule': 'velero/velero.io_schedules.yaml',
   'velero.io/v1/Restore': 'velero/velero.io_restores.yaml',
-  'feast.dev/v1/FeatureStore': 'feast.dev_featurestores.yaml',
+  'feast.dev/v1/FeatureStore': 'feast/feast.dev_featurestores.yaml',
 };
 
 interface CrdDocument {
@@ -32,7 +32,7 @@ export function crdValidator(apiVersionKind: string): ValidateFunction | undefin
   let validate = validators.get(apiVersionKind);
   if (!validate) {
     const version = apiVersionKind.split('/').slice(-2, -1)[0];
-    const crd = parse(readFileSync(join(__dirname, '..', 'fixtures', 'crds', file), 'utf8')) as CrdDocument;
+    const crd = parse(readFileSync(join(__dirname, '..', '..', 'crds', file), 'utf8')) as CrdDocument;
     const schema = crd.spec.versions.find((v) => v.name === version)?.schema.openAPIV3Schema;
     if (!schema) {
       throw new Error(`${file} has no version ${version}`);
