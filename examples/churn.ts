@@ -57,12 +57,15 @@ export const CHURN_MODEL: PlatformModel = {
   },
 };
 
+/** The shared feature store of the churn platform (the presets' default stores). */
+export const CHURN_FEATURE_STORE = { name: 'churn-features', project: 'churn', features: CHURN_FEATURES };
+
 /** The churn platform: the model, a shared feature store, backups from the DR policy, and spot training. */
 export const CHURN_PLATFORM: Omit<ModelPlatformProps, 'aws'> = {
   namespace: CHURN_NAMESPACE,
   preset: CostPreset.PRODUCTION,
   models: [CHURN_MODEL],
-  featureStore: { name: 'churn-features', project: 'churn', features: CHURN_FEATURES },
+  featureStore: CHURN_FEATURE_STORE,
   // The guide: RTO under 1 hour; hourly backups; a month of history; copies in a second region.
   disasterRecovery: { rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(30), drRegion: 'us-west-2' },
   backups: { drill: {} },
@@ -102,7 +105,7 @@ export class ChurnChart extends ModelPlatformChart {
       preset: variant.preset ?? CHURN_PLATFORM.preset,
       models: CHURN_PLATFORM.models.map(variant.models ?? ((m) => m)),
       featureStore: {
-        ...CHURN_PLATFORM.featureStore!,
+        ...CHURN_FEATURE_STORE,
         onlineStore: OnlineStore.dynamoDb({ region: 'us-east-1', tableNamePrefix: 'churn-features.' }),
         offlineStore: OfflineStore.file({ baseUri: 's3://acme-ml-churn-features/offline/' }),
         registry: { path: 's3://acme-ml-churn-features/registry/registry.db' },

@@ -20,6 +20,7 @@ interface BundleSpec {
 export const BUNDLES: Readonly<Record<string, BundleSpec>> = {
   'ab-analysis': { entry: 'src/cli/ab-analysis.ts' },
   'spot-fallback-controller': { entry: 'src/cli/spot-fallback-controller.ts' },
+  'restore-drill': { entry: 'src/cli/restore-drill.ts' },
   'ml-drift': {
     entry: 'src/cli/drift.ts',
     // The AWS SDK's ESM builds tree-shake far better than its CommonJS builds (754 KB -> 595 KB).

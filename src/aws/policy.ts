@@ -35,13 +35,20 @@ export function validateStatements(v: PropsValidator, property: string, statemen
   });
 }
 
+/** Options of {@link policyDocument}. */
+export interface PolicyDocumentOptions {
+  /** `Principal` of every statement (resource policies such as bucket policies need one). @default - none (an identity policy) */
+  readonly principal?: string;
+}
+
 /** An IAM policy document (JSON string output) from statements, keys in a stable order. */
-export function policyDocument(statements: readonly PolicyStatement[]): pulumi.Output<string> {
+export function policyDocument(statements: readonly PolicyStatement[], options: PolicyDocumentOptions = {}): pulumi.Output<string> {
   return pulumi.jsonStringify({
     Version: '2012-10-17',
     Statement: statements.map((s) => ({
       ...(s.sid ? { Sid: s.sid } : {}),
       Effect: s.effect ?? 'Allow',
+      ...(options.principal !== undefined ? { Principal: options.principal } : {}),
       Action: [...s.actions],
       Resource: [...s.resources],
       ...(s.conditions ? { Condition: s.conditions } : {}),

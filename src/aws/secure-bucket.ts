@@ -139,7 +139,7 @@ export class SecureBucket extends pulumi.ComponentResource {
         actions: ['s3:*'],
         resources: [this.bucket.arn, pulumi.interpolate`${this.bucket.arn}/*`],
         conditions: { Bool: { 'aws:SecureTransport': 'false' } },
-      }]).apply((doc) => withPrincipal(doc, '*')),
+      }], { principal: '*' }),
     }, { parent: this, dependsOn: [publicAccess] });
     new s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
       bucket: this.bucket.id,
@@ -161,7 +161,7 @@ export class SecureBucket extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [versioning] });
 
     if (args.replication) {
-      this.replicationRole = this.replicate(name, args.replication, versioning);
+      this.replicationRole = this.replicate(name, this.bucket, args.replication, versioning);
     }
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
   }
@@ -204,8 +204,7 @@ export class SecureBucket extends pulumi.ComponentResource {
     return this.kmsKeyArn ? [{ sid: 'Kms', actions, resources: [this.kmsKeyArn] }] : [];
   }
 
-  private replicate(name: string, replication: BucketReplicationArgs, versioning: s3.BucketVersioning): iam.Role {
-    const bucket = this.bucket!;
+  private replicate(name: string, bucket: s3.Bucket, replication: BucketReplicationArgs, versioning: s3.BucketVersioning): iam.Role {
     const role = new iam.Role(`${name}-replication-role`, {
       description: `S3 replication of ${name}`,
       assumeRolePolicy: JSON.stringify({
@@ -251,13 +250,4 @@ export class SecureBucket extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [versioning, ...(replication.dependsOn ?? [])] });
     return role;
   }
-}
-
-/** Adds `Principal` to every statement of a bucket policy document (bucket policies need one). */
-function withPrincipal(doc: string, principal: string): string {
-  const parsed = JSON.parse(doc) as { Version: string; Statement: Array<Record<string, unknown>> };
-  return JSON.stringify({
-    Version: parsed.Version,
-    Statement: parsed.Statement.map((s) => ({ Sid: s.Sid, Effect: s.Effect, Principal: principal, Action: s.Action, Resource: s.Resource, Condition: s.Condition })),
-  });
 }

@@ -47,25 +47,23 @@ export class ChartDeployment<P extends object> extends pulumi.ComponentResource 
   public readonly configGroup: k8s.yaml.v2.ConfigGroup;
 
   constructor(name: string, args: ChartDeploymentArgs<P>, opts?: pulumi.ComponentResourceOptions) {
-    const keys = Object.keys(args.props) as Array<keyof P>;
-    const values = keys.map((k) => args.props[k]);
-    const deferred = values.some((value) => pulumi.Output.isInstance(value) || value instanceof Promise);
     // Plain props render before anything is registered, so invalid props throw here.
-    const rendered = deferred ? undefined : renderCharts(args.chart, args.props as P);
+    const rendered = isResolved(args.props) ? renderCharts(args.chart, args.props) : undefined;
     super(ChartDeployment.TYPE, name, {}, opts);
-    if (!rendered) {
-      this.objects = pulumi.all(values.map((value) => pulumi.Output.isInstance(value) || value instanceof Promise ? value : pulumi.output(undefined)))
-        .apply((resolved) => {
-          const props = Object.fromEntries(keys.map((k, i) => {
-            const raw = values[i];
-            return [k, pulumi.Output.isInstance(raw) || raw instanceof Promise ? resolved[i] : raw];
-          })) as P;
-          return renderCharts(args.chart, props);
-        });
-    } else {
-      // pulumi.output() would deep-unwrap the index-signature type; the objects are plain JSON already.
-      this.objects = pulumi.output(rendered) as unknown as pulumi.Output<KubernetesObject[]>;
-    }
+    const entries: Array<[string, unknown]> = Object.entries(args.props);
+    const deferred = entries.filter(([, value]) => isDeferred(value));
+    // With plain props nothing is awaited (`all([])`) and the objects rendered above pass through.
+    this.objects = pulumi.all(deferred.map(([, value]) => value)).apply((values): KubernetesObject[] => {
+      if (rendered) {
+        return rendered;
+      }
+      const props = { ...args.props };
+      deferred.forEach(([key], i) => Reflect.set(props, key, values[i]));
+      if (!isResolved(props)) {
+        throw new Error(`${ChartDeployment.TYPE} ${name}: a prop is still an Output or Promise after resolution`);
+      }
+      return renderCharts(args.chart, props);
+    });
     this.configGroup = new k8s.yaml.v2.ConfigGroup(`${name}-objects`, {
       objs: this.objects,
       resourcePrefix: args.resourcePrefix ?? name,
@@ -73,6 +71,16 @@ export class ChartDeployment<P extends object> extends pulumi.ComponentResource 
     }, { parent: this });
     this.registerOutputs({ objects: this.objects });
   }
+}
+
+/** Whether a prop value is an Output or a Promise (resolved before the chart renders). */
+function isDeferred(value: unknown): value is pulumi.Output<unknown> | Promise<unknown> {
+  return pulumi.Output.isInstance(value) || value instanceof Promise;
+}
+
+/** Whether no top-level prop is an Output or a Promise. */
+function isResolved<P extends object>(props: ChartPropsInput<P>): props is P {
+  return Object.values(props).every((value) => !isDeferred(value));
 }
 
 /** Renders the charts a factory builds into plain objects. */

@@ -13,8 +13,13 @@ import { estimateMonthlyCost, renderCostMarkdown } from '../cost/estimate';
 /** Reads every `*.yaml` manifest of a folder (sorted, so the report is stable). */
 export function readManifests(dir: string): KubernetesObject[] {
   return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()
-    .flatMap((f) => Yaml.load(join(dir, f)) as KubernetesObject[])
-    .filter((o) => o && typeof o.kind === 'string');
+    .flatMap((f): unknown[] => Yaml.load(join(dir, f)))
+    .filter(isKubernetesObject);
+}
+
+/** A YAML document that is a Kubernetes object (has a string `kind`; empty documents are skipped). */
+function isKubernetesObject(o: unknown): o is KubernetesObject {
+  return typeof o === 'object' && o !== null && 'kind' in o && typeof o.kind === 'string';
 }
 
 if (require.main === module) {

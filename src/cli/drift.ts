@@ -23,6 +23,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DriftConfigError, parseDriftConfig } from '../drift/config';
+import { errorCode } from '../drift/errors';
 import type { ResolvedDriftCheckConfig } from '../drift/config';
 import { summaryLine } from '../drift/report';
 import { DriftExitCode, executeDriftRun } from '../drift/run';
@@ -67,7 +68,7 @@ class UsageError extends Error {}
 
 async function readAllStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c as Buffer);
+  for await (const c of process.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -91,7 +92,7 @@ async function loadConfig(file: string, io: CliIo): Promise<{ config: ResolvedDr
     try {
       text = await fs.promises.readFile(abs, 'utf8');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+      const code = errorCode(err);
       throw new UsageError(`cannot read config ${file}: ${code === 'ENOENT' ? 'file not found' : code ?? String(err)}`);
     }
     baseDir = path.dirname(abs);

@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { isRecord } from './json';
 
 /** A Kubernetes object as synthesized (plain JSON). */
 export interface KubernetesObject {
@@ -21,5 +22,17 @@ export function synthObjects(app: App): KubernetesObject[] {
   // synthYaml() runs resolveDependencies + validate over the whole app; it
   // throws with every validation error. The YAML itself is not needed.
   app.synthYaml();
-  return app.charts.flatMap((chart) => chart.toJson() as KubernetesObject[]);
+  const objects = app.charts.flatMap((chart): unknown[] => chart.toJson());
+  return objects.map((o) => {
+    if (!isKubernetesObject(o)) {
+      throw new Error(`cdk8s synthesized something that is not a Kubernetes object: ${JSON.stringify(o)}`);
+    }
+    return o;
+  });
+}
+
+/** Whether `x` has the shape of a Kubernetes object (an `apiVersion` and a `kind`). */
+export function isKubernetesObject(x: unknown): x is KubernetesObject {
+  return isRecord(x) && typeof x.apiVersion === 'string' && typeof x.kind === 'string'
+    && (x.metadata === undefined || isRecord(x.metadata));
 }

@@ -1,5 +1,6 @@
 import { KubernetesObject } from '../core/synth';
-import { PriceTable, US_EAST_1, familyOf } from './prices';
+import { isRecord, valueAt } from '../core/json';
+import { InstancePrice, PriceTable, US_EAST_1, familyOf } from './prices';
 
 /** Monthly cost at the low, expected and high end. */
 export interface CostRange {
@@ -53,23 +54,6 @@ export interface CostEstimateOptions {
   readonly extraLines?: readonly CostLine[];
 }
 
-type Quantities = Record<string, string | number>;
-
-/** The parts of a pod spec the estimate reads. */
-interface PodSpecJson {
-  readonly containers?: ReadonlyArray<{ readonly resources?: { readonly limits?: Quantities; readonly requests?: Quantities } }>;
-  readonly affinity?: { readonly nodeAffinity?: { readonly preferredDuringSchedulingIgnoredDuringExecution?: unknown } };
-}
-
-/** The parts of a workload or CronJob spec the estimate reads. */
-interface WorkloadSpecJson {
-  readonly replicas?: number;
-  readonly template?: { readonly spec?: PodSpecJson };
-  readonly volumeClaimTemplates?: ReadonlyArray<{ readonly spec?: { readonly resources?: { readonly requests?: { readonly storage?: string | number } } } }>;
-  readonly schedule?: string;
-  readonly jobTemplate?: { readonly spec?: { readonly activeDeadlineSeconds?: number; readonly template?: { readonly spec?: PodSpecJson } } };
-}
-
 interface PodShape {
   readonly cpu: number;
   readonly memoryGiB: number;
@@ -85,6 +69,17 @@ interface Replicas {
   readonly activeShare: number;
 }
 
+/** The options of an estimate, with defaults applied. */
+interface Pricing {
+  readonly prices: PriceTable;
+  readonly servingType: string;
+  readonly serving: InstancePrice;
+  readonly gpuType: string;
+  readonly gpu: InstancePrice;
+  readonly load: number;
+  readonly runMinutes: number;
+}
+
 /**
  * Estimates the monthly cost of synthesized manifests: every workload's
  * requests times its replicas (at the autoscaler's min, expected and max),
@@ -94,71 +89,12 @@ interface Replicas {
  * services, backups, spot training pools) come in through `extraLines`.
  */
 export function estimateMonthlyCost(objects: readonly KubernetesObject[], options: CostEstimateOptions = {}): CostReport {
-  const prices = options.prices ?? US_EAST_1;
-  const serving = instance(prices, options.servingInstanceType ?? 'm6i.large');
-  const gpuType = options.gpuInstanceType ?? 'g5.xlarge';
-  const gpu = instance(prices, gpuType);
-  const load = options.expectedLoad ?? 0.3;
-  if (!(load >= 0 && load <= 1)) {
-    throw new RangeError(`expectedLoad must be within 0..1, got ${load}`);
-  }
-  const runMinutes = options.jobRunMinutes ?? 10;
-  const hours = prices.hoursPerMonth;
-  const lines: CostLine[] = [];
-
-  for (const obj of objects) {
-    const id = `${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? '?'}`;
-    const spec = obj.spec as WorkloadSpecJson | undefined;
-    if (['Deployment', 'Rollout', 'StatefulSet'].includes(obj.kind) && spec?.template?.spec) {
-      const pod = podShape(spec.template.spec);
-      const type = pod.gpus > 0 ? gpuType : options.servingInstanceType ?? 'm6i.large';
-      const inst = pod.gpus > 0 ? gpu : serving;
-      const onDemand = perReplicaHour(pod, inst);
-      const spot = onDemand * (1 - (prices.spotDiscount[familyOf(type)] ?? 0));
-      const r = replicasOf(obj, objects);
-      const expectedReplicas = r.min + (r.max - r.min) * load;
-      // Mixed capacity: the minimum runs on-demand, burst replicas on spot.
-      const costOf = (n: number, share: number, base: number) => {
-        const baseline = Math.min(n, base);
-        const burst = Math.max(0, n - base);
-        const odShare = pod.capacity === 'spot' ? 0 : pod.capacity === 'mixed' ? baseline : n;
-        const spotShare = pod.capacity === 'spot' ? n : pod.capacity === 'mixed' ? burst : 0;
-        return (odShare * onDemand + spotShare * spot) * hours * share;
-      };
-      lines.push({
-        component: id,
-        category: pod.gpus > 0 ? 'gpu' : 'compute',
-        description: `${obj.kind}: ${fmt(pod.cpu)} vCPU / ${fmt(pod.memoryGiB)} GiB${pod.gpus ? ` / ${pod.gpus} GPU` : ''} per replica`
-          + ` on ${type} (${pod.capacity}), `
-          + `${r.autoscaled ? `${r.min}-${r.max} replicas` : `${r.min} replicas`}${r.activeShare < 1 ? `, up ${pct(r.activeShare)} of the week (scaled to zero otherwise)` : ''}`,
-        monthly: {
-          min: round(costOf(r.min, r.activeShare, r.min)),
-          expected: round(costOf(expectedReplicas, r.activeShare, r.min)),
-          max: round(costOf(r.max, 1, r.min)),
-        },
-      });
-      const claims = spec.volumeClaimTemplates ?? [];
-      const gb = claims.reduce((s, c) => s + memoryGiB(c.spec?.resources?.requests?.storage ?? 0) * 1.073741824, 0);
-      if (gb > 0) {
-        const storage = gb * r.max * prices.services.ebsGp3GbMonth;
-        lines.push({ component: id, category: 'storage', description: `${fmt(gb)} GB gp3 per replica`, monthly: { min: round(gb * r.min * prices.services.ebsGp3GbMonth), expected: round(storage), max: round(storage) } });
-      }
-    } else if (obj.kind === 'CronJob' && spec?.jobTemplate?.spec?.template?.spec) {
-      const pod = podShape(spec.jobTemplate.spec.template.spec);
-      const runs = runsPerMonth(String(spec.schedule ?? ''));
-      // A run cannot outlast the job's active deadline.
-      const deadline = spec.jobTemplate.spec.activeDeadlineSeconds;
-      const minutes = deadline !== undefined ? Math.min(runMinutes, deadline / 60) : runMinutes;
-      const cost = perReplicaHour(pod, pod.gpus > 0 ? gpu : serving) * runs * (minutes / 60);
-      lines.push({
-        component: id,
-        category: 'jobs',
-        description: `CronJob '${String(spec.schedule)}': ~${fmt(runs)} runs/month x ${fmt(minutes)} min`,
-        monthly: { min: round(cost), expected: round(cost), max: round(cost) },
-      });
-    }
-  }
-  lines.push(...(options.extraLines ?? []));
+  const p = resolvePricing(options);
+  const { prices } = p;
+  const lines: CostLine[] = [
+    ...objects.flatMap((obj) => WORKLOAD_KINDS.includes(obj.kind) ? workloadLines(obj, objects, p) : obj.kind === 'CronJob' ? cronJobLines(obj, p) : []),
+    ...(options.extraLines ?? []),
+  ];
   lines.sort((a, b) => a.component.localeCompare(b.component) || a.category.localeCompare(b.category));
   const add = (t: CostRange, l: CostLine): CostRange => ({ min: t.min + l.monthly.min, expected: t.expected + l.monthly.expected, max: t.max + l.monthly.max });
   const total = lines.reduce(add, { min: 0, expected: 0, max: 0 });
@@ -169,18 +105,102 @@ export function estimateMonthlyCost(objects: readonly KubernetesObject[], option
     total: { min: round(total.min), expected: round(total.expected), max: round(total.max) },
     assumptions: [
       `Prices: ${prices.region} (${prices.date}), ${prices.hoursPerMonth} hours a month; source: ${prices.source}.`,
-      `Serving pods are priced as their dominant share (CPU or memory) of a ${options.servingInstanceType ?? 'm6i.large'}, GPU pods of a ${gpuType}; node overhead and bin-packing waste are not included.`,
-      `Expected load: autoscalers sit ${pct(load)} of the way from min to max replicas on average.`,
+      `Serving pods are priced as their dominant share (CPU or memory) of a ${p.servingType}, GPU pods of a ${p.gpuType}; node overhead and bin-packing waste are not included.`,
+      `Expected load: autoscalers sit ${pct(p.load)} of the way from min to max replicas on average.`,
       'Spot prices use the typical family discount of the price table; on-demand-preferred workloads run their minimum on-demand and burst on spot.',
-      `CronJob runs take ${runMinutes} minutes each, or their active deadline if shorter.`,
+      `CronJob runs take ${p.runMinutes} minutes each, or their active deadline if shorter.`,
       'Not included: data transfer, load balancers, the EKS control plane, and anything outside the listed lines.',
     ],
   };
 }
 
+const WORKLOAD_KINDS = ['Deployment', 'Rollout', 'StatefulSet'];
+
+function resolvePricing(options: CostEstimateOptions): Pricing {
+  const prices = options.prices ?? US_EAST_1;
+  const servingType = options.servingInstanceType ?? 'm6i.large';
+  const serving = instance(prices, servingType);
+  const gpuType = options.gpuInstanceType ?? 'g5.xlarge';
+  const gpu = instance(prices, gpuType);
+  const load = options.expectedLoad ?? 0.3;
+  if (!(load >= 0 && load <= 1)) {
+    throw new RangeError(`expectedLoad must be within 0..1, got ${load}`);
+  }
+  return { prices, servingType, serving, gpuType, gpu, load, runMinutes: options.jobRunMinutes ?? 10 };
+}
+
+function componentOf(obj: KubernetesObject): string {
+  return `${obj.metadata?.namespace ?? 'default'}/${obj.metadata?.name ?? '?'}`;
+}
+
+/** A Deployment, Rollout or StatefulSet: its replicas at min, expected and max, and its volume claims. */
+function workloadLines(obj: KubernetesObject, objects: readonly KubernetesObject[], p: Pricing): CostLine[] {
+  const podSpec = valueAt(obj, 'spec', 'template', 'spec');
+  if (!isRecord(podSpec)) {
+    return [];
+  }
+  const { prices } = p;
+  const hours = prices.hoursPerMonth;
+  const id = componentOf(obj);
+  const pod = podShape(podSpec);
+  const type = pod.gpus > 0 ? p.gpuType : p.servingType;
+  const onDemand = perReplicaHour(pod, pod.gpus > 0 ? p.gpu : p.serving);
+  const spot = onDemand * (1 - (prices.spotDiscount[familyOf(type)] ?? 0));
+  const r = replicasOf(obj, objects);
+  const expectedReplicas = r.min + (r.max - r.min) * p.load;
+  // Mixed capacity: the minimum runs on-demand, burst replicas on spot.
+  const costOf = (n: number, share: number, base: number) => {
+    const baseline = Math.min(n, base);
+    const burst = Math.max(0, n - base);
+    const odShare = pod.capacity === 'spot' ? 0 : pod.capacity === 'mixed' ? baseline : n;
+    const spotShare = pod.capacity === 'spot' ? n : pod.capacity === 'mixed' ? burst : 0;
+    return (odShare * onDemand + spotShare * spot) * hours * share;
+  };
+  const lines: CostLine[] = [{
+    component: id,
+    category: pod.gpus > 0 ? 'gpu' : 'compute',
+    description: `${obj.kind}: ${fmt(pod.cpu)} vCPU / ${fmt(pod.memoryGiB)} GiB${pod.gpus ? ` / ${pod.gpus} GPU` : ''} per replica`
+      + ` on ${type} (${pod.capacity}), `
+      + `${r.autoscaled ? `${r.min}-${r.max} replicas` : `${r.min} replicas`}${r.activeShare < 1 ? `, up ${pct(r.activeShare)} of the week (scaled to zero otherwise)` : ''}`,
+    monthly: {
+      min: round(costOf(r.min, r.activeShare, r.min)),
+      expected: round(costOf(expectedReplicas, r.activeShare, r.min)),
+      max: round(costOf(r.max, 1, r.min)),
+    },
+  }];
+  const claims = listAt(obj, 'spec', 'volumeClaimTemplates');
+  const gb = claims.reduce((sum: number, c) => sum + memoryGiB(valueAt(c, 'spec', 'resources', 'requests', 'storage') ?? 0) * 1.073741824, 0);
+  if (gb > 0) {
+    const storage = gb * r.max * prices.services.ebsGp3GbMonth;
+    lines.push({ component: id, category: 'storage', description: `${fmt(gb)} GB gp3 per replica`, monthly: { min: round(gb * r.min * prices.services.ebsGp3GbMonth), expected: round(storage), max: round(storage) } });
+  }
+  return lines;
+}
+
+/** A CronJob: runs a month times the minutes of a run. */
+function cronJobLines(obj: KubernetesObject, p: Pricing): CostLine[] {
+  const jobSpec = valueAt(obj, 'spec', 'jobTemplate', 'spec');
+  const podSpec = valueAt(jobSpec, 'template', 'spec');
+  if (!isRecord(podSpec)) {
+    return [];
+  }
+  const schedule = valueAt(obj, 'spec', 'schedule');
+  const pod = podShape(podSpec);
+  const runs = runsPerMonth(typeof schedule === 'string' ? schedule : '');
+  // A run cannot outlast the job's active deadline.
+  const deadline = numberAt(jobSpec, 'activeDeadlineSeconds');
+  const minutes = deadline !== undefined ? Math.min(p.runMinutes, deadline / 60) : p.runMinutes;
+  const cost = round(perReplicaHour(pod, pod.gpus > 0 ? p.gpu : p.serving) * runs * (minutes / 60));
+  return [{
+    component: componentOf(obj),
+    category: 'jobs',
+    description: `CronJob '${String(schedule)}': ~${fmt(runs)} runs/month x ${fmt(minutes)} min`,
+    monthly: { min: cost, expected: cost, max: cost },
+  }];
+}
+
 /** The estimate as a Markdown table with totals and assumptions. */
 export function renderCostMarkdown(report: CostReport, title = 'Monthly cost estimate'): string {
-  const money = (x: number) => `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   const out = [
     `# ${title}`,
     '',
@@ -201,7 +221,6 @@ export function renderCostMarkdown(report: CostReport, title = 'Monthly cost est
 
 /** A Markdown comparison of several estimates (for example the presets of one platform). */
 export function renderCostComparison(reports: Readonly<Record<string, CostReport>>, title = 'Cost by preset'): string {
-  const money = (x: number) => `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
   return [
     `# ${title}`,
     '',
@@ -221,7 +240,7 @@ function instance(prices: PriceTable, type: string) {
 }
 
 /** On-demand price of one replica-hour: its dominant share of one instance. */
-function perReplicaHour(pod: PodShape, inst: { vcpu: number; memoryGiB: number; gpus: number; hourly: number }): number {
+function perReplicaHour(pod: PodShape, inst: InstancePrice): number {
   const shares = [pod.cpu / inst.vcpu, pod.memoryGiB / inst.memoryGiB];
   if (pod.gpus > 0) {
     shares.push(pod.gpus / Math.max(inst.gpus, 1));
@@ -229,12 +248,13 @@ function perReplicaHour(pod: PodShape, inst: { vcpu: number; memoryGiB: number; 
   return Math.max(...shares) * inst.hourly;
 }
 
-function podShape(podSpec: PodSpecJson): PodShape {
+/** Requests (limits where no request is set) of every container, and the capacity type the pod's affinity allows. */
+function podShape(podSpec: Readonly<Record<string, unknown>>): PodShape {
   let cpu = 0;
   let mem = 0;
   let gpus = 0;
-  for (const c of podSpec.containers ?? []) {
-    const req: Record<string, string | number> = { ...(c.resources?.limits ?? {}), ...(c.resources?.requests ?? {}) };
+  for (const c of listAt(podSpec, 'containers')) {
+    const req = { ...recordAt(c, 'resources', 'limits'), ...recordAt(c, 'resources', 'requests') };
     cpu += cpuCores(req.cpu ?? 0);
     mem += memoryGiB(req.memory ?? 0);
     gpus += Number(req['nvidia.com/gpu'] ?? 0);
@@ -242,11 +262,11 @@ function podShape(podSpec: PodSpecJson): PodShape {
   return { cpu, memoryGiB: mem, gpus, capacity: capacityOf(podSpec) };
 }
 
-function capacityOf(podSpec: PodSpecJson): PodShape['capacity'] {
-  const na = podSpec.affinity?.nodeAffinity;
+function capacityOf(podSpec: Readonly<Record<string, unknown>>): PodShape['capacity'] {
+  const na = valueAt(podSpec, 'affinity', 'nodeAffinity');
   const text = JSON.stringify(na ?? {});
   if (/"operator":"NotIn","values":\["spot"\]/.test(text)) return 'on-demand';
-  const preferred = JSON.stringify(na?.preferredDuringSchedulingIgnoredDuringExecution ?? []);
+  const preferred = JSON.stringify(valueAt(na, 'preferredDuringSchedulingIgnoredDuringExecution') ?? []);
   if (/"values":\["spot"\]/.test(preferred)) return 'spot';
   if (/"values":\["on-demand"\]/.test(preferred)) return 'mixed';
   return 'on-demand';
@@ -256,26 +276,44 @@ function replicasOf(workload: KubernetesObject, objects: readonly KubernetesObje
   const name = workload.metadata?.name;
   const ns = workload.metadata?.namespace;
   const targets = (o: KubernetesObject) => {
-    const ref = (o.spec as { scaleTargetRef?: { kind?: string; name?: string } } | undefined)?.scaleTargetRef;
-    return o.metadata?.namespace === ns && ref?.name === name && (ref?.kind ?? 'Deployment') === workload.kind;
+    const ref = valueAt(o, 'spec', 'scaleTargetRef');
+    return o.metadata?.namespace === ns && valueAt(ref, 'name') === name && (valueAt(ref, 'kind') ?? 'Deployment') === workload.kind;
   };
   const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && targets(o));
   if (hpa) {
-    const s = hpa.spec as { minReplicas?: number; maxReplicas: number };
-    return { min: s.minReplicas ?? 1, max: s.maxReplicas, autoscaled: true, activeShare: 1 };
+    return { min: numberAt(hpa, 'spec', 'minReplicas') ?? 1, max: Number(valueAt(hpa, 'spec', 'maxReplicas')), autoscaled: true, activeShare: 1 };
   }
   const so = objects.find((o) => o.kind === 'ScaledObject' && targets(o));
   if (so) {
-    const s = so.spec as { minReplicaCount?: number; maxReplicaCount?: number; triggers?: Array<{ type: string; metadata: Record<string, string> }> };
-    const cron = (s.triggers ?? []).find((t) => t.type === 'cron');
+    const max = numberAt(so, 'spec', 'maxReplicaCount') ?? 100;
+    const cron = listAt(so, 'spec', 'triggers').find((t) => valueAt(t, 'type') === 'cron');
     if (cron) {
-      const floor = Number(cron.metadata.desiredReplicas ?? 1);
-      return { min: floor, max: s.maxReplicaCount ?? 100, autoscaled: true, activeShare: cronWindowShare(cron.metadata.start, cron.metadata.end) };
+      const floor = Number(valueAt(cron, 'metadata', 'desiredReplicas') ?? 1);
+      const window = cronWindowShare(String(valueAt(cron, 'metadata', 'start')), String(valueAt(cron, 'metadata', 'end')));
+      return { min: floor, max, autoscaled: true, activeShare: window };
     }
-    return { min: s.minReplicaCount ?? 0, max: s.maxReplicaCount ?? 100, autoscaled: true, activeShare: 1 };
+    return { min: numberAt(so, 'spec', 'minReplicaCount') ?? 0, max, autoscaled: true, activeShare: 1 };
   }
-  const replicas = Number((workload.spec as { replicas?: number } | undefined)?.replicas ?? 1);
+  const replicas = Number(valueAt(workload, 'spec', 'replicas') ?? 1);
   return { min: replicas, max: replicas, autoscaled: false, activeShare: 1 };
+}
+
+/** The number at `path` below `x`, if it is one. */
+function numberAt(x: unknown, ...path: string[]): number | undefined {
+  const value = valueAt(x, ...path);
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** The array at `path` below `x` (empty when there is none). */
+function listAt(x: unknown, ...path: string[]): readonly unknown[] {
+  const value = valueAt(x, ...path);
+  return Array.isArray(value) ? value : [];
+}
+
+/** The object at `path` below `x` (empty when there is none). */
+function recordAt(x: unknown, ...path: string[]): Readonly<Record<string, unknown>> {
+  const value = valueAt(x, ...path);
+  return isRecord(value) ? value : {};
 }
 
 /** Share of the week between a KEDA cron start and end (`0 8 * * 1-5` .. `0 20 * * 1-5`). */
@@ -308,17 +346,21 @@ function countField(field: string, lo: number, hi: number): number {
   return n;
 }
 
-function cpuCores(q: string | number): number {
+function cpuCores(q: unknown): number {
   const s = String(q);
   return s.endsWith('m') ? Number(s.slice(0, -1)) / 1000 : Number(s);
 }
 
-function memoryGiB(q: string | number): number {
+function memoryGiB(q: unknown): number {
   const s = String(q);
   const units: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, K: 1e3, M: 1e6, G: 1e9, T: 1e12 };
   const m = /^([0-9.]+)([A-Za-z]*)$/.exec(s);
   if (!m) return 0;
   return (Number(m[1]) * (units[m[2]] ?? 1)) / 2 ** 30;
+}
+
+function money(x: number): string {
+  return `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 
 function round(x: number): number {

@@ -174,171 +174,39 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
 
   constructor(name: string, args: PlatformBackupsAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: invalid arguments leave no dangling component.
-    const v: PropsValidator = new PropsValidator(componentLabel(PlatformBackupsAws.TYPE, name));
-    const policy = validateDisasterRecovery(v, 'disasterRecovery', args.disasterRecovery);
-    const dr = policy.drRegion;
-    const continuous = args.continuousBackup ?? false;
-    // Snapshot rules run at most hourly: a tighter RPO needs the continuous rule (and gets hourly snapshots besides).
-    if (!continuous) {
-      checkStore(v, 'disasterRecovery', policy, BackupStores.AWS_BACKUP_SNAPSHOTS);
-    } else {
-      checkStore(v, 'disasterRecovery', { ...policy, retention: Duration.days(Math.min(35, retentionDays(policy.retention))) }, BackupStores.AWS_BACKUP_CONTINUOUS);
-    }
-    const snapshotPolicy = { ...policy, rpo: Duration.seconds(Math.max(policy.rpo.toSeconds(), 3600)) };
-    const cadence = deriveBackupCadence(snapshotPolicy, BackupStores.AWS_BACKUP_SNAPSHOTS, { validator: v, property: 'disasterRecovery', hourUtc: args.backupHourUtc });
-    const vaultName = v.matches('vaultName', args.vaultName ?? name, /^[a-zA-Z0-9_-]{2,47}$/, "must be 2-47 letters, digits, '-' or '_' (the DR vault appends '-dr')");
-    v.check(args.drProvider === undefined || dr !== undefined, 'drProvider', 'provider', "has no effect without 'disasterRecovery.drRegion'");
-    v.check(args.drKmsKeyArn === undefined || dr !== undefined, 'drKmsKeyArn', args.drKmsKeyArn, "has no effect without 'disasterRecovery.drRegion'");
-    const immutable = policy.immutable ?? false;
-    v.check(immutable || (args.vaultLockMode === undefined && args.vaultLockChangeableForDays === undefined), 'vaultLockMode', args.vaultLockMode,
-      "has no effect unless 'disasterRecovery.immutable' is true");
-    const lockMode = args.vaultLockMode ?? VaultLockMode.COMPLIANCE;
-    v.check(lockMode === VaultLockMode.COMPLIANCE || args.vaultLockChangeableForDays === undefined, 'vaultLockChangeableForDays', args.vaultLockChangeableForDays,
-      'applies to compliance mode only (governance-mode locks can be removed at any time)');
-    const changeableForDays = v.integer('vaultLockChangeableForDays', args.vaultLockChangeableForDays ?? 3, 3, 36500);
-    v.check(!(immutable && args.forceDestroy), 'forceDestroy', args.forceDestroy, "contradicts 'disasterRecovery.immutable': locked recovery points cannot be deleted");
-    const selectionTag = args.selectionTag ?? { key: 'ml-platform-constructs.dev/backup', value: name };
-    v.matches('selectionTag.key', selectionTag.key, /^[\w.:/=+@ -]{1,128}$/, 'must be an AWS tag key');
-    v.matches('selectionTag.value', selectionTag.value, /^[\w.:/=+@ -]{0,256}$/, 'must be an AWS tag value');
-
-    const purposes = args.replicatedBuckets ?? DEFAULT_REPLICATED_BUCKETS;
-    const replicate = dr !== undefined;
-    if (replicate && Object.keys(purposes).length + (args.velero ? 1 : 0) > 0) {
-      // S3 replication replaces schedules: the store has to meet the RPO itself.
-      checkStore(v, 'disasterRecovery', policy, BackupStores.S3_REPLICATION);
-    }
-    for (const [purpose, bucketArgs] of Object.entries(purposes)) {
-      v.dnsLabel(`replicatedBuckets.${purpose}`, purpose, 30);
-      v.check(bucketArgs.existingBucketName === undefined || !replicate, `replicatedBuckets.${purpose}.existingBucketName`, bucketArgs.existingBucketName,
-        'cannot be replicated by this component (replication is set up when the bucket is created); omit it to create a replicated bucket');
-      v.check(bucketArgs.replication === undefined, `replicatedBuckets.${purpose}.replication`, 'set', 'is derived from the policy (a replica in the DR region); do not set it');
-      checkPrefixes(v, `replicatedBuckets.${purpose}.bucketPrefix`, bucketArgs.bucketPrefix, `${name}-${purpose}`, replicate);
-    }
-    if (args.velero) {
-      v.dnsLabel('velero.namespace', args.velero.namespace ?? 'velero');
-      v.dnsSubdomain('velero.serviceAccount', args.velero.serviceAccount ?? 'velero-server');
-      v.check(args.velero.bucket?.replication === undefined, 'velero.bucket.replication', 'set', 'is derived from the policy (a replica in the DR region); do not set it');
-      v.check(args.velero.bucket?.existingBucketName === undefined || !replicate, 'velero.bucket.existingBucketName', args.velero.bucket?.existingBucketName,
-        'cannot be replicated by this component; omit it to create a replicated bucket');
-      checkPrefixes(v, 'velero.bucket.bucketPrefix', args.velero.bucket?.bucketPrefix, `${name}-velero`, replicate);
-    }
-
+    const r = resolveBackupsAws(name, args);
     super(PlatformBackupsAws.TYPE, name, {}, opts);
     this.componentName = name;
-    this.policy = policy;
-    this.cadence = cadence;
-    this.vaultName = vaultName;
-    this.selectionTags = { [selectionTag.key]: selectionTag.value };
-    this.backupTags = { ...args.tags, 'ml-platform-constructs.dev/backup-plan': vaultName };
-    const tags = { ...args.tags };
+    this.policy = r.policy;
+    this.cadence = r.cadence;
+    this.vaultName = r.vaultName;
+    this.selectionTags = { [r.selectionTag.key]: r.selectionTag.value };
+    this.backupTags = { ...args.tags, 'ml-platform-constructs.dev/backup-plan': r.vaultName };
     const child = { parent: this };
-    const days = retentionDays(policy.retention);
 
-    // ---- DR provider ----------------------------------------------------
-    if (dr !== undefined) {
-      this.drProvider = args.drProvider ?? new Provider(`${name}-dr-provider`, { region: dr }, child);
+    if (r.dr !== undefined) {
+      this.drProvider = args.drProvider ?? new Provider(`${name}-dr-provider`, { region: r.dr }, child);
     }
-    const drChild = { parent: this, provider: this.drProvider };
-
-    // ---- vaults ---------------------------------------------------------
-    const keyArn = args.kmsKeyArn ?? new kms.Key(`${name}-vault-key`, {
-      description: `AWS Backup vault ${vaultName}`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      tags,
-    }, child).arn;
-    this.vault = new backup.Vault(`${name}-vault`, { name: vaultName, kmsKeyArn: keyArn, forceDestroy: args.forceDestroy ?? false, tags }, child);
-    let drKeyArn: pulumi.Input<string> | undefined;
-    if (dr !== undefined) {
-      drKeyArn = args.drKmsKeyArn ?? new kms.Key(`${name}-dr-vault-key`, {
-        description: `AWS Backup vault ${vaultName}-dr (copies of ${vaultName})`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        tags,
-      }, drChild).arn;
-      this.drVault = new backup.Vault(`${name}-dr-vault`, { name: `${vaultName}-dr`, kmsKeyArn: drKeyArn, forceDestroy: args.forceDestroy ?? false, tags }, drChild);
-    }
-    const continuousDays = Math.min(35, days);
-    if (immutable) {
-      // Every job into a locked vault must keep its recovery point between the shortest and the longest rule retention.
-      const changeable = lockMode === VaultLockMode.COMPLIANCE ? changeableForDays : undefined;
-      new backup.VaultLockConfiguration(`${name}-vault-lock`, {
-        backupVaultName: this.vault.name,
-        minRetentionDays: continuous ? continuousDays : days,
-        maxRetentionDays: days,
-        changeableForDays: changeable,
-      }, child);
-      if (this.drVault) {
-        // Only the snapshot rule copies: every copy keeps the full retention.
-        new backup.VaultLockConfiguration(`${name}-dr-vault-lock`, {
-          backupVaultName: this.drVault.name, minRetentionDays: days, maxRetentionDays: days, changeableForDays: changeable,
-        }, drChild);
-      }
-    }
-
-    // ---- plan -----------------------------------------------------------
-    const recoveryPointTags = { ...this.backupTags };
-    const copyActions = this.drVault ? [{ destinationVaultArn: this.drVault.arn, lifecycle: { deleteAfter: days } }] : undefined;
-    const rules: backup.PlanArgs['rules'] = [{
-      ruleName: 'snapshots',
-      targetVaultName: this.vault.name,
-      schedule: cadence.awsScheduleExpression!,
-      scheduleExpressionTimezone: 'Etc/UTC',
-      // AWS minimum; a backup that cannot start within the hour is late for an hourly RPO anyway.
-      startWindow: 60,
-      lifecycle: { deleteAfter: days },
-      copyActions,
-      recoveryPointTags,
-    }];
-    if (continuous) {
-      rules.push({
-        ruleName: 'continuous',
-        targetVaultName: this.vault.name,
-        enableContinuousBackup: true,
-        // Continuous rules track changes all the time; their schedule only syncs the recovery point (and snapshots
-        // resources without point-in-time restore). Daily, so it does not overlap the snapshot rule's runs.
-        schedule: `cron(30 ${((args.backupHourUtc ?? 3) + 12) % 24} ? * * *)`,
-        scheduleExpressionTimezone: 'Etc/UTC',
-        startWindow: 60,
-        lifecycle: { deleteAfter: continuousDays },
-        recoveryPointTags,
-      });
-    }
-    this.plan = new backup.Plan(`${name}-plan`, { name: vaultName, rules, tags }, child);
-
-    // ---- role and selection ---------------------------------------------
-    this.backupRole = new iam.Role(`${name}-backup-role`, {
-      description: `AWS Backup role of plan ${vaultName}: backup and restore`,
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
-      tags,
-    }, child);
-    const partition = getPartitionOutput({}, child).partition;
-    const managed = [...SERVICE_ROLE_POLICIES, ...((args.s3Backups ?? continuous) ? S3_POLICIES : [])];
-    for (const policyName of managed) {
-      const short = policyName.replace(/^service-role\//, '').replace(/^AWSBackupServiceRolePolicyFor/, '').toLowerCase();
-      new iam.RolePolicyAttachment(`${name}-backup-role-${short}`, {
-        role: this.backupRole.name,
-        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policyName}`,
-      }, child);
-    }
+    const vaults = this.createVaults(name, r, args);
+    this.vault = vaults.vault;
+    this.drVault = vaults.drVault;
+    this.plan = new backup.Plan(`${name}-plan`, { name: r.vaultName, rules: this.planRules(r, args), tags: { ...args.tags } }, child);
+    const { role, partition } = this.createBackupRole(name, r, args);
+    this.backupRole = role;
     this.selection = new backup.Selection(`${name}-selection`, {
-      name: `${vaultName}-tagged`.slice(0, 50),
+      name: `${r.vaultName}-tagged`.slice(0, 50),
       planId: this.plan.id,
       iamRoleArn: this.backupRole.arn,
-      selectionTags: [{ type: 'STRINGEQUALS', key: selectionTag.key, value: selectionTag.value }],
+      selectionTags: [{ type: 'STRINGEQUALS', key: r.selectionTag.key, value: r.selectionTag.value }],
     }, child);
     if (args.resourceArns && args.resourceArns.length > 0) {
       this.protect('arns', args.resourceArns);
     }
 
-    // ---- replicated buckets ---------------------------------------------
     const buckets: Record<string, SecureBucket> = {};
     const replicas: Record<string, SecureBucket> = {};
-    for (const [purpose, bucketArgs] of Object.entries(purposes)) {
-      const pair = this.replicatedBucket(`${name}-${purpose}`, { noncurrentVersionExpirationDays: days, ...bucketArgs }, drKeyArn, args, purpose);
+    for (const [purpose, bucketArgs] of Object.entries(r.purposes)) {
+      const pair = this.replicatedBucket(`${name}-${purpose}`, { noncurrentVersionExpirationDays: r.days, ...bucketArgs }, vaults.drKeyArn, args, purpose);
       buckets[purpose] = pair.bucket;
       if (pair.replica) {
         replicas[purpose] = pair.replica;
@@ -346,11 +214,9 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
     }
     this.buckets = buckets;
     this.replicaBuckets = replicas;
-
-    // ---- velero ---------------------------------------------------------
     if (args.velero) {
       const velero = args.velero;
-      const pair = this.replicatedBucket(`${name}-velero`, { noncurrentVersionExpirationDays: VELERO_NONCURRENT_DAYS, ...velero.bucket }, drKeyArn, args, 'velero');
+      const pair = this.replicatedBucket(`${name}-velero`, { noncurrentVersionExpirationDays: VELERO_NONCURRENT_DAYS, ...velero.bucket }, vaults.drKeyArn, args, 'velero');
       this.veleroBucket = pair.bucket;
       this.veleroReplicaBucket = pair.replica;
       this.veleroRole = new IrsaRole(`${name}-velero-irsa`, {
@@ -362,25 +228,7 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
         tags: args.tags,
       }, child);
     }
-
-    // ---- runbook --------------------------------------------------------
-    const bucketBindings = Object.entries(buckets).map(([purpose, b]) => pulumi.all([b.bucketName, replicas[purpose]?.bucketName])
-      .apply(([bucketName, replicaBucketName]) => ({ purpose, bucketName, ...(replicaBucketName ? { replicaBucketName } : {}) })));
-    this.runbookBinding = pulumi.all([
-      getRegionOutput({}, child).region, this.vault.name, this.drVault?.name, this.backupRole.arn, pulumi.all(bucketBindings),
-      this.veleroBucket?.bucketName, this.veleroReplicaBucket?.bucketName,
-    ]).apply(([region, backupVaultName, drBackupVaultName, backupRoleArn, bucketList, veleroBucketName, veleroReplicaBucketName]) => ({
-      region,
-      backupVaultName,
-      ...(drBackupVaultName ? { drBackupVaultName } : {}),
-      backupSchedule: cadence.awsScheduleExpression,
-      continuousBackup: continuous,
-      backupRoleArn,
-      selectionTag: `${selectionTag.key}=${selectionTag.value}`,
-      buckets: bucketList,
-      ...(veleroBucketName ? { veleroBucketName } : {}),
-      ...(veleroReplicaBucketName ? { veleroReplicaBucketName } : {}),
-    }));
+    this.runbookBinding = this.bindRunbook(r);
 
     this.registerOutputs({
       vaultArn: this.vault.arn,
@@ -418,6 +266,119 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
   /** Snapshot settings of an ElastiCache replication group under this policy (throws for an RPO under a day). */
   public elastiCacheSnapshotSettings(options: Omit<ElastiCacheSnapshotOptions, 'validator'> = {}): ElastiCacheSnapshotSettings {
     return elastiCacheSnapshotSettings(this.policy, { ...options, validator: new PropsValidator(componentLabel(PlatformBackupsAws.TYPE, this.componentName)) });
+  }
+
+  /** The primary vault and, with a DR region, the DR vault (KMS keys unless given), locked when the policy is immutable. */
+  private createVaults(name: string, r: ResolvedBackupsAws, args: PlatformBackupsAwsArgs): Vaults {
+    const tags = { ...args.tags };
+    const child = { parent: this };
+    const drChild = { parent: this, provider: this.drProvider };
+    const forceDestroy = args.forceDestroy ?? false;
+    const keyArn = args.kmsKeyArn ?? new kms.Key(`${name}-vault-key`, {
+      description: `AWS Backup vault ${r.vaultName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags,
+    }, child).arn;
+    const vault = new backup.Vault(`${name}-vault`, { name: r.vaultName, kmsKeyArn: keyArn, forceDestroy, tags }, child);
+    let drKeyArn: pulumi.Input<string> | undefined;
+    let drVault: backup.Vault | undefined;
+    if (r.dr !== undefined) {
+      drKeyArn = args.drKmsKeyArn ?? new kms.Key(`${name}-dr-vault-key`, {
+        description: `AWS Backup vault ${r.vaultName}-dr (copies of ${r.vaultName})`, enableKeyRotation: true, deletionWindowInDays: 30, tags,
+      }, drChild).arn;
+      drVault = new backup.Vault(`${name}-dr-vault`, { name: `${r.vaultName}-dr`, kmsKeyArn: drKeyArn, forceDestroy, tags }, drChild);
+    }
+    if (r.immutable) {
+      // Every job into a locked vault must keep its recovery point between the shortest and the longest rule retention.
+      const changeable = r.lockMode === VaultLockMode.COMPLIANCE ? r.changeableForDays : undefined;
+      new backup.VaultLockConfiguration(`${name}-vault-lock`, {
+        backupVaultName: vault.name,
+        minRetentionDays: r.continuous ? r.continuousDays : r.days,
+        maxRetentionDays: r.days,
+        changeableForDays: changeable,
+      }, child);
+      if (drVault) {
+        // Only the snapshot rule copies: every copy keeps the full retention.
+        new backup.VaultLockConfiguration(`${name}-dr-vault-lock`, {
+          backupVaultName: drVault.name, minRetentionDays: r.days, maxRetentionDays: r.days, changeableForDays: changeable,
+        }, drChild);
+      }
+    }
+    return { vault, drVault, drKeyArn };
+  }
+
+  /** The snapshot rule (copied to the DR vault) and, on request, the continuous rule. */
+  private planRules(r: ResolvedBackupsAws, args: PlatformBackupsAwsArgs): backup.PlanArgs['rules'] {
+    const recoveryPointTags = { ...this.backupTags };
+    const copyActions = this.drVault ? [{ destinationVaultArn: this.drVault.arn, lifecycle: { deleteAfter: r.days } }] : undefined;
+    const rules: backup.PlanArgs['rules'] = [{
+      ruleName: 'snapshots',
+      targetVaultName: this.vault.name,
+      schedule: r.scheduleExpression,
+      scheduleExpressionTimezone: 'Etc/UTC',
+      // AWS minimum; a backup that cannot start within the hour is late for an hourly RPO anyway.
+      startWindow: 60,
+      lifecycle: { deleteAfter: r.days },
+      copyActions,
+      recoveryPointTags,
+    }];
+    if (r.continuous) {
+      rules.push({
+        ruleName: 'continuous',
+        targetVaultName: this.vault.name,
+        enableContinuousBackup: true,
+        // Continuous rules track changes all the time; their schedule only syncs the recovery point (and snapshots
+        // resources without point-in-time restore). Daily, so it does not overlap the snapshot rule's runs.
+        schedule: `cron(30 ${((args.backupHourUtc ?? 3) + 12) % 24} ? * * *)`,
+        scheduleExpressionTimezone: 'Etc/UTC',
+        startWindow: 60,
+        lifecycle: { deleteAfter: r.continuousDays },
+        recoveryPointTags,
+      });
+    }
+    return rules;
+  }
+
+  /** The role AWS Backup backs up and restores with, with the AWS managed policies (and the S3 ones on request). */
+  private createBackupRole(name: string, r: ResolvedBackupsAws, args: PlatformBackupsAwsArgs): { role: iam.Role; partition: pulumi.Output<string> } {
+    const child = { parent: this };
+    const role = new iam.Role(`${name}-backup-role`, {
+      description: `AWS Backup role of plan ${r.vaultName}: backup and restore`,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+      tags: { ...args.tags },
+    }, child);
+    const partition = getPartitionOutput({}, child).partition;
+    const managed = [...SERVICE_ROLE_POLICIES, ...((args.s3Backups ?? r.continuous) ? S3_POLICIES : [])];
+    for (const policyName of managed) {
+      const short = policyName.replace(/^service-role\//, '').replace(/^AWSBackupServiceRolePolicyFor/, '').toLowerCase();
+      new iam.RolePolicyAttachment(`${name}-backup-role-${short}`, {
+        role: role.name,
+        policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/${policyName}`,
+      }, child);
+    }
+    return { role, partition };
+  }
+
+  /** The names the restore runbook needs, once every name is known. */
+  private bindRunbook(r: ResolvedBackupsAws): pulumi.Output<DisasterRecoveryAwsBinding> {
+    const bucketBindings = Object.entries(this.buckets).map(([purpose, b]) => pulumi.all([b.bucketName, this.replicaBuckets[purpose]?.bucketName])
+      .apply(([bucketName, replicaBucketName]) => ({ purpose, bucketName, ...(replicaBucketName ? { replicaBucketName } : {}) })));
+    return pulumi.all([
+      getRegionOutput({}, { parent: this }).region, this.vault.name, this.drVault?.name, this.backupRole.arn, pulumi.all(bucketBindings),
+      this.veleroBucket?.bucketName, this.veleroReplicaBucket?.bucketName,
+    ]).apply(([region, backupVaultName, drBackupVaultName, backupRoleArn, bucketList, veleroBucketName, veleroReplicaBucketName]) => ({
+      region,
+      backupVaultName,
+      ...(drBackupVaultName ? { drBackupVaultName } : {}),
+      backupSchedule: r.cadence.awsScheduleExpression,
+      continuousBackup: r.continuous,
+      backupRoleArn,
+      selectionTag: `${r.selectionTag.key}=${r.selectionTag.value}`,
+      buckets: bucketList,
+      ...(veleroBucketName ? { veleroBucketName } : {}),
+      ...(veleroReplicaBucketName ? { veleroReplicaBucketName } : {}),
+    }));
   }
 
   /** A versioned bucket and, with a DR region, its replica there (created through the DR provider). */
@@ -475,6 +436,97 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
       );
     }
     return statements;
+  }
+}
+
+/** The vaults of a {@link PlatformBackupsAws}, and the DR-region key replicas use. */
+interface Vaults {
+  readonly vault: backup.Vault;
+  readonly drVault?: backup.Vault;
+  readonly drKeyArn?: pulumi.Input<string>;
+}
+
+/** A {@link PlatformBackupsAws}'s arguments, resolved and validated. */
+interface ResolvedBackupsAws {
+  readonly policy: DisasterRecoveryPolicy;
+  readonly dr?: string;
+  readonly continuous: boolean;
+  readonly cadence: BackupCadence;
+  /** Schedule expression of the snapshot rule. */
+  readonly scheduleExpression: string;
+  readonly vaultName: string;
+  readonly immutable: boolean;
+  readonly lockMode: VaultLockMode;
+  readonly changeableForDays: number;
+  readonly selectionTag: { readonly key: string; readonly value: string };
+  readonly purposes: Readonly<Record<string, SecureBucketArgs>>;
+  /** Retention in days. */
+  readonly days: number;
+  /** Retention of the continuous rule (at most 35 days). */
+  readonly continuousDays: number;
+}
+
+function resolveBackupsAws(name: string, args: PlatformBackupsAwsArgs): ResolvedBackupsAws {
+  const v: PropsValidator = new PropsValidator(componentLabel(PlatformBackupsAws.TYPE, name));
+  const policy = validateDisasterRecovery(v, 'disasterRecovery', args.disasterRecovery);
+  const dr = policy.drRegion;
+  const continuous = args.continuousBackup ?? false;
+  const days = retentionDays(policy.retention);
+  // Snapshot rules run at most hourly: a tighter RPO needs the continuous rule (and gets hourly snapshots besides).
+  if (!continuous) {
+    checkStore(v, 'disasterRecovery', policy, BackupStores.AWS_BACKUP_SNAPSHOTS);
+  } else {
+    checkStore(v, 'disasterRecovery', { ...policy, retention: Duration.days(Math.min(35, days)) }, BackupStores.AWS_BACKUP_CONTINUOUS);
+  }
+  const snapshotPolicy = { ...policy, rpo: Duration.seconds(Math.max(policy.rpo.toSeconds(), 3600)) };
+  const cadence = deriveBackupCadence(snapshotPolicy, BackupStores.AWS_BACKUP_SNAPSHOTS, { validator: v, property: 'disasterRecovery', hourUtc: args.backupHourUtc });
+  const scheduleExpression = cadence.awsScheduleExpression;
+  // Always defined: the snapshot policy's RPO is at least an hour.
+  v.check(scheduleExpression !== undefined, 'disasterRecovery.rpo', snapshotPolicy.rpo, 'must be at least 1 hour for an AWS Backup snapshot rule');
+  const vaultName = v.matches('vaultName', args.vaultName ?? name, /^[a-zA-Z0-9_-]{2,47}$/, "must be 2-47 letters, digits, '-' or '_' (the DR vault appends '-dr')");
+  v.check(args.drProvider === undefined || dr !== undefined, 'drProvider', 'provider', "has no effect without 'disasterRecovery.drRegion'");
+  v.check(args.drKmsKeyArn === undefined || dr !== undefined, 'drKmsKeyArn', args.drKmsKeyArn, "has no effect without 'disasterRecovery.drRegion'");
+  const immutable = policy.immutable ?? false;
+  v.check(immutable || (args.vaultLockMode === undefined && args.vaultLockChangeableForDays === undefined), 'vaultLockMode', args.vaultLockMode,
+    "has no effect unless 'disasterRecovery.immutable' is true");
+  const lockMode = args.vaultLockMode ?? VaultLockMode.COMPLIANCE;
+  v.check(lockMode === VaultLockMode.COMPLIANCE || args.vaultLockChangeableForDays === undefined, 'vaultLockChangeableForDays', args.vaultLockChangeableForDays,
+    'applies to compliance mode only (governance-mode locks can be removed at any time)');
+  const changeableForDays = v.integer('vaultLockChangeableForDays', args.vaultLockChangeableForDays ?? 3, 3, 36500);
+  v.check(!(immutable && args.forceDestroy), 'forceDestroy', args.forceDestroy, "contradicts 'disasterRecovery.immutable': locked recovery points cannot be deleted");
+  const selectionTag = args.selectionTag ?? { key: 'ml-platform-constructs.dev/backup', value: name };
+  v.matches('selectionTag.key', selectionTag.key, /^[\w.:/=+@ -]{1,128}$/, 'must be an AWS tag key');
+  v.matches('selectionTag.value', selectionTag.value, /^[\w.:/=+@ -]{0,256}$/, 'must be an AWS tag value');
+  const purposes = args.replicatedBuckets ?? DEFAULT_REPLICATED_BUCKETS;
+  validateBuckets(v, name, args, policy, purposes);
+  return {
+    policy, dr, continuous, cadence, scheduleExpression, vaultName, immutable, lockMode, changeableForDays, selectionTag, purposes, days,
+    continuousDays: Math.min(35, days),
+  };
+}
+
+/** The replicated buckets and Velero's: replication is derived from the policy, so it must meet the RPO and the names must fit. */
+function validateBuckets(v: PropsValidator, name: string, args: PlatformBackupsAwsArgs, policy: DisasterRecoveryPolicy,
+  purposes: Readonly<Record<string, SecureBucketArgs>>): void {
+  const replicate = policy.drRegion !== undefined;
+  if (replicate && Object.keys(purposes).length + (args.velero ? 1 : 0) > 0) {
+    // S3 replication replaces schedules: the store has to meet the RPO itself.
+    checkStore(v, 'disasterRecovery', policy, BackupStores.S3_REPLICATION);
+  }
+  for (const [purpose, bucketArgs] of Object.entries(purposes)) {
+    v.dnsLabel(`replicatedBuckets.${purpose}`, purpose, 30);
+    v.check(bucketArgs.existingBucketName === undefined || !replicate, `replicatedBuckets.${purpose}.existingBucketName`, bucketArgs.existingBucketName,
+      'cannot be replicated by this component (replication is set up when the bucket is created); omit it to create a replicated bucket');
+    v.check(bucketArgs.replication === undefined, `replicatedBuckets.${purpose}.replication`, 'set', 'is derived from the policy (a replica in the DR region); do not set it');
+    checkPrefixes(v, `replicatedBuckets.${purpose}.bucketPrefix`, bucketArgs.bucketPrefix, `${name}-${purpose}`, replicate);
+  }
+  if (args.velero) {
+    v.dnsLabel('velero.namespace', args.velero.namespace ?? 'velero');
+    v.dnsSubdomain('velero.serviceAccount', args.velero.serviceAccount ?? 'velero-server');
+    v.check(args.velero.bucket?.replication === undefined, 'velero.bucket.replication', 'set', 'is derived from the policy (a replica in the DR region); do not set it');
+    v.check(args.velero.bucket?.existingBucketName === undefined || !replicate, 'velero.bucket.existingBucketName', args.velero.bucket?.existingBucketName,
+      'cannot be replicated by this component; omit it to create a replicated bucket');
+    checkPrefixes(v, 'velero.bucket.bucketPrefix', args.velero.bucket?.bucketPrefix, `${name}-velero`, replicate);
   }
 }
 

@@ -3,18 +3,20 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { renderAlertRule } from '../monitoring/alert-rule';
-import { Restore } from '../../imports/restore-velero.io';
+import { Restore, toJson_RestoreProps } from '../../imports/restore-velero.io';
 import { Schedule } from '../../imports/schedule-velero.io';
 import {
   BackupCadence, BackupStores, DisasterRecoveryPolicy, deriveBackupCadence, humanDuration, validateDisasterRecovery,
 } from '../policy/disaster-recovery';
 import { PropsValidator } from '../core/errors';
 import { MANAGED_BY } from '../core/labels';
-import { AlertDefinition, AlertSeverity, MonitoringOptions, kebabCase } from '../monitoring/monitoring';
+import { AlertDefinition, AlertSeverity, DEFAULT_PUSHGATEWAY_URL, MonitoringOptions, kebabCase } from '../monitoring/monitoring';
 import { stableJson } from '../core/json';
 import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../kube/pod-security';
-import { DRILL_METRICS, DrillWorkload, RESTORE_DRILL_SCRIPT, RestoreDrillConfig } from './restore-drill-script';
+import { DRILL_METRICS, DrillWorkload, RestoreDrillConfig } from './restore-drill';
+import { readBundle } from '../core/bundles';
+import { validateHttpUrl } from '../core/url';
 import { DisasterRecoveryAwsBinding, renderRestoreRunbook } from './runbook';
 import { WorkloadReference } from '../serving/model-service';
 import { NODE_IMAGE } from '../kube/node-script-job';
@@ -66,7 +68,7 @@ export interface RestoreDrillOptions {
   readonly timeout?: Duration;
   /** Alert when the last successful drill is older than this. @default Duration.days(8) (a weekly drill plus a day) */
   readonly maxAge?: Duration;
-  /** Prometheus Pushgateway the measured restore time is pushed to. @default 'http://prometheus-pushgateway.monitoring.svc:9091' */
+  /** Prometheus Pushgateway the measured restore time is pushed to. @default DEFAULT_PUSHGATEWAY_URL ('http://prometheus-pushgateway.monitoring.svc:9091') */
   readonly pushgatewayUrl?: string;
   /** Delete the scratch namespace after the drill. @default true */
   readonly cleanup?: boolean;
@@ -162,14 +164,14 @@ export class PlatformBackups extends Construct implements IRunbookSource {
   /** Where the restore runbook belongs next to the manifests. */
   public readonly runbookPath: string;
 
-  private readonly services: readonly BackedUpService[];
+  private readonly services: readonly PlacedService[];
   private readonly aws?: DisasterRecoveryAwsBinding;
 
   constructor(scope: Construct, id: string, props: PlatformBackupsProps) {
     super(scope, id);
     const v: PropsValidator = new PropsValidator(this);
 
-    // ---- resolve --------------------------------------------------------
+    // ---- resolve and validate --------------------------------------------
     // At most 37 characters, so that `<name>-restore-drill` fits a CronJob name (52).
     this.name = v.dnsLabel('name', props.name ?? id, 37);
     this.policy = validateDisasterRecovery(v, 'disasterRecovery', props.disasterRecovery);
@@ -177,26 +179,10 @@ export class PlatformBackups extends Construct implements IRunbookSource {
     this.storageLocation = v.dnsSubdomain('storageLocation', props.storageLocation ?? 'default');
     this.volumeBackup = props.volumeBackup ?? VolumeBackupMethod.FILE_SYSTEM;
     this.cadence = deriveBackupCadence(this.policy, BackupStores.VELERO, { validator: v, property: 'disasterRecovery', hourUtc: props.backupHourUtc });
-    this.services = props.services ?? [];
     this.aws = props.aws;
     this.runbookPath = `runbooks/${this.name}-restore.md`;
-    const monitoring = props.monitoring ?? {};
-
-    // ---- validate -------------------------------------------------------
-    v.check(props.namespaces.length > 0, 'namespaces', props.namespaces, 'must list at least one namespace');
-    props.namespaces.forEach((ns, i) => {
-      v.dnsLabel(`namespaces[${i}]`, ns);
-      v.check(props.namespaces.indexOf(ns) === i, `namespaces[${i}]`, ns, 'must be unique');
-      v.check(ns !== this.veleroNamespace, `namespaces[${i}]`, ns, "is Velero's own namespace: restoring it over a running Velero breaks the restore");
-      // The schedule name is the `velero.io/schedule-name` label of every backup: at most 63 characters.
-      v.dnsLabel(`namespaces[${i}]`, `${this.name}-${ns}`, 63);
-    });
-    this.services.forEach((s, i) => {
-      v.check(s.namespace !== undefined && props.namespaces.includes(s.namespace), `services[${i}].namespace`, s.namespace,
-        `must be one of the backed-up namespaces (${props.namespaces.join(', ')})`);
-      v.check(['Deployment', 'Rollout'].includes(s.workload.kind), `services[${i}].workload.kind`, s.workload.kind, 'must be a Deployment or an Argo Rollout');
-    });
-
+    this.validateNamespaces(v, props.namespaces);
+    this.services = validateServices(v, props.services ?? [], props.namespaces);
     this.labels = {
       'app.kubernetes.io/name': this.name,
       'app.kubernetes.io/instance': this.name,
@@ -205,66 +191,11 @@ export class PlatformBackups extends Construct implements IRunbookSource {
       ...props.labels,
     };
 
-    // ---- schedules ------------------------------------------------------
-    const moveData = this.volumeBackup === VolumeBackupMethod.CSI_SNAPSHOT && this.policy.drRegion !== undefined;
-    const scheduleNames: Record<string, string> = {};
-    const schedules: Record<string, Schedule> = {};
-    for (const ns of props.namespaces) {
-      const scheduleName = `${this.name}-${ns}`;
-      scheduleNames[ns] = scheduleName;
-      schedules[ns] = new Schedule(this, `Schedule-${ns}`, {
-        metadata: { name: scheduleName, namespace: this.veleroNamespace, labels: { ...this.labels } },
-        spec: {
-          schedule: this.cadence.cron,
-          useOwnerReferencesInBackup: false,
-          template: {
-            includedNamespaces: [ns],
-            storageLocation: this.storageLocation,
-            ttl: this.cadence.veleroTtl,
-            snapshotVolumes: this.volumeBackup === VolumeBackupMethod.CSI_SNAPSHOT,
-            defaultVolumesToFsBackup: this.volumeBackup === VolumeBackupMethod.FILE_SYSTEM,
-            ...(moveData ? { snapshotMoveData: true } : {}),
-            metadata: { labels: { ...this.labels, 'ml-platform-constructs.dev/backup-namespace': ns } },
-          },
-        },
-      });
-    }
-    this.scheduleNames = scheduleNames;
-    this.schedules = schedules;
-
-    // ---- drill ----------------------------------------------------------
-    if (props.drill) {
-      const d = props.drill;
-      v.check(this.services.length > 0, 'services', this.services,
-        'must list at least one service when a drill is requested: the drill proves a restore by the services becoming ready');
-      const namespaces = [...new Set(this.services.map((s) => s.namespace!))];
-      const drillNamespace = d.namespace ?? namespaces[0];
-      v.check(d.namespace !== undefined || namespaces.length === 1, 'drill.namespace', d.namespace,
-        `must name the namespace to restore: the services are in ${namespaces.join(', ')}`);
-      v.check(props.namespaces.includes(drillNamespace), 'drill.namespace', drillNamespace, `must be one of the backed-up namespaces (${props.namespaces.join(', ')})`);
-      const targets = this.services.filter((s) => s.namespace === drillNamespace);
-      v.check(targets.length > 0, 'services', this.services.map((s) => s.name),
-        `must include at least one service in '${drillNamespace}': the drill proves a restore by the services becoming ready`);
-      this.drill = new RestoreDrill(this, 'RestoreDrill', {
-        scratchNamespace: d.scratchNamespace,
-        schedule: d.schedule,
-        timeout: d.timeout,
-        maxAge: d.maxAge,
-        pushgatewayUrl: d.pushgatewayUrl,
-        cleanup: d.cleanup,
-        excludedResources: d.excludedResources,
-        image: d.image,
-        name: `${this.name}-restore-drill`,
-        disasterRecovery: this.policy,
-        veleroNamespace: this.veleroNamespace,
-        scheduleName: scheduleNames[drillNamespace],
-        sourceNamespace: drillNamespace,
-        services: targets,
-        labels: this.labels,
-      });
-    }
-
-    // ---- monitoring -----------------------------------------------------
+    // ---- objects ----------------------------------------------------------
+    this.scheduleNames = Object.fromEntries(props.namespaces.map((ns) => [ns, `${this.name}-${ns}`]));
+    this.schedules = Object.fromEntries(props.namespaces.map((ns) => [ns, this.renderSchedule(ns)]));
+    this.drill = props.drill ? this.renderDrill(v, props.drill, props.namespaces) : undefined;
+    const monitoring = props.monitoring ?? {};
     this.alerts = this.defineAlerts(monitoring);
     if (monitoring.enabled ?? true) {
       const selectorLabels = monitoring.selectorLabels ?? { release: 'kube-prometheus-stack' };
@@ -289,7 +220,7 @@ export class PlatformBackups extends Construct implements IRunbookSource {
         storageLocation: this.storageLocation,
         volumeBackup: describeVolumeBackup(this.volumeBackup, this.policy.drRegion !== undefined),
         schedules: Object.entries(this.scheduleNames).map(([namespace, name]) => ({ name, namespace, cron: this.cadence.cron, ttl: this.cadence.veleroTtl })),
-        workloads: this.services.map((s) => ({ namespace: s.namespace!, kind: s.workload.kind, name: s.workload.name })),
+        workloads: this.services.map((s) => ({ namespace: s.namespace, kind: s.workload.kind, name: s.workload.name })),
         drill: this.drill ? {
           cronJobName: this.drill.name,
           namespace: this.veleroNamespace,
@@ -372,6 +303,69 @@ export class PlatformBackups extends Construct implements IRunbookSource {
     return runbooks;
   }
 
+  private validateNamespaces(v: PropsValidator, namespaces: readonly string[]): void {
+    v.check(namespaces.length > 0, 'namespaces', namespaces, 'must list at least one namespace');
+    namespaces.forEach((ns, i) => {
+      v.dnsLabel(`namespaces[${i}]`, ns);
+      v.check(namespaces.indexOf(ns) === i, `namespaces[${i}]`, ns, 'must be unique');
+      v.check(ns !== this.veleroNamespace, `namespaces[${i}]`, ns, "is Velero's own namespace: restoring it over a running Velero breaks the restore");
+      // The schedule name is the `velero.io/schedule-name` label of every backup: at most 63 characters.
+      v.dnsLabel(`namespaces[${i}]`, `${this.name}-${ns}`, 63);
+    });
+  }
+
+  /** The Velero Schedule of one namespace. */
+  private renderSchedule(ns: string): Schedule {
+    const moveData = this.volumeBackup === VolumeBackupMethod.CSI_SNAPSHOT && this.policy.drRegion !== undefined;
+    return new Schedule(this, `Schedule-${ns}`, {
+      metadata: { name: this.scheduleNames[ns], namespace: this.veleroNamespace, labels: { ...this.labels } },
+      spec: {
+        schedule: this.cadence.cron,
+        useOwnerReferencesInBackup: false,
+        template: {
+          includedNamespaces: [ns],
+          storageLocation: this.storageLocation,
+          ttl: this.cadence.veleroTtl,
+          snapshotVolumes: this.volumeBackup === VolumeBackupMethod.CSI_SNAPSHOT,
+          defaultVolumesToFsBackup: this.volumeBackup === VolumeBackupMethod.FILE_SYSTEM,
+          ...(moveData ? { snapshotMoveData: true } : {}),
+          metadata: { labels: { ...this.labels, 'ml-platform-constructs.dev/backup-namespace': ns } },
+        },
+      },
+    });
+  }
+
+  /** The restore drill of the namespace its services run in (or `drill.namespace`). */
+  private renderDrill(v: PropsValidator, d: RestoreDrillOptions, backedUp: readonly string[]): RestoreDrill {
+    v.check(this.services.length > 0, 'services', this.services,
+      'must list at least one service when a drill is requested: the drill proves a restore by the services becoming ready');
+    const namespaces = [...new Set(this.services.map((s) => s.namespace))];
+    const drillNamespace = d.namespace ?? namespaces[0];
+    v.check(d.namespace !== undefined || namespaces.length === 1, 'drill.namespace', d.namespace,
+      `must name the namespace to restore: the services are in ${namespaces.join(', ')}`);
+    v.check(backedUp.includes(drillNamespace), 'drill.namespace', drillNamespace, `must be one of the backed-up namespaces (${backedUp.join(', ')})`);
+    const targets = this.services.filter((s) => s.namespace === drillNamespace);
+    v.check(targets.length > 0, 'services', this.services.map((s) => s.name),
+      `must include at least one service in '${drillNamespace}': the drill proves a restore by the services becoming ready`);
+    return new RestoreDrill(this, 'RestoreDrill', {
+      scratchNamespace: d.scratchNamespace,
+      schedule: d.schedule,
+      timeout: d.timeout,
+      maxAge: d.maxAge,
+      pushgatewayUrl: d.pushgatewayUrl,
+      cleanup: d.cleanup,
+      excludedResources: d.excludedResources,
+      image: d.image,
+      name: `${this.name}-restore-drill`,
+      disasterRecovery: this.policy,
+      veleroNamespace: this.veleroNamespace,
+      scheduleName: this.scheduleNames[drillNamespace],
+      sourceNamespace: drillNamespace,
+      services: targets,
+      labels: this.labels,
+    });
+  }
+
   private defineAlerts(monitoring: BackupMonitoringOptions): AlertDefinition[] {
     const base = (monitoring.runbookBaseUrl ?? 'runbooks').replace(/\/+$/, '');
     const alert = (name: string, rest: Omit<AlertDefinition, 'name' | 'runbookUrl'>): AlertDefinition =>
@@ -421,6 +415,24 @@ export class PlatformBackups extends Construct implements IRunbookSource {
     }
     return alerts;
   }
+}
+
+/** A backed-up service whose namespace is known (the same object: its `workload` is read when needed). */
+type PlacedService = BackedUpService & { readonly namespace: string };
+
+function isPlaced(s: BackedUpService): s is PlacedService {
+  return s.namespace !== undefined;
+}
+
+/** Every service must run in a backed-up namespace, as a Deployment or an Argo Rollout. */
+function validateServices(v: PropsValidator, services: readonly BackedUpService[], namespaces: readonly string[]): PlacedService[] {
+  services.forEach((s, i) => {
+    v.check(s.namespace !== undefined && namespaces.includes(s.namespace), `services[${i}].namespace`, s.namespace,
+      `must be one of the backed-up namespaces (${namespaces.join(', ')})`);
+    v.check(['Deployment', 'Rollout'].includes(s.workload.kind), `services[${i}].workload.kind`, s.workload.kind, 'must be a Deployment or an Argo Rollout');
+  });
+  // Every service passed the namespace check above: the filter keeps them all, typed.
+  return services.filter(isPlaced);
 }
 
 function describeVolumeBackup(method: VolumeBackupMethod, dr: boolean): string {
@@ -493,35 +505,13 @@ export class RestoreDrill extends Construct {
 
   constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
-    const v: PropsValidator = new PropsValidator(this);
-
-    // ---- resolve --------------------------------------------------------
-    this.name = v.dnsLabel('name', props.name, 52);
-    const policy = validateDisasterRecovery(v, 'disasterRecovery', props.disasterRecovery);
-    const veleroNamespace = v.dnsLabel('veleroNamespace', props.veleroNamespace ?? 'velero');
-    this.sourceNamespace = v.dnsLabel('sourceNamespace', props.sourceNamespace);
-    this.scratchNamespace = v.dnsLabel('scratchNamespace', props.scratchNamespace ?? `${props.sourceNamespace}-drill`);
-    this.schedule = props.schedule ?? Cron.schedule({ minute: '0', hour: '4', weekDay: '1' });
-    this.timeout = props.timeout ?? Duration.seconds(Math.max(600, 2 * policy.rto.toSeconds()));
-    this.maxAge = props.maxAge ?? Duration.days(8);
-    const pushgatewayUrl = v.matches('pushgatewayUrl', props.pushgatewayUrl ?? 'http://prometheus-pushgateway.monitoring.svc:9091',
-      /^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http(s) URL');
-    const excluded = props.excludedResources ?? DEFAULT_EXCLUDED;
-    const labels = props.labels ?? { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name, 'app.kubernetes.io/managed-by': MANAGED_BY };
-
-    // ---- validate -------------------------------------------------------
-    v.check(this.scratchNamespace !== this.sourceNamespace, 'scratchNamespace', this.scratchNamespace,
-      'must differ from the restored namespace: the drill deletes it afterwards');
-    v.check(this.scratchNamespace !== veleroNamespace, 'scratchNamespace', this.scratchNamespace, "must not be Velero's namespace");
-    v.integer('timeout', this.timeout.toSeconds(), 300, 24 * 3600);
-    v.check(this.maxAge.toSeconds() >= 3600, 'maxAge', this.maxAge, 'must be at least 1 hour');
-    v.check(this.timeout.toSeconds() >= policy.rto.toSeconds(), 'timeout', this.timeout,
-      `must be at least the RTO (${humanDuration(policy.rto)}), or a slow restore is reported as failed rather than measured`);
-    v.check(props.services.length > 0, 'services', props.services, 'must list at least one service to wait for');
-    props.services.forEach((s, i) => {
-      v.check(s.namespace === this.sourceNamespace, `services[${i}].namespace`, s.namespace, `must be the restored namespace '${this.sourceNamespace}'`);
-    });
-    excluded.forEach((r, i) => v.matches(`excludedResources[${i}]`, r, /^[a-z0-9.-]+$/, 'must be a resource name such as servicemonitors.monitoring.coreos.com'));
+    const r = resolveDrill(new PropsValidator(this), props);
+    this.name = r.name;
+    this.sourceNamespace = r.sourceNamespace;
+    this.scratchNamespace = r.scratchNamespace;
+    this.schedule = r.schedule;
+    this.timeout = r.timeout;
+    this.maxAge = r.maxAge;
 
     // Workloads are read at construction; a canary that adopts a service later changes its workload.
     const workloads: DrillWorkload[] = props.services.map((s) => workloadOf(s.workload));
@@ -530,46 +520,24 @@ export class RestoreDrill extends Construct {
         .filter((s, i) => s.workload.kind !== workloads[i].kind || s.workload.name !== workloads[i].name)
         .map((s) => `${this.node.path}: service '${s.name}' is now run by ${s.workload.kind} ${s.workload.name}; create the backups after the canary so the drill waits for it`),
     });
+    this.config = drillConfig(r, workloads);
 
-    // ---- configuration --------------------------------------------------
-    const restore = Restore.manifest({
-      metadata: { namespace: veleroNamespace, labels: { ...labels } },
-      spec: {
-        scheduleName: props.scheduleName,
-        includedNamespaces: [this.sourceNamespace],
-        namespaceMapping: { [this.sourceNamespace]: this.scratchNamespace },
-        excludedResources: [...excluded],
-        restorePVs: true,
-      },
-    }) as Record<string, unknown>;
-    this.config = {
-      drill: this.name,
-      veleroNamespace,
-      schedule: props.scheduleName,
-      sourceNamespace: this.sourceNamespace,
-      scratchNamespace: this.scratchNamespace,
-      restore,
-      workloads,
-      timeoutSeconds: this.timeout.toSeconds(),
-      rtoSeconds: policy.rto.toSeconds(),
-      pollSeconds: 10,
-      pushgatewayUrl,
-      cleanup: props.cleanup ?? true,
-    };
-
-    // ---- objects --------------------------------------------------------
-    const meta = (name: string) => ({ name, namespace: veleroNamespace, labels: { ...labels } });
     this.configMap = new kplus.ConfigMap(this, 'Files', {
-      metadata: meta(this.name),
-      data: { 'restore-drill.js': RESTORE_DRILL_SCRIPT, 'config.json': `${stableJson(this.config, 2)}\n` },
+      metadata: drillMetadata(r, this.name),
+      data: { 'restore-drill.js': readBundle('restore-drill'), 'config.json': `${stableJson(this.config, 2)}\n` },
     });
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: meta(this.name), automountToken: false });
-    this.rbac(veleroNamespace, labels, workloads);
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: drillMetadata(r, this.name), automountToken: false });
+    this.rbac(r, workloads);
+    this.command = ['node', `${MOUNT}/restore-drill.js`, 'run', '--config', `${MOUNT}/config.json`];
+    this.cronJob = this.renderCronJob(r);
+    this.node.defaultChild = this.cronJob;
+  }
 
-    this.command = ['node', `${MOUNT}/restore-drill.js`, `${MOUNT}/config.json`];
-    this.cronJob = new kplus.CronJob(this, 'CronJob', {
-      metadata: meta(this.name),
-      podMetadata: { labels: { ...labels } },
+  /** The CronJob: Pod Security "restricted", one attempt, the script and its config mounted read-only. */
+  private renderCronJob(r: ResolvedDrill): kplus.CronJob {
+    const cronJob = new kplus.CronJob(this, 'CronJob', {
+      metadata: drillMetadata(r, this.name),
+      podMetadata: { labels: { ...r.labels } },
       select: false,
       schedule: this.schedule,
       timeZone: 'UTC',
@@ -586,9 +554,9 @@ export class RestoreDrill extends Construct {
       restartPolicy: kplus.RestartPolicy.NEVER,
       securityContext: restrictedPodSecurity(NODE_UID),
     });
-    const container = this.cronJob.addContainer({
+    const container = cronJob.addContainer({
       name: 'drill',
-      image: props.image ?? NODE_IMAGE,
+      image: r.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       command: [...this.command],
       resources: {
@@ -598,21 +566,22 @@ export class RestoreDrill extends Construct {
       securityContext: restrictedContainerSecurity(NODE_UID),
     });
     container.mount(MOUNT, kplus.Volume.fromConfigMap(this, 'FilesVolume', this.configMap, { name: 'files' }), { readOnly: true });
-    addPodSeccomp(ApiObject.of(this.cronJob), '/spec/jobTemplate/spec/template/spec');
+    addPodSeccomp(ApiObject.of(cronJob), '/spec/jobTemplate/spec/template/spec');
+    return cronJob;
   }
 
   /** Least privilege: Restores and Backups in Velero's namespace; the named workloads and the scratch namespace cluster-wide. */
-  private rbac(veleroNamespace: string, labels: Readonly<Record<string, string>>, workloads: readonly DrillWorkload[]): void {
-    const subject = { kind: 'ServiceAccount', name: this.name, namespace: veleroNamespace };
+  private rbac(r: ResolvedDrill, workloads: readonly DrillWorkload[]): void {
+    const subject = { kind: 'ServiceAccount', name: this.name, namespace: r.veleroNamespace };
     new kplus.k8s.KubeRole(this, 'Role', {
-      metadata: { name: this.name, namespace: veleroNamespace, labels: { ...labels } },
+      metadata: drillMetadata(r, this.name),
       rules: [
         { apiGroups: ['velero.io'], resources: ['backups'], verbs: ['get', 'list'] },
         { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'get'] },
       ],
     });
     new kplus.k8s.KubeRoleBinding(this, 'RoleBinding', {
-      metadata: { name: this.name, namespace: veleroNamespace, labels: { ...labels } },
+      metadata: drillMetadata(r, this.name),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: this.name },
       subjects: [subject],
     });
@@ -626,7 +595,7 @@ export class RestoreDrill extends Construct {
     }
     // Cluster-scoped because the scratch namespace (and any RoleBinding in it) is deleted after each drill.
     const clusterRole = new kplus.k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name: this.name, labels: { ...labels } },
+      metadata: { name: this.name, labels: { ...r.labels } },
       rules: [
         // patch: the drill labels the namespace it restored into, so it only ever deletes its own.
         { apiGroups: [''], resources: ['namespaces'], resourceNames: [this.scratchNamespace], verbs: ['get', 'patch', 'delete'] },
@@ -634,16 +603,104 @@ export class RestoreDrill extends Construct {
       ],
     });
     const clusterBinding = new kplus.k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name: this.name, labels: { ...labels } },
+      metadata: { name: this.name, labels: { ...r.labels } },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.name },
       subjects: [subject],
     });
     if (Chart.of(this).namespace) {
-      // Cluster-scoped objects: drop the chart namespace cdk8s stamps on every object.
+      // Cluster-scoped objects: drop the chart namespace cdk8s stamps on every object. A JSON patch because neither
+      // cdk8s (metadata.namespace defaults to the chart's) nor cdk8s-plus (its ClusterRole does the same) can unset it.
       ApiObject.of(clusterRole).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
       ApiObject.of(clusterBinding).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
   }
+}
+
+/** A {@link RestoreDrill}'s props, resolved and validated. */
+interface ResolvedDrill {
+  readonly name: string;
+  readonly policy: DisasterRecoveryPolicy;
+  readonly veleroNamespace: string;
+  readonly scheduleName: string;
+  readonly sourceNamespace: string;
+  readonly scratchNamespace: string;
+  readonly schedule: Cron;
+  readonly timeout: Duration;
+  readonly maxAge: Duration;
+  readonly pushgatewayUrl: string;
+  readonly excluded: readonly string[];
+  readonly cleanup: boolean;
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+function resolveDrill(v: PropsValidator, props: RestoreDrillProps): ResolvedDrill {
+  const name = v.dnsLabel('name', props.name, 52);
+  const policy = validateDisasterRecovery(v, 'disasterRecovery', props.disasterRecovery);
+  const veleroNamespace = v.dnsLabel('veleroNamespace', props.veleroNamespace ?? 'velero');
+  const sourceNamespace = v.dnsLabel('sourceNamespace', props.sourceNamespace);
+  const scratchNamespace = v.dnsLabel('scratchNamespace', props.scratchNamespace ?? `${props.sourceNamespace}-drill`);
+  const timeout = props.timeout ?? Duration.seconds(Math.max(600, 2 * policy.rto.toSeconds()));
+  const maxAge = props.maxAge ?? Duration.days(8);
+  const pushgatewayUrl = validateHttpUrl(v, 'pushgatewayUrl', props.pushgatewayUrl ?? DEFAULT_PUSHGATEWAY_URL);
+  const excluded = props.excludedResources ?? DEFAULT_EXCLUDED;
+
+  v.check(scratchNamespace !== sourceNamespace, 'scratchNamespace', scratchNamespace, 'must differ from the restored namespace: the drill deletes it afterwards');
+  v.check(scratchNamespace !== veleroNamespace, 'scratchNamespace', scratchNamespace, "must not be Velero's namespace");
+  v.integer('timeout', timeout.toSeconds(), 300, 24 * 3600);
+  v.check(maxAge.toSeconds() >= 3600, 'maxAge', maxAge, 'must be at least 1 hour');
+  v.check(timeout.toSeconds() >= policy.rto.toSeconds(), 'timeout', timeout,
+    `must be at least the RTO (${humanDuration(policy.rto)}), or a slow restore is reported as failed rather than measured`);
+  v.check(props.services.length > 0, 'services', props.services, 'must list at least one service to wait for');
+  props.services.forEach((s, i) => {
+    v.check(s.namespace === sourceNamespace, `services[${i}].namespace`, s.namespace, `must be the restored namespace '${sourceNamespace}'`);
+  });
+  excluded.forEach((r, i) => v.matches(`excludedResources[${i}]`, r, /^[a-z0-9.-]+$/, 'must be a resource name such as servicemonitors.monitoring.coreos.com'));
+
+  return {
+    name, policy, veleroNamespace, scheduleName: props.scheduleName, sourceNamespace, scratchNamespace, timeout, maxAge, pushgatewayUrl, excluded,
+    schedule: props.schedule ?? Cron.schedule({ minute: '0', hour: '4', weekDay: '1' }),
+    cleanup: props.cleanup ?? true,
+    image: props.image ?? NODE_IMAGE,
+    labels: props.labels ?? { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/managed-by': MANAGED_BY },
+  };
+}
+
+/** What the drill script reads: the Restore to create (from the schedule, mapped into the scratch namespace) and what to wait for. */
+function drillConfig(r: ResolvedDrill, workloads: readonly DrillWorkload[]): RestoreDrillConfig {
+  // What Restore.manifest() renders, typed as a record.
+  const restore: Record<string, unknown> = {
+    ...Restore.GVK,
+    ...toJson_RestoreProps({
+      metadata: { namespace: r.veleroNamespace, labels: { ...r.labels } },
+      spec: {
+        scheduleName: r.scheduleName,
+        includedNamespaces: [r.sourceNamespace],
+        namespaceMapping: { [r.sourceNamespace]: r.scratchNamespace },
+        excludedResources: [...r.excluded],
+        restorePVs: true,
+      },
+    }),
+  };
+  return {
+    drill: r.name,
+    veleroNamespace: r.veleroNamespace,
+    schedule: r.scheduleName,
+    sourceNamespace: r.sourceNamespace,
+    scratchNamespace: r.scratchNamespace,
+    restore,
+    workloads: [...workloads],
+    timeoutSeconds: r.timeout.toSeconds(),
+    rtoSeconds: r.policy.rto.toSeconds(),
+    pollSeconds: 10,
+    pushgatewayUrl: r.pushgatewayUrl,
+    cleanup: r.cleanup,
+  };
+}
+
+/** Metadata of the drill's namespaced objects. */
+function drillMetadata(r: ResolvedDrill, name: string): { name: string; namespace: string; labels: Record<string, string> } {
+  return { name, namespace: r.veleroNamespace, labels: { ...r.labels } };
 }
 
 function workloadOf(w: WorkloadReference): DrillWorkload {

@@ -432,20 +432,21 @@ export function checkConcept(labels: ResolvedDriftLabels, outcomes: LabelOutcome
     minSamples: labels.minSamples,
   };
   const pct = (x: number): string => `${(x * 100).toFixed(2)}%`;
-  if (samples < labels.minSamples) {
+  // value and drop are null only without samples, and minSamples >= 1
+  if (samples < labels.minSamples || value === null || drop === null) {
     return { status: 'insufficient_labels', ...base, reason: `only ${samples} labelled rows, at least ${labels.minSamples} are needed to evaluate accuracy` };
   }
-  if (drop! > labels.maxDrop + DROP_EPSILON) {
+  if (drop > labels.maxDrop + DROP_EPSILON) {
     return {
       status: 'degraded',
       ...base,
-      reason: `accuracy ${pct(value!)} over the last ${samples} labelled rows is ${pct(drop!)} below the baseline ${pct(labels.baselineAccuracy)} (max drop ${pct(labels.maxDrop)})`,
+      reason: `accuracy ${pct(value)} over the last ${samples} labelled rows is ${pct(drop)} below the baseline ${pct(labels.baselineAccuracy)} (max drop ${pct(labels.maxDrop)})`,
     };
   }
   return {
     status: 'ok',
     ...base,
-    reason: `accuracy ${pct(value!)} over the last ${samples} labelled rows; baseline ${pct(labels.baselineAccuracy)}, max drop ${pct(labels.maxDrop)}`,
+    reason: `accuracy ${pct(value)} over the last ${samples} labelled rows; baseline ${pct(labels.baselineAccuracy)}, max drop ${pct(labels.maxDrop)}`,
   };
 }
 

@@ -3,7 +3,7 @@
  *
  * The config is a JSON document; the types below are its schema, exported so
  * that the CronJob construct can render it from typed props. This module has
- * no dependencies (no I/O, no SDKs) and is safe to import from the library.
+ * no I/O and no SDK dependencies and is safe to import from the library.
  *
  * Every field that is not listed here is rejected: a misspelt setting that is
  * silently ignored would make the checker pass on the wrong rules.
@@ -22,6 +22,7 @@
  * };
  * const errors = validateDriftConfig(config); // [] when valid
  */
+import { isRecord } from '../core/json';
 
 /** File format of a data window. */
 export type DriftDataFormat = 'csv' | 'jsonl' | 'parquet';
@@ -234,11 +235,7 @@ export function inferDriftDataFormat(uri: string): DriftDataFormat | undefined {
 // ---------------------------------------------------------------------------
 // validation
 
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+type Json = Readonly<Record<string, unknown>>;
 
 function show(v: unknown): string {
   if (v === undefined) return 'undefined';
@@ -285,7 +282,7 @@ class Checker {
   }
 
   public object(v: unknown, path: string): v is Json {
-    if (isObject(v)) return true;
+    if (isRecord(v)) return true;
     this.add(path, `must be an object, got ${show(v)}`);
     return false;
   }
@@ -316,7 +313,7 @@ class Checker {
 
   public oneOf<T extends string>(v: unknown, path: string, allowed: readonly T[], required: boolean): v is T {
     if (v === undefined && !required) return false;
-    if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return true;
+    if (allowed.some((a) => a === v)) return true;
     const list = allowed.map((a) => `'${a}'`).join(', ');
     this.add(path, v === undefined ? `is required (one of ${list})` : `must be one of ${list}, got ${show(v)}`);
     return false;
@@ -349,6 +346,11 @@ function checkS3Uri(c: Checker, v: string, path: string): void {
   if (m[2].endsWith('/')) c.add(path, `the S3 key must name an object, not a prefix, got ${show(v)}`);
 }
 
+/** The problem of a source without `format` whose URI has no known extension. */
+function formatRequired(uri: string): string {
+  return `is required because the format cannot be inferred from ${show(uri)}; set one of 'csv', 'jsonl', 'parquet' (or use a .csv, .jsonl, .ndjson, .parquet extension)`;
+}
+
 function checkSource(c: Checker, v: unknown, path: string): void {
   if (!c.object(v, path)) return;
   c.keys(v, path, ['uri', 'format']);
@@ -364,7 +366,7 @@ function checkSource(c: Checker, v: unknown, path: string): void {
     c.add(`${path}.uri`, `unsupported scheme '${scheme}://'; use a local path, file://, https://, http:// or s3://bucket/key`);
   }
   if (v.format === undefined && inferDriftDataFormat(uri) === undefined) {
-    c.add(`${path}.format`, `is required because the format cannot be inferred from ${show(uri)}; set one of 'csv', 'jsonl', 'parquet' (or use a .csv, .jsonl, .ndjson, .parquet extension)`);
+    c.add(`${path}.format`, formatRequired(uri));
   }
   if ((v.format ?? inferDriftDataFormat(uri)) === 'parquet' && uri.toLowerCase().split(/[?#]/, 1)[0].endsWith('.gz')) {
     c.add(`${path}.uri`, 'gzip-compressed parquet files are not supported (parquet compresses its pages itself)');
@@ -464,7 +466,7 @@ function checkOutputs(c: Checker, v: unknown, path: string): void {
  */
 export function validateDriftConfig(config: unknown): string[] {
   const c = new Checker();
-  if (!isObject(config)) {
+  if (!isRecord(config)) {
     c.add('(root)', `must be a JSON object, got ${show(config)}`);
     return c.problems;
   }
@@ -484,7 +486,7 @@ export function validateDriftConfig(config: unknown): string[] {
     const seen = new Map<string, number>();
     features.forEach((f: unknown, i) => {
       checkFeature(c, f, `features[${i}]`);
-      if (isObject(f) && typeof f.name === 'string') {
+      if (isRecord(f) && typeof f.name === 'string') {
         const prev = seen.get(f.name);
         if (prev !== undefined) c.add(`features[${i}].name`, `duplicate feature ${show(f.name)} (also features[${prev}])`);
         else seen.set(f.name, i);
@@ -501,13 +503,19 @@ export function validateDriftConfig(config: unknown): string[] {
  * @throws DriftConfigError listing every problem
  */
 export function parseDriftConfig(value: unknown): ResolvedDriftCheckConfig {
-  const problems = validateDriftConfig(value);
-  if (problems.length > 0) throw new DriftConfigError(problems);
-  return resolveDriftConfig(value as DriftCheckConfig);
+  if (!isDriftCheckConfig(value)) throw new DriftConfigError(validateDriftConfig(value));
+  return resolveDriftConfig(value);
 }
 
-function resolveSource(s: DriftDataSource): ResolvedDriftDataSource {
-  return { uri: s.uri, format: s.format ?? inferDriftDataFormat(s.uri)! };
+/** Whether `value` is a valid drift config: one that {@link validateDriftConfig} finds no problem in. */
+export function isDriftCheckConfig(value: unknown): value is DriftCheckConfig {
+  return validateDriftConfig(value).length === 0;
+}
+
+function resolveSource(s: DriftDataSource, path: string): ResolvedDriftDataSource {
+  const format = s.format ?? inferDriftDataFormat(s.uri);
+  if (format === undefined) throw new DriftConfigError([`${path}.format: ${formatRequired(s.uri)}`]);
+  return { uri: s.uri, format };
 }
 
 /** Applies the defaults to a config that {@link validateDriftConfig} accepted. */
@@ -530,8 +538,8 @@ export function resolveDriftConfig(config: DriftCheckConfig): ResolvedDriftCheck
   const o = config.outputs;
   return {
     model: config.model,
-    reference: resolveSource(config.reference),
-    current: resolveSource(config.current),
+    reference: resolveSource(config.reference, 'reference'),
+    current: resolveSource(config.current, 'current'),
     features,
     ...(labels === undefined ? {} : { labels }),
     outputs: {

@@ -5,11 +5,12 @@ import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.c
 import { renderAlertRule } from '../monitoring/alert-rule';
 import { readBundle } from '../core/bundles';
 import { PropsValidator } from '../core/errors';
-import { AlertDefinition, AlertSeverity, promSelector, runbookUrl } from '../monitoring/monitoring';
+import { validateHttpUrl } from '../core/url';
+import { AlertDefinition, AlertSeverity, DEFAULT_PUSHGATEWAY_URL, promSelector, runbookUrl } from '../monitoring/monitoring';
 import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
 import { ComputeResources } from '../core/resources';
 import { runsPerMonth } from '../cost/estimate';
-import { DriftCheckConfig, DriftDataSource, DriftFeatureConfig, DriftLabelsConfig, validateDriftConfig } from './config';
+import { DRIFT_DEFAULTS, DriftCheckConfig, DriftDataSource, DriftFeatureConfig, DriftLabelsConfig, validateDriftConfig } from './config';
 import { ModelService } from '../serving/model-service';
 import { NodeScriptCronJob } from '../kube/node-script-job';
 
@@ -82,9 +83,9 @@ export class DriftCronJob extends Construct implements IRunbookSource {
     this.model = model;
     this.name = `${model.name}-drift`;
     const outputs = props.outputs ?? {};
-    const pushgateway = outputs.pushgatewayUrl === false ? undefined : outputs.pushgatewayUrl ?? 'http://prometheus-pushgateway.monitoring.svc:9091';
-    if (pushgateway) v.matches('outputs.pushgatewayUrl', pushgateway, /^https?:\/\/[^\s/]+/, 'must be an http(s) URL');
-    if (outputs.webhookUrl) v.matches('outputs.webhookUrl', outputs.webhookUrl, /^https?:\/\/[^\s/]+/, 'must be an http(s) URL');
+    const pushgateway = outputs.pushgatewayUrl === false ? undefined : outputs.pushgatewayUrl ?? DEFAULT_PUSHGATEWAY_URL;
+    if (pushgateway) validateHttpUrl(v, 'outputs.pushgatewayUrl', pushgateway);
+    if (outputs.webhookUrl) validateHttpUrl(v, 'outputs.webhookUrl', outputs.webhookUrl);
     const prefix = outputs.reportPrefix;
     if (prefix !== undefined) v.check(prefix.endsWith('/'), 'outputs.reportPrefix', prefix, "must end with '/'");
     this.reportPrefix = prefix;
@@ -122,50 +123,55 @@ export class DriftCronJob extends Construct implements IRunbookSource {
       },
       labels: { ...model.labels, 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name, 'app.kubernetes.io/component': 'drift-check' },
     });
+    this.node.defaultChild = this.job.cronJob;
 
+    this.alerts = pushgateway ? this.driftAlerts(schedule, props.labels) : [];
+    if (model.monitoring.enabled && this.alerts.length > 0) {
+      this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
+        name: this.name, labels: { ...model.labels, ...model.monitoring.selectorLabels }, alertLabels: { model: model.name }, alerts: this.alerts,
+      });
+    }
+  }
+
+  /** The alerts on pushed drift metrics: drift, a stale check and, with labels, an accuracy drop. */
+  private driftAlerts(schedule: Cron, labels: DriftLabelsConfig | undefined): AlertDefinition[] {
+    const model = this.model;
     // A run is due every `period`; the check is stale after 1.5 periods without success.
     const periodSeconds = Math.round((30.4 * 86400) / runsPerMonth(schedule.expressionString));
     const stale = Math.round(periodSeconds * 1.5);
     const sel = promSelector({ model: model.name });
     const url = (alert: string) => runbookUrl(model.monitoring.runbookBaseUrl, model.namespace, model.name, alert);
-    const alerts: AlertDefinition[] = [];
-    if (pushgateway) {
+    const alerts: AlertDefinition[] = [{
+      name: 'ModelDataDrift',
+      expr: `max(ml_drift_detected${promSelector({ model: model.name, feature: '' })}) > 0`,
+      for: '0m',
+      severity: AlertSeverity.WARNING,
+      summary: `${model.name}: input data has drifted from the training data`,
+      description: `The last drift check of ${model.name} found drift (KS p-value, chi-square p-value or PSI over its threshold) in at least one feature.`,
+      runbookUrl: url('ModelDataDrift'),
+    }, {
+      name: 'DriftCheckNotSucceeding',
+      expr: `(time() - max(ml_drift_last_success_timestamp_seconds${sel})) > ${stale} or absent(ml_drift_last_success_timestamp_seconds${sel})`,
+      for: '1h',
+      severity: AlertSeverity.WARNING,
+      summary: `${model.name}: the drift check has not succeeded for 1.5 schedule periods`,
+      description: `No successful drift check of ${model.name} for more than ${stale} seconds (schedule '${schedule.expressionString}'): drift would go unnoticed.`,
+      runbookUrl: url('DriftCheckNotSucceeding'),
+    }];
+    if (labels) {
+      const maxDrop = labels.maxDrop ?? DRIFT_DEFAULTS.maxDrop;
+      const floor = labels.baselineAccuracy - maxDrop;
       alerts.push({
-        name: 'ModelDataDrift',
-        expr: `max(ml_drift_detected${promSelector({ model: model.name, feature: '' })}) > 0`,
+        name: 'ModelAccuracyDrop',
+        expr: `max(ml_model_accuracy${sel}) < ${Number(floor.toFixed(6))}`,
         for: '0m',
-        severity: AlertSeverity.WARNING,
-        summary: `${model.name}: input data has drifted from the training data`,
-        description: `The last drift check of ${model.name} found drift (KS p-value, chi-square p-value or PSI over its threshold) in at least one feature.`,
-        runbookUrl: url('ModelDataDrift'),
-      }, {
-        name: 'DriftCheckNotSucceeding',
-        expr: `(time() - max(ml_drift_last_success_timestamp_seconds${sel})) > ${stale} or absent(ml_drift_last_success_timestamp_seconds${sel})`,
-        for: '1h',
-        severity: AlertSeverity.WARNING,
-        summary: `${model.name}: the drift check has not succeeded for 1.5 schedule periods`,
-        description: `No successful drift check of ${model.name} for more than ${stale} seconds (schedule '${schedule.expressionString}'): drift would go unnoticed.`,
-        runbookUrl: url('DriftCheckNotSucceeding'),
-      });
-      if (props.labels) {
-        const floor = props.labels.baselineAccuracy - (props.labels.maxDrop ?? 0.05);
-        alerts.push({
-          name: 'ModelAccuracyDrop',
-          expr: `max(ml_model_accuracy${sel}) < ${Number(floor.toFixed(6))}`,
-          for: '0m',
-          severity: AlertSeverity.CRITICAL,
-          summary: `${model.name}: accuracy dropped more than ${((props.labels.maxDrop ?? 0.05) * 100).toFixed(1)} points below its baseline`,
-          description: `Concept drift: accuracy on the latest labelled window is below ${floor.toFixed(4)} (baseline ${props.labels.baselineAccuracy}).`,
-          runbookUrl: url('ModelAccuracyDrop'),
-        });
-      }
-    }
-    this.alerts = alerts;
-    if (model.monitoring.enabled && alerts.length > 0) {
-      this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
-        name: this.name, labels: { ...model.labels, ...model.monitoring.selectorLabels }, alertLabels: { model: model.name }, alerts,
+        severity: AlertSeverity.CRITICAL,
+        summary: `${model.name}: accuracy dropped more than ${(maxDrop * 100).toFixed(1)} points below its baseline`,
+        description: `Concept drift: accuracy on the latest labelled window is below ${floor.toFixed(4)} (baseline ${labels.baselineAccuracy}).`,
+        runbookUrl: url('ModelAccuracyDrop'),
       });
     }
+    return alerts;
   }
 
   /** Runbooks of the drift alerts, with the commands for this job and its reports. */

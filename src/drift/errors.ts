@@ -22,11 +22,15 @@ export class DriftOutputError extends Error {
 /** Best-effort one-line description of an unknown thrown value (AWS SDK errors carry a `name` such as NoSuchKey). */
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    const name = err.name !== 'Error' && err.name !== '' ? err.name : typeof code === 'string' ? code : '';
+    const name = err.name !== 'Error' && err.name !== '' ? err.name : errorCode(err) ?? '';
     const msg = err.message.split('\n')[0].trim();
     if (name === '' || msg.startsWith(name)) return msg === '' ? name : msg;
     return msg === '' || msg === 'UnknownError' ? name : `${name}: ${msg}`;
   }
   return String(err);
+}
+
+/** The string `code` of a thrown value (Node.js system errors: ENOENT, EACCES...), if it has one. */
+export function errorCode(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }

@@ -9,11 +9,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import * as zlib from 'node:zlib';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AsyncBuffer } from 'hyparquet';
-import { DriftDataError, DriftOutputError, describeError } from './errors';
+import { DriftDataError, DriftOutputError, describeError, errorCode } from './errors';
 
 /** Lazily creates one S3 client per run. */
 export class S3ClientProvider {
@@ -77,7 +76,7 @@ async function statLocal(file: string, what: string): Promise<number> {
   try {
     st = await fs.promises.stat(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    const code = errorCode(err);
     if (code === 'ENOENT') throw new DriftDataError(`cannot read ${what}: file not found`);
     if (code === 'EACCES') throw new DriftDataError(`cannot read ${what}: permission denied`);
     throw new DriftDataError(`cannot read ${what}: ${describeError(err)}`);
@@ -128,7 +127,7 @@ export async function openByteStream(uri: string, baseDir: string, s3: S3ClientP
   } else if (isHttp(uri)) {
     const res = await fetchOk(uri, what);
     if (res.body === null) throw new DriftDataError(`cannot read ${what}: empty HTTP response`);
-    raw = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+    raw = Readable.fromWeb(res.body);
   } else {
     const file = resolveLocalPath(uri, baseDir);
     await statLocal(file, what);

@@ -43,18 +43,16 @@ function formatValue(v: number): string {
 
 function render(samples: readonly Sample[]): string {
   const lines: string[] = [];
-  const families: string[] = [];
+  // families in order of first appearance (a Map iterates in insertion order)
   const byName = new Map<string, Sample[]>();
   for (const s of samples) {
-    if (!byName.has(s.name)) {
-      byName.set(s.name, []);
-      families.push(s.name);
-    }
-    byName.get(s.name)!.push(s);
+    const family = byName.get(s.name);
+    if (family === undefined) byName.set(s.name, [s]);
+    else family.push(s);
   }
-  for (const name of families) {
+  for (const [name, family] of byName) {
     lines.push(`# HELP ${name} ${DRIFT_METRIC_HELP[name] ?? name}`, `# TYPE ${name} gauge`);
-    for (const s of byName.get(name)!) {
+    for (const s of family) {
       const labels = s.labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',');
       lines.push(`${name}{${labels}} ${formatValue(s.value)}`);
     }

@@ -20,6 +20,7 @@ import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
 import type { Compressors, DecodedArray, FileMetaData, SchemaElement } from 'hyparquet';
 import * as zlib from 'node:zlib';
 import type { DriftDataFormat, ResolvedDriftDataSource } from './config';
+import { isRecord } from '../core/json';
 import { DriftDataError, describeError } from './errors';
 import { S3ClientProvider, openByteStream, openRandomAccess } from './io';
 
@@ -403,29 +404,31 @@ function missingColumns(what: string, missing: readonly string[], available: rea
 
 async function readCsv(stream: Readable, wb: WindowBuilder, what: string): Promise<void> {
   const needed = wb.columnNames();
+  const labels = wb.labels;
   let idx: number[] = [];
   let labelIdx: [number, number] | undefined;
-  let header: string[] | undefined;
+  let sawHeader = false;
   const parser = parseCsv({
     bom: true,
     skip_empty_lines: true,
     relax_column_count: false,
     on_record: (record: string[], ctx): null => {
-      if (header === undefined) {
-        header = record.map((h) => h.trim());
-        const missing = needed.filter((n) => !header!.includes(n));
+      if (!sawHeader) {
+        sawHeader = true;
+        const header = record.map((h) => h.trim());
+        const missing = needed.filter((n) => !header.includes(n));
         if (missing.length > 0) throw missingColumns(what, missing, header, 'columns');
         for (const n of needed) {
           if (header.indexOf(n) !== header.lastIndexOf(n)) throw new DriftDataError(`${what}: column '${n}' appears more than once in the header`);
         }
-        idx = wb.builders.map((b) => header!.indexOf(b.name));
-        if (wb.labels !== undefined) labelIdx = [header.indexOf(wb.labels.prediction), header.indexOf(wb.labels.actual)];
+        idx = wb.builders.map((b) => header.indexOf(b.name));
+        if (labels !== undefined) labelIdx = [header.indexOf(labels.prediction), header.indexOf(labels.actual)];
         return null;
       }
       const row = wb.rows + 1;
       try {
         for (let i = 0; i < idx.length; i++) wb.builders[i].push(record[idx[i]]);
-        if (labelIdx !== undefined) wb.labels!.push(record[labelIdx[0]], record[labelIdx[1]]);
+        if (labels !== undefined && labelIdx !== undefined) labels.push(record[labelIdx[0]], record[labelIdx[1]]);
       } catch (err) {
         throw cellFailure(what, err, row, ctx.lines);
       }
@@ -446,7 +449,7 @@ async function readCsv(stream: Readable, wb: WindowBuilder, what: string): Promi
     if (sourceFailed) throw new DriftDataError(`cannot read ${what}: ${describeError(err)}`);
     throw new DriftDataError(`${what}: invalid CSV: ${describeError(err)}`);
   }
-  if (header === undefined) throw new DriftDataError(`${what}: the file is empty (no CSV header)`);
+  if (!sawHeader) throw new DriftDataError(`${what}: the file is empty (no CSV header)`);
 }
 
 // ---------------------------------------------------------------------------
@@ -489,10 +492,10 @@ async function readJsonl(stream: Readable, wb: WindowBuilder, what: string): Pro
       } catch (err) {
         throw new DriftDataError(`${what}: line ${line}: invalid JSON (${describeError(err)})`);
       }
-      if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+      if (!isRecord(obj)) {
         throw new DriftDataError(`${what}: line ${line}: expected a JSON object per line, got ${showValue(obj)}`);
       }
-      const rec = obj as Record<string, unknown>;
+      const rec = obj;
       if (first) {
         first = false;
         const needed = wb.builders.map((b) => b.name);
@@ -579,11 +582,12 @@ async function readParquet(source: ResolvedDriftDataSource, opts: ReadOptions, w
     const schema = parquetSchema(metadata);
     const top = new Map(schema.children.map((c) => [c.element.name, c]));
     const needed = wb.columnNames();
-    const missing = needed.filter((n) => !top.has(n));
+    const nodes = needed.map((n) => ({ n, node: top.get(n) }));
+    const missing = nodes.filter((c) => c.node === undefined).map((c) => c.n);
     if (missing.length > 0) throw missingColumns(what, missing, [...top.keys()], 'columns');
     const types = new Map<string, ValueTypes>();
-    for (const n of needed) {
-      const node = top.get(n)!;
+    for (const { n, node } of nodes) {
+      if (node === undefined) continue; // reported above
       if (node.children.length > 0 || node.element.repetition_type === 'REPEATED') {
         throw new DriftDataError(`${what}: column '${n}' is a nested (struct/list/map) column; only flat columns are supported`);
       }
@@ -613,7 +617,7 @@ async function readParquet(source: ResolvedDriftDataSource, opts: ReadOptions, w
       for (const [name, list] of chunks) columns.set(name, contiguous(list, groupStart, groupEnd, name, what));
       for (const b of wb.builders) {
         let offset = groupStart;
-        for (const part of columns.get(b.name)!) {
+        for (const part of partsOf(columns, b.name)) {
           try {
             b.pushMany(part, 0, part.length);
           } catch (err) {
@@ -624,8 +628,8 @@ async function readParquet(source: ResolvedDriftDataSource, opts: ReadOptions, w
         }
       }
       if (wb.labels !== undefined) {
-        const pred = flattenParts(columns.get(wb.labels.prediction)!);
-        const act = flattenParts(columns.get(wb.labels.actual)!);
+        const pred = flattenParts(partsOf(columns, wb.labels.prediction));
+        const act = flattenParts(partsOf(columns, wb.labels.actual));
         for (let i = 0; i < groupRows; i++) {
           try {
             wb.labels.push(pred[i], act[i]);
@@ -660,6 +664,13 @@ function contiguous(list: Chunk[], start: number, end: number, name: string, wha
   }
   if (at < end) throw new DriftDataError(`${what}: column '${name}' has no data for rows ${at + 1}-${end} (truncated parquet file?)`);
   return out;
+}
+
+/** The decoded parts of a column of a row group (every needed column is decoded). */
+function partsOf(columns: ReadonlyMap<string, DecodedArray[]>, name: string): DecodedArray[] {
+  const parts = columns.get(name);
+  if (parts === undefined) throw new Error(`column '${name}' was not decoded`);
+  return parts;
 }
 
 function flattenParts(parts: DecodedArray[]): ArrayLike<unknown> {

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { PropsValidator } from '../core/errors';
+import { OptionsVariant } from './variant';
 
 /**
  * Value type of an entity's join key, as Feast's `ValueType` enum names it.
@@ -144,36 +145,39 @@ export interface AthenaSourceOptions extends BatchSourceCommon {
   readonly dataSource?: string;
 }
 
+/** The options of a {@link BatchSource}, one variant per kind. */
+export type BatchSourceSpec =
+  | { readonly kind: 'file'; readonly options: FileSourceOptions }
+  | { readonly kind: 'redshift'; readonly options: RedshiftSourceOptions }
+  | { readonly kind: 'athena'; readonly options: AthenaSourceOptions };
+
 /**
  * The batch source of a feature view: files on S3, a Redshift table or an
  * Athena table. The source's kind must match the offline store's.
  */
-export class BatchSource {
+export class BatchSource extends OptionsVariant<BatchSourceSpec> {
   /** Parquet data on S3 (the `file` offline store). */
   public static file(options: FileSourceOptions): BatchSource {
-    return new BatchSource('file', options);
+    return new BatchSource({ kind: 'file', options });
   }
 
   /** A Redshift table or query (the `redshift` offline store). */
   public static redshift(options: RedshiftSourceOptions): BatchSource {
-    return new BatchSource('redshift', options);
+    return new BatchSource({ kind: 'redshift', options });
   }
 
   /** An Athena table or query (the `athena` offline store). */
   public static athena(options: AthenaSourceOptions): BatchSource {
-    return new BatchSource('athena', options);
+    return new BatchSource({ kind: 'athena', options });
   }
 
-  private constructor(
-    /** Which offline store reads the source. */
-    public readonly kind: BatchSourceKind,
-    /** The source's options. */
-    public readonly options: FileSourceOptions | RedshiftSourceOptions | AthenaSourceOptions,
-  ) {}
+  private constructor(spec: BatchSourceSpec) {
+    super(spec);
+  }
 
   /** Source name. */
   public get name(): string {
-    return this.options.name;
+    return this.spec.options.name;
   }
 }
 
@@ -329,13 +333,14 @@ export function validateFeatureDefinitions(v: PropsValidator, prefix: string, de
         `names no feature view of the repository (feature views: ${[...views.keys()].join(', ')})`);
       v.check(s.featureViews.findIndex((o) => o.featureView === sel.featureView) === j, `${p}.featureViews[${j}].featureView`, sel.featureView,
         'is selected twice; list its features in one selection');
-      const available = view!.schema.map((f) => f.name);
-      if (sel.features !== undefined) {
-        v.check(sel.features.length > 0, `${p}.featureViews[${j}].features`, sel.features, 'must list at least one feature (omit it for every feature)');
-        sel.features.forEach((f, k) => {
+      const available = view.schema.map((f) => f.name);
+      const selected = sel.features;
+      if (selected !== undefined) {
+        v.check(selected.length > 0, `${p}.featureViews[${j}].features`, selected, 'must list at least one feature (omit it for every feature)');
+        selected.forEach((f, k) => {
           v.check(available.includes(f), `${p}.featureViews[${j}].features[${k}]`, f,
             `names no feature of feature view '${sel.featureView}' (features: ${available.join(', ')})`);
-          v.check(sel.features!.indexOf(f) === k, `${p}.featureViews[${j}].features[${k}]`, f, 'is listed twice');
+          v.check(selected.indexOf(f) === k, `${p}.featureViews[${j}].features[${k}]`, f, 'is listed twice');
         });
       }
     });
@@ -355,12 +360,13 @@ function validateSource(v: PropsValidator, p: string, source: BatchSource, colum
     v.check(from.length > 0, `${p}.fieldMapping`, from, 'source column names must not be empty');
     column(`${p}.fieldMapping.${from}`, to);
   }
-  if (source.kind === 'file') {
-    const path = (o as FileSourceOptions).path;
+  const s = source.spec;
+  if (s.kind === 'file') {
+    const path = s.options.path;
     v.check(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+$/.test(path) || /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/?$/.test(path),
       `${p}.path`, path, 'must be s3://bucket/key or a key relative to the offline store base URI (no leading "/")');
   } else {
-    const t = o as RedshiftSourceOptions | AthenaSourceOptions;
+    const t = s.options;
     v.check((t.table === undefined) !== (t.query === undefined), `${p}`, source.name, "needs exactly one of 'table' and 'query'");
     if (t.table !== undefined) {
       v.matches(`${p}.table`, t.table, /^[A-Za-z_][A-Za-z0-9_$]*$/, 'must be a table name (letters, digits, "_" and "$")');

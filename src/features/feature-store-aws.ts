@@ -124,6 +124,115 @@ const REDIS_PORT = 6379;
 /** Statement ids the roles use; extra offline store statements must not reuse them (IAM wants unique ids). */
 const RESERVED_SIDS = ['RegistryRead', 'RegistryBucket', 'RegistryReadWrite', 'Bucket', 'OfflineRead', 'OnlineRead', 'OnlineWrite', 'BucketKms', 'TableKms'];
 
+/** ElastiCache settings, resolved to defaults and validated. */
+interface ResolvedRedis {
+  readonly network: ElastiCacheNetworkArgs;
+  readonly nodeType: string;
+  readonly engineVersion: string;
+  readonly nodes: number;
+  readonly multiAz: boolean;
+  readonly kmsKeyArn?: pulumi.Input<string>;
+  readonly authTokenVersion: number;
+  readonly snapshotWindow: string;
+  /** Days snapshots are kept, when a DR policy says. */
+  readonly snapshotRetentionLimit?: number;
+  readonly maintenanceWindow: string;
+}
+
+/** The online store engine with its resolved settings. */
+type ResolvedOnlineStore =
+  | { readonly engine: FeatureOnlineStoreEngine.REDIS; readonly redis: ResolvedRedis }
+  | { readonly engine: FeatureOnlineStoreEngine.DYNAMODB; readonly tableNamePrefix: string; readonly kmsKeyArn?: pulumi.Input<string> };
+
+/** The arguments of a {@link FeatureStoreAws}, resolved to defaults and validated once (before anything registers). */
+interface ResolvedArgs {
+  readonly production: boolean;
+  readonly mode: FeatureStoreMode;
+  /** Online feature views (one DynamoDB table each). */
+  readonly views: readonly string[];
+  readonly registryKey: string;
+  readonly offlinePrefix: string;
+  readonly online: ResolvedOnlineStore;
+  readonly snapshotRetentionDays: number;
+  readonly pointInTimeRecoveryDays: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+function resolveArgs(name: string, args: FeatureStoreAwsArgs): ResolvedArgs {
+  const v: PropsValidator = new PropsValidator(componentLabel(FeatureStoreAws.TYPE, name));
+  v.dnsLabel('storeName', args.storeName, 40);
+  v.dnsLabel('namespace', args.namespace);
+  v.matches('project', args.project, /^[a-z][a-z0-9_]{0,62}$/, 'must be a Feast project name: lower-case letters, digits and underscores, starting with a letter');
+  validateFeatureDefinitions(v, 'features', args.features);
+  const views = onlineFeatureViews(args.features);
+  v.check(views.length > 0, 'features.featureViews', args.features.featureViews.map((fv) => fv.name), 'must include at least one online feature view');
+  const production = (args.preset?.name ?? 'production') !== 'dev';
+  v.check(!(args.bucket && args.storage), 'storage', args.storage, "cannot be combined with 'bucket' (a shared bucket)");
+  const registryKey = v.matches('registryKey', args.registryKey ?? 'registry/registry.db', /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
+    "must be an S3 key without a leading or trailing '/'");
+  const offlinePrefix = v.matches('offlinePrefix', args.offlinePrefix ?? 'offline/', /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/,
+    "must be an S3 key prefix ending with '/' (no leading '/')");
+  v.check(!registryKey.startsWith(offlinePrefix), 'registryKey', registryKey, `must not be under 'offlinePrefix' (${offlinePrefix}): the server may read the registry, not the offline data`);
+  if (args.offlineStoreStatements !== undefined) {
+    validateStatements(v, 'offlineStoreStatements', args.offlineStoreStatements);
+    const sids = args.offlineStoreStatements.map((s) => s.sid).filter((s): s is string => s !== undefined);
+    sids.forEach((sid, i) => v.check(sids.indexOf(sid) === i && !RESERVED_SIDS.includes(sid), 'offlineStoreStatements', sid,
+      `statement ids must be unique and not one of ${RESERVED_SIDS.join(', ')}`));
+  }
+  // Backups derive from the one DR policy: an RPO or retention a store cannot meet is an error naming it.
+  const dr = args.disasterRecovery;
+  const pitr = dr && args.onlineStore === FeatureOnlineStoreEngine.DYNAMODB ? dynamoDbPointInTimeRecovery(dr, { validator: v }) : undefined;
+  let online: ResolvedOnlineStore;
+  let snapshotRetentionDays = production ? 7 : 0;
+  if (args.onlineStore === FeatureOnlineStoreEngine.REDIS) {
+    const redis = args.redis;
+    v.check(redis !== undefined, 'redis', undefined, 'is required with the REDIS engine: give network.vpcId, network.subnetIds and the admitted clients');
+    v.check(args.dynamoDb === undefined, 'dynamoDb', args.dynamoDb, 'has no effect with the REDIS engine');
+    const resolved = resolveRedis(v, redis, production, dr);
+    snapshotRetentionDays = resolved.snapshotRetentionLimit ?? snapshotRetentionDays;
+    online = { engine: FeatureOnlineStoreEngine.REDIS, redis: resolved };
+  } else {
+    v.check(args.redis === undefined, 'redis', 'set', 'has no effect with the DYNAMODB engine');
+    const tableNamePrefix = v.matches('dynamoDb.tableNamePrefix', args.dynamoDb?.tableNamePrefix ?? `${name}.`, /^[A-Za-z0-9_.-]{0,64}$/,
+      'must be at most 64 of the characters DynamoDB table names allow (letters, digits, "_", "." and "-")');
+    for (const view of views) {
+      const table = `${tableNamePrefix}${args.project}.${view}`;
+      v.check(table.length <= 255, 'dynamoDb.tableNamePrefix', tableNamePrefix, `makes table name ${table} longer than 255 characters`);
+    }
+    online = { engine: FeatureOnlineStoreEngine.DYNAMODB, tableNamePrefix, kmsKeyArn: args.dynamoDb?.kmsKeyArn };
+  }
+  return {
+    production, views, registryKey, offlinePrefix, online, snapshotRetentionDays,
+    mode: args.mode ?? FeatureStoreMode.KUBERNETES,
+    pointInTimeRecoveryDays: pitr?.recoveryPeriodInDays ?? MAX_AWS_RETENTION_DAYS,
+    tags: { ...args.tags, 'feast-project': args.project },
+  };
+}
+
+/** @param dr the policy snapshot retention and the window's checks come from, if there is one */
+function resolveRedis(v: PropsValidator, r: ElastiCacheRedisArgs, production: boolean, dr: DisasterRecoveryPolicy | undefined): ResolvedRedis {
+  const multiAz = r.multiAz ?? production;
+  const nodes = v.integer('redis.nodes', r.nodes ?? (production ? 2 : 1), 1, 6);
+  v.check(!multiAz || nodes >= 2, 'redis.nodes', nodes, 'must be at least 2 with multi-AZ: automatic failover needs a replica in another zone');
+  v.check(r.network.subnetIds.length >= (multiAz ? 2 : 1), 'redis.network.subnetIds', r.network.subnetIds.length,
+    multiAz ? 'must list at least 2 subnets (in different zones) for multi-AZ' : 'must list at least 1 subnet');
+  v.check((r.network.allowedSecurityGroupIds?.length ?? 0) + (r.network.allowedCidrBlocks?.length ?? 0) > 0, 'redis.network', 'no clients',
+    'must admit at least one security group or CIDR block: otherwise no feature store pod can reach Redis');
+  (r.network.allowedCidrBlocks ?? []).forEach((c, i) => v.matches(`redis.network.allowedCidrBlocks[${i}]`, c, /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.0.0.0/16'));
+  const nodeType = v.matches('redis.nodeType', r.nodeType ?? (production ? 'cache.r7g.large' : 'cache.t4g.small'), /^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an ElastiCache node type such as cache.r7g.large');
+  return {
+    network: r.network,
+    nodeType,
+    engineVersion: v.matches('redis.engineVersion', r.engineVersion ?? '7.1', /^\d+(\.\d+)?$/, 'must be a Redis engine version such as 7.1'),
+    nodes,
+    multiAz,
+    kmsKeyArn: r.kmsKeyArn,
+    authTokenVersion: v.integer('redis.authTokenVersion', r.authTokenVersion ?? 1, 1, 1_000_000),
+    ...resolveSnapshots(v, r, dr),
+    maintenanceWindow: v.matches('redis.maintenanceWindow', r.maintenanceWindow ?? 'sun:05:00-sun:06:00', /^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, 'must be ddd:hh:mm-ddd:hh:mm (UTC)'),
+  };
+}
+
 /**
  * The AWS half of a FeatureStore: an S3 bucket for the registry and the
  * offline data (a {@link SecureBucket}), the online store (an ElastiCache
@@ -174,224 +283,44 @@ export class FeatureStoreAws extends pulumi.ComponentResource {
 
   constructor(name: string, args: FeatureStoreAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: invalid arguments leave no dangling component.
-    const v: PropsValidator = new PropsValidator(componentLabel(FeatureStoreAws.TYPE, name));
-    v.dnsLabel('storeName', args.storeName, 40);
-    v.dnsLabel('namespace', args.namespace);
-    v.matches('project', args.project, /^[a-z][a-z0-9_]{0,62}$/, 'must be a Feast project name: lower-case letters, digits and underscores, starting with a letter');
-    validateFeatureDefinitions(v, 'features', args.features);
-    const views = onlineFeatureViews(args.features);
-    v.check(views.length > 0, 'features.featureViews', args.features.featureViews.map((fv) => fv.name), 'must include at least one online feature view');
-    const production = (args.preset?.name ?? 'production') !== 'dev';
-    const mode = args.mode ?? FeatureStoreMode.KUBERNETES;
-    v.check(!(args.bucket && args.storage), 'storage', args.storage, "cannot be combined with 'bucket' (a shared bucket)");
-    const registryKey = v.matches('registryKey', args.registryKey ?? 'registry/registry.db', /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/,
-      "must be an S3 key without a leading or trailing '/'");
-    const offlinePrefix = v.matches('offlinePrefix', args.offlinePrefix ?? 'offline/', /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/,
-      "must be an S3 key prefix ending with '/' (no leading '/')");
-    v.check(!registryKey.startsWith(offlinePrefix), 'registryKey', registryKey, `must not be under 'offlinePrefix' (${offlinePrefix}): the server may read the registry, not the offline data`);
-    if (args.offlineStoreStatements !== undefined) {
-      validateStatements(v, 'offlineStoreStatements', args.offlineStoreStatements);
-      const sids = args.offlineStoreStatements.map((s) => s.sid).filter((s): s is string => s !== undefined);
-      sids.forEach((sid, i) => v.check(sids.indexOf(sid) === i && !RESERVED_SIDS.includes(sid), 'offlineStoreStatements', sid,
-        `statement ids must be unique and not one of ${RESERVED_SIDS.join(', ')}`));
-    }
-    // Backups derive from the one DR policy: an RPO or retention a store cannot meet is an error naming it.
-    const dr = args.disasterRecovery;
-    const pitr = dr && args.onlineStore === FeatureOnlineStoreEngine.DYNAMODB ? dynamoDbPointInTimeRecovery(dr, { validator: v }) : undefined;
-
-    let redis: Required<Omit<ElastiCacheRedisArgs, 'kmsKeyArn'>> & { kmsKeyArn?: pulumi.Input<string> } | undefined;
-    let tableNamePrefix: string | undefined;
-    if (args.onlineStore === FeatureOnlineStoreEngine.REDIS) {
-      v.check(args.redis !== undefined, 'redis', undefined, 'is required with the REDIS engine: give network.vpcId, network.subnetIds and the admitted clients');
-      v.check(args.dynamoDb === undefined, 'dynamoDb', args.dynamoDb, 'has no effect with the REDIS engine');
-      const r = args.redis!;
-      const multiAz = r.multiAz ?? production;
-      const nodes = v.integer('redis.nodes', r.nodes ?? (production ? 2 : 1), 1, 6);
-      v.check(!multiAz || nodes >= 2, 'redis.nodes', nodes, 'must be at least 2 with multi-AZ: automatic failover needs a replica in another zone');
-      v.check(r.network.subnetIds.length >= (multiAz ? 2 : 1), 'redis.network.subnetIds', r.network.subnetIds.length,
-        multiAz ? 'must list at least 2 subnets (in different zones) for multi-AZ' : 'must list at least 1 subnet');
-      v.check((r.network.allowedSecurityGroupIds?.length ?? 0) + (r.network.allowedCidrBlocks?.length ?? 0) > 0, 'redis.network', 'no clients',
-        'must admit at least one security group or CIDR block: otherwise no feature store pod can reach Redis');
-      (r.network.allowedCidrBlocks ?? []).forEach((c, i) => v.matches(`redis.network.allowedCidrBlocks[${i}]`, c, /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 10.0.0.0/16'));
-      const nodeType = v.matches('redis.nodeType', r.nodeType ?? (production ? 'cache.r7g.large' : 'cache.t4g.small'), /^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'must be an ElastiCache node type such as cache.r7g.large');
-      redis = {
-        network: r.network,
-        nodeType,
-        engineVersion: v.matches('redis.engineVersion', r.engineVersion ?? '7.1', /^\d+(\.\d+)?$/, 'must be a Redis engine version such as 7.1'),
-        nodes,
-        multiAz,
-        kmsKeyArn: r.kmsKeyArn,
-        authTokenVersion: v.integer('redis.authTokenVersion', r.authTokenVersion ?? 1, 1, 1_000_000),
-        snapshotWindow: dr ? elastiCacheSnapshotSettings(dr, { validator: v, snapshotWindow: r.snapshotWindow }).snapshotWindow
-          : v.matches('redis.snapshotWindow', r.snapshotWindow ?? '03:00-04:00', /^\d{2}:\d{2}-\d{2}:\d{2}$/, 'must be hh:mm-hh:mm (UTC)'),
-        maintenanceWindow: v.matches('redis.maintenanceWindow', r.maintenanceWindow ?? 'sun:05:00-sun:06:00', /^[a-z]{3}:\d{2}:\d{2}-[a-z]{3}:\d{2}:\d{2}$/, 'must be ddd:hh:mm-ddd:hh:mm (UTC)'),
-      };
-    } else {
-      v.check(args.redis === undefined, 'redis', 'set', 'has no effect with the DYNAMODB engine');
-      tableNamePrefix = v.matches('dynamoDb.tableNamePrefix', args.dynamoDb?.tableNamePrefix ?? `${name}.`, /^[A-Za-z0-9_.-]{0,64}$/,
-        'must be at most 64 of the characters DynamoDB table names allow (letters, digits, "_", "." and "-")');
-      for (const view of views) {
-        const table = `${tableNamePrefix}${args.project}.${view}`;
-        v.check(table.length <= 255, 'dynamoDb.tableNamePrefix', tableNamePrefix, `makes table name ${table} longer than 255 characters`);
-      }
-    }
+    const r = resolveArgs(name, args);
     super(FeatureStoreAws.TYPE, name, {}, opts);
     const child = { parent: this };
-    const tags = { ...args.tags, 'feast-project': args.project };
-    this.production = production;
-    const snapshots = redis && dr ? elastiCacheSnapshotSettings(dr, { validator: v, snapshotWindow: redis.snapshotWindow }) : undefined;
-    this.snapshotRetentionDays = snapshots?.snapshotRetentionLimit ?? (production ? 7 : 0);
-    this.pointInTimeRecoveryDays = pitr?.recoveryPeriodInDays ?? MAX_AWS_RETENTION_DAYS;
-    this.tableNamePrefix = tableNamePrefix;
+    this.production = r.production;
+    this.snapshotRetentionDays = r.snapshotRetentionDays;
+    this.pointInTimeRecoveryDays = r.pointInTimeRecoveryDays;
 
     // ---- storage --------------------------------------------------------
-    this.bucket = args.bucket ?? new SecureBucket(`${name}-storage`, { ...args.storage, tags: { ...tags, ...args.storage?.tags } }, child);
-    this.registryPath = pulumi.interpolate`s3://${this.bucket.bucketName}/${registryKey}`;
-    this.offlineBaseUri = pulumi.interpolate`s3://${this.bucket.bucketName}/${offlinePrefix}`;
+    this.bucket = args.bucket ?? new SecureBucket(`${name}-storage`, { ...args.storage, tags: { ...r.tags, ...args.storage?.tags } }, child);
+    this.registryPath = pulumi.interpolate`s3://${this.bucket.bucketName}/${r.registryKey}`;
+    this.offlineBaseUri = pulumi.interpolate`s3://${this.bucket.bucketName}/${r.offlinePrefix}`;
     const region = getRegionOutput({}, child).region;
 
     // ---- online store ---------------------------------------------------
-    const tables: Record<string, dynamodb.Table> = {};
-    if (redis) {
-      this.authTokenSecret = new secretsmanager.Secret(`${name}-redis-auth`, {
-        description: `Auth token of the ElastiCache Redis of feature store ${args.namespace}/${args.storeName}`,
-        kmsKeyId: redis.kmsKeyArn,
-        recoveryWindowInDays: production ? 30 : 7,
-        tags,
-      }, child);
-      // Alphanumeric only: the token goes into a Redis connection string (',' and '=' separate its parts).
-      const token = secretsmanager.getRandomPasswordOutput({ passwordLength: 64, excludePunctuation: true, requireEachIncludedType: true }, child).randomPassword;
-      const secretToken = pulumi.secret(token);
-      new secretsmanager.SecretVersion(`${name}-redis-auth-value`, {
-        secretId: this.authTokenSecret.id,
-        secretStringWo: secretToken,
-        secretStringWoVersion: redis.authTokenVersion,
-      }, child);
-      const subnets = new elasticache.SubnetGroup(`${name}-redis-subnets`, {
-        description: `Subnets of the feature store Redis ${args.namespace}/${args.storeName}`,
-        subnetIds: [...redis.network.subnetIds],
-        tags,
-      }, child);
-      this.securityGroup = new ec2.SecurityGroup(`${name}-redis-sg`, {
-        vpcId: redis.network.vpcId,
-        description: `Redis of feature store ${args.namespace}/${args.storeName}: port ${REDIS_PORT} from the admitted clients only`,
-        tags,
-      }, child);
-      const securityGroupId = this.securityGroup.id;
-      (redis.network.allowedSecurityGroupIds ?? []).forEach((sg, i) => new vpc.SecurityGroupIngressRule(`${name}-redis-from-sg-${i}`, {
-        securityGroupId, referencedSecurityGroupId: sg, ipProtocol: 'tcp', fromPort: REDIS_PORT, toPort: REDIS_PORT,
-        description: 'Feast pods', tags,
-      }, child));
-      (redis.network.allowedCidrBlocks ?? []).forEach((cidr, i) => new vpc.SecurityGroupIngressRule(`${name}-redis-from-cidr-${i}`, {
-        securityGroupId, cidrIpv4: cidr, ipProtocol: 'tcp', fromPort: REDIS_PORT, toPort: REDIS_PORT,
-        description: 'Feast pods', tags,
-      }, child));
-      this.replicationGroup = new elasticache.ReplicationGroup(`${name}-redis`, {
-        description: `Online store of Feast project ${args.project} (${args.namespace}/${args.storeName})`,
-        engine: 'redis',
-        engineVersion: redis.engineVersion,
-        nodeType: redis.nodeType,
-        port: REDIS_PORT,
-        numCacheClusters: redis.nodes,
-        multiAzEnabled: redis.multiAz,
-        automaticFailoverEnabled: redis.multiAz,
-        atRestEncryptionEnabled: true,
-        kmsKeyId: redis.kmsKeyArn,
-        transitEncryptionEnabled: true,
-        authTokenWo: secretToken,
-        authTokenWoVersion: redis.authTokenVersion,
-        subnetGroupName: subnets.name,
-        securityGroupIds: [securityGroupId],
-        snapshotRetentionLimit: this.snapshotRetentionDays,
-        snapshotWindow: this.snapshotRetentionDays > 0 ? redis.snapshotWindow : undefined,
-        maintenanceWindow: redis.maintenanceWindow,
-        autoMinorVersionUpgrade: true,
-        applyImmediately: !production,
-        tags,
-      }, child);
+    let online: pulumi.Output<Pick<FeatureStoreAwsBinding, 'redis' | 'dynamoDb'>>;
+    if (r.online.engine === FeatureOnlineStoreEngine.REDIS) {
+      const redis = this.createRedis(name, args, r, r.online.redis);
+      this.authTokenSecret = redis.authTokenSecret;
+      this.securityGroup = redis.securityGroup;
+      this.replicationGroup = redis.replicationGroup;
+      this.tables = {};
+      online = pulumi.all([redis.replicationGroup.primaryEndpointAddress, redis.authTokenSecret.name])
+        .apply(([host, secret]) => ({ redis: { host, port: REDIS_PORT, authTokenSecretName: secret } }));
     } else {
-      for (const view of views) {
-        // `feast apply` tries CreateTable and treats "already exists" as success, so it uses these
-        // tables (key `entity_id`, a string) with their PITR and deletion protection.
-        tables[view] = new dynamodb.Table(`${name}-table-${view.replace(/_/g, '-')}`, {
-          name: `${tableNamePrefix}${args.project}.${view}`,
-          billingMode: 'PAY_PER_REQUEST',
-          hashKey: 'entity_id',
-          attributes: [{ name: 'entity_id', type: 'S' }],
-          pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: this.pointInTimeRecoveryDays },
-          deletionProtectionEnabled: production,
-          serverSideEncryption: { enabled: true, kmsKeyArn: args.dynamoDb?.kmsKeyArn },
-          tags,
-        }, child);
-      }
+      this.tableNamePrefix = r.online.tableNamePrefix;
+      this.tables = this.createTables(name, args, r, r.online.tableNamePrefix, r.online.kmsKeyArn);
+      online = pulumi.output({ dynamoDb: { tableNamePrefix: r.online.tableNamePrefix } });
     }
-    this.tables = tables;
 
     // ---- IRSA roles -----------------------------------------------------
-    const tableArns = Object.values(tables).map((t) => t.arn);
-    const bucketArn = this.bucket.bucketArn;
-    const registryObject = pulumi.interpolate`${bucketArn}/${registryKey}`;
-    const kms = this.bucket.kmsKeyArn;
-    const tableKms = args.dynamoDb?.kmsKeyArn;
-    const serverStatements: PolicyStatement[] = [
-      { sid: 'RegistryRead', actions: ['s3:GetObject'], resources: [registryObject] },
-      // Feast checks the bucket with HeadBucket before every registry read, which needs ListBucket.
-      { sid: 'RegistryBucket', actions: ['s3:ListBucket'], resources: [bucketArn] },
-      ...(tableArns.length > 0 ? [{ sid: 'OnlineRead', actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], resources: tableArns }] : []),
-      ...(kms ? [{ sid: 'BucketKms', actions: ['kms:Decrypt'], resources: [kms] }] : []),
-      ...(tableKms ? [{ sid: 'TableKms', actions: ['kms:Decrypt'], resources: [tableKms] }] : []),
-    ];
-    const writerStatements: PolicyStatement[] = [
-      { sid: 'RegistryReadWrite', actions: ['s3:GetObject', 's3:PutObject'], resources: [registryObject] },
-      { sid: 'Bucket', actions: ['s3:ListBucket'], resources: [bucketArn] },
-      { sid: 'OfflineRead', actions: ['s3:GetObject'], resources: [pulumi.interpolate`${bucketArn}/${offlinePrefix}*`] },
-      // BatchWriteItem writes features. `feast apply` (DynamoDB online store update()) always calls
-      // CreateTable on these tables and ignores ResourceInUseException, then describes and tags them.
-      ...(tableArns.length > 0 ? [{
-        sid: 'OnlineWrite',
-        actions: ['dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:TagResource', 'dynamodb:UntagResource'],
-        resources: tableArns,
-      }] : []),
-      ...(kms ? [{ sid: 'BucketKms', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [kms] }] : []),
-      ...(tableKms ? [{ sid: 'TableKms', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [tableKms] }] : []),
-      ...(args.offlineStoreStatements ?? []),
-    ];
-    if (mode === FeatureStoreMode.OPERATOR) {
-      this.serverRole = new IrsaRole(`${name}-server`, {
-        oidcProvider: args.oidcProvider,
-        namespace: args.namespace,
-        serviceAccount: `feast-${args.storeName}`,
-        statements: [...writerStatements, ...serverStatements.filter((s) => s.sid === 'OnlineRead')],
-        description: `Feast operator pods of ${args.namespace}/${args.storeName}: serve, apply and materialize`,
-        tags,
-      }, child);
-    } else {
-      this.serverRole = new IrsaRole(`${name}-server`, {
-        oidcProvider: args.oidcProvider,
-        namespace: args.namespace,
-        serviceAccount: args.storeName,
-        statements: serverStatements,
-        description: `Feature server ${args.namespace}/${args.storeName}: reads the registry and the online store`,
-        tags,
-      }, child);
-      this.materializationRole = new IrsaRole(`${name}-materialize`, {
-        oidcProvider: args.oidcProvider,
-        namespace: args.namespace,
-        serviceAccount: `${args.storeName}-materialize`,
-        statements: writerStatements,
-        description: `feast apply and materialization of ${args.namespace}/${args.storeName}: read offline data, write the online store and the registry`,
-        tags,
-      }, child);
-    }
+    const roles = this.createRoles(name, args, r);
+    this.serverRole = roles.server;
+    this.materializationRole = roles.materialization;
 
     // ---- binding --------------------------------------------------------
-    const online: pulumi.Output<Pick<FeatureStoreAwsBinding, 'redis' | 'dynamoDb'>> = this.replicationGroup
-      ? pulumi.all([this.replicationGroup.primaryEndpointAddress, this.authTokenSecret!.name])
-        .apply(([host, secret]) => ({ redis: { host, port: REDIS_PORT, authTokenSecretName: secret } }))
-      : pulumi.output({ dynamoDb: { tableNamePrefix: tableNamePrefix! } });
     this.binding = pulumi.all([region, this.registryPath, this.offlineBaseUri, this.serverRole.roleArn, this.materializationRole?.roleArn, online])
-      .apply(([r, registryPath, offlineBaseUri, serverRoleArn, materializationRoleArn, store]) => ({
-        region: r,
+      .apply(([regionName, registryPath, offlineBaseUri, serverRoleArn, materializationRoleArn, store]) => ({
+        region: regionName,
         registryPath,
         offlineBaseUri,
         serverRoleArn,
@@ -408,4 +337,156 @@ export class FeatureStoreAws extends pulumi.ComponentResource {
       authTokenSecretArn: this.authTokenSecret?.arn,
     });
   }
+
+  /** The replication group, its auth token (write-only, never in the state), subnet group and security group. */
+  private createRedis(name: string, args: FeatureStoreAwsArgs, r: ResolvedArgs, redis: ResolvedRedis) {
+    const child = { parent: this };
+    const tags = r.tags;
+    const authTokenSecret = new secretsmanager.Secret(`${name}-redis-auth`, {
+      description: `Auth token of the ElastiCache Redis of feature store ${args.namespace}/${args.storeName}`,
+      kmsKeyId: redis.kmsKeyArn,
+      recoveryWindowInDays: r.production ? 30 : 7,
+      tags,
+    }, child);
+    // Alphanumeric only: the token goes into a Redis connection string (',' and '=' separate its parts).
+    const token = secretsmanager.getRandomPasswordOutput({ passwordLength: 64, excludePunctuation: true, requireEachIncludedType: true }, child).randomPassword;
+    const secretToken = pulumi.secret(token);
+    new secretsmanager.SecretVersion(`${name}-redis-auth-value`, {
+      secretId: authTokenSecret.id,
+      secretStringWo: secretToken,
+      secretStringWoVersion: redis.authTokenVersion,
+    }, child);
+    const subnets = new elasticache.SubnetGroup(`${name}-redis-subnets`, {
+      description: `Subnets of the feature store Redis ${args.namespace}/${args.storeName}`,
+      subnetIds: [...redis.network.subnetIds],
+      tags,
+    }, child);
+    const securityGroup = this.createRedisSecurityGroup(name, args, redis.network, tags);
+    const replicationGroup = new elasticache.ReplicationGroup(`${name}-redis`, {
+      description: `Online store of Feast project ${args.project} (${args.namespace}/${args.storeName})`,
+      engine: 'redis',
+      engineVersion: redis.engineVersion,
+      nodeType: redis.nodeType,
+      port: REDIS_PORT,
+      numCacheClusters: redis.nodes,
+      multiAzEnabled: redis.multiAz,
+      automaticFailoverEnabled: redis.multiAz,
+      atRestEncryptionEnabled: true,
+      kmsKeyId: redis.kmsKeyArn,
+      transitEncryptionEnabled: true,
+      authTokenWo: secretToken,
+      authTokenWoVersion: redis.authTokenVersion,
+      subnetGroupName: subnets.name,
+      securityGroupIds: [securityGroup.id],
+      snapshotRetentionLimit: r.snapshotRetentionDays,
+      snapshotWindow: r.snapshotRetentionDays > 0 ? redis.snapshotWindow : undefined,
+      maintenanceWindow: redis.maintenanceWindow,
+      autoMinorVersionUpgrade: true,
+      applyImmediately: !r.production,
+      tags,
+    }, child);
+    return { authTokenSecret, securityGroup, replicationGroup };
+  }
+
+  /** A security group admitting the Redis port from the admitted security groups and CIDR blocks only. */
+  private createRedisSecurityGroup(name: string, args: FeatureStoreAwsArgs, network: ElastiCacheNetworkArgs, tags: Readonly<Record<string, string>>): ec2.SecurityGroup {
+    const child = { parent: this };
+    const securityGroup = new ec2.SecurityGroup(`${name}-redis-sg`, {
+      vpcId: network.vpcId,
+      description: `Redis of feature store ${args.namespace}/${args.storeName}: port ${REDIS_PORT} from the admitted clients only`,
+      tags,
+    }, child);
+    const securityGroupId = securityGroup.id;
+    (network.allowedSecurityGroupIds ?? []).forEach((sg, i) => new vpc.SecurityGroupIngressRule(`${name}-redis-from-sg-${i}`, {
+      securityGroupId, referencedSecurityGroupId: sg, ipProtocol: 'tcp', fromPort: REDIS_PORT, toPort: REDIS_PORT,
+      description: 'Feast pods', tags,
+    }, child));
+    (network.allowedCidrBlocks ?? []).forEach((cidr, i) => new vpc.SecurityGroupIngressRule(`${name}-redis-from-cidr-${i}`, {
+      securityGroupId, cidrIpv4: cidr, ipProtocol: 'tcp', fromPort: REDIS_PORT, toPort: REDIS_PORT,
+      description: 'Feast pods', tags,
+    }, child));
+    return securityGroup;
+  }
+
+  /** One on-demand table per online feature view, with PITR (and deletion protection in production). */
+  private createTables(name: string, args: FeatureStoreAwsArgs, r: ResolvedArgs, tableNamePrefix: string,
+    kmsKeyArn: pulumi.Input<string> | undefined): Record<string, dynamodb.Table> {
+    const tables: Record<string, dynamodb.Table> = {};
+    for (const view of r.views) {
+      // `feast apply` tries CreateTable and treats "already exists" as success, so it uses these
+      // tables (key `entity_id`, a string) with their PITR and deletion protection.
+      tables[view] = new dynamodb.Table(`${name}-table-${view.replace(/_/g, '-')}`, {
+        name: `${tableNamePrefix}${args.project}.${view}`,
+        billingMode: 'PAY_PER_REQUEST',
+        hashKey: 'entity_id',
+        attributes: [{ name: 'entity_id', type: 'S' }],
+        pointInTimeRecovery: { enabled: true, recoveryPeriodInDays: r.pointInTimeRecoveryDays },
+        deletionProtectionEnabled: r.production,
+        serverSideEncryption: { enabled: true, kmsKeyArn },
+        tags: r.tags,
+      }, { parent: this });
+    }
+    return tables;
+  }
+
+  /** The IRSA roles: server and materialization (plain mode) or one role for every operator pod. */
+  private createRoles(name: string, args: FeatureStoreAwsArgs, r: ResolvedArgs): { server: IrsaRole; materialization?: IrsaRole } {
+    const statements = roleStatements(this.bucket, r, Object.values(this.tables).map((t) => t.arn), args.dynamoDb?.kmsKeyArn, args.offlineStoreStatements ?? []);
+    const role = (suffix: string, serviceAccount: string, policy: PolicyStatement[], description: string) => new IrsaRole(`${name}-${suffix}`, {
+      oidcProvider: args.oidcProvider, namespace: args.namespace, serviceAccount, statements: policy, description, tags: r.tags,
+    }, { parent: this });
+    if (r.mode === FeatureStoreMode.OPERATOR) {
+      return {
+        server: role('server', `feast-${args.storeName}`, [...statements.writer, ...statements.server.filter((s) => s.sid === 'OnlineRead')],
+          `Feast operator pods of ${args.namespace}/${args.storeName}: serve, apply and materialize`),
+      };
+    }
+    return {
+      server: role('server', args.storeName, statements.server,
+        `Feature server ${args.namespace}/${args.storeName}: reads the registry and the online store`),
+      materialization: role('materialize', `${args.storeName}-materialize`, statements.writer,
+        `feast apply and materialization of ${args.namespace}/${args.storeName}: read offline data, write the online store and the registry`),
+    };
+  }
+}
+
+/** The snapshot window (and retention) from the DR policy, else the window given. */
+function resolveSnapshots(v: PropsValidator, r: ElastiCacheRedisArgs,
+  dr: DisasterRecoveryPolicy | undefined): { snapshotWindow: string; snapshotRetentionLimit?: number } {
+  if (dr) {
+    return elastiCacheSnapshotSettings(dr, { validator: v, snapshotWindow: r.snapshotWindow });
+  }
+  return { snapshotWindow: v.matches('redis.snapshotWindow', r.snapshotWindow ?? '03:00-04:00', /^\d{2}:\d{2}-\d{2}:\d{2}$/, 'must be hh:mm-hh:mm (UTC)') };
+}
+
+/** The statements of the server (read) and of the apply and materialization jobs (write). */
+function roleStatements(bucket: SecureBucket, r: ResolvedArgs, tableArns: pulumi.Output<string>[], tableKms: pulumi.Input<string> | undefined,
+  offlineStoreStatements: readonly PolicyStatement[]): { server: PolicyStatement[]; writer: PolicyStatement[] } {
+  const bucketArn = bucket.bucketArn;
+  const registryObject = pulumi.interpolate`${bucketArn}/${r.registryKey}`;
+  const kms = bucket.kmsKeyArn;
+  const server: PolicyStatement[] = [
+    { sid: 'RegistryRead', actions: ['s3:GetObject'], resources: [registryObject] },
+    // Feast checks the bucket with HeadBucket before every registry read, which needs ListBucket.
+    { sid: 'RegistryBucket', actions: ['s3:ListBucket'], resources: [bucketArn] },
+    ...(tableArns.length > 0 ? [{ sid: 'OnlineRead', actions: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], resources: tableArns }] : []),
+    ...(kms ? [{ sid: 'BucketKms', actions: ['kms:Decrypt'], resources: [kms] }] : []),
+    ...(tableKms ? [{ sid: 'TableKms', actions: ['kms:Decrypt'], resources: [tableKms] }] : []),
+  ];
+  const writer: PolicyStatement[] = [
+    { sid: 'RegistryReadWrite', actions: ['s3:GetObject', 's3:PutObject'], resources: [registryObject] },
+    { sid: 'Bucket', actions: ['s3:ListBucket'], resources: [bucketArn] },
+    { sid: 'OfflineRead', actions: ['s3:GetObject'], resources: [pulumi.interpolate`${bucketArn}/${r.offlinePrefix}*`] },
+    // BatchWriteItem writes features. `feast apply` (DynamoDB online store update()) always calls
+    // CreateTable on these tables and ignores ResourceInUseException, then describes and tags them.
+    ...(tableArns.length > 0 ? [{
+      sid: 'OnlineWrite',
+      actions: ['dynamodb:BatchWriteItem', 'dynamodb:CreateTable', 'dynamodb:DescribeTable', 'dynamodb:ListTagsOfResource', 'dynamodb:TagResource', 'dynamodb:UntagResource'],
+      resources: tableArns,
+    }] : []),
+    ...(kms ? [{ sid: 'BucketKms', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [kms] }] : []),
+    ...(tableKms ? [{ sid: 'TableKms', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [tableKms] }] : []),
+    ...offlineStoreStatements,
+  ];
+  return { server, writer };
 }

@@ -6,8 +6,11 @@ import { ExternalSecret } from '../../imports/externalsecret-external-secrets.io
 import {
   FeatureStore as FeastFeatureStoreResource,
   FeatureStoreSpec,
+  FeatureStoreSpecCronJob,
   FeatureStoreSpecCronJobContainerConfigsResourcesLimits,
   FeatureStoreSpecCronJobContainerConfigsResourcesRequests,
+  FeatureStoreSpecFeastProjectDir,
+  FeatureStoreSpecServices,
   FeatureStoreSpecServicesOfflineStorePersistenceStoreType,
   FeatureStoreSpecServicesOnlineStorePersistenceStoreType,
   FeatureStoreSpecServicesOnlineStoreServerLogLevel,
@@ -22,7 +25,7 @@ import { EnvSource, SecretStoreRef, renderExternalSecret, resolveEnv } from '../
 import { PropsValidator } from '../core/errors';
 import { validatePinnedImage } from '../kube/image';
 import { validateTimeZone } from '../core/time';
-import { ANNOTATION_PREFIX, MANAGED_BY } from '../core/labels';
+import { ANNOTATION_PREFIX, MANAGED_BY, irsaAnnotations } from '../core/labels';
 import { AlertDefinition, AlertSeverity, promDuration, promSelector, runbookUrl } from '../monitoring/monitoring';
 import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../kube/pod-security';
@@ -32,12 +35,12 @@ import { FeatureDefinitions, onlineFeatureViews, validateFeatureDefinitions } fr
 import { FEATURE_REPOSITORY_FILE, renderFeatureRepository } from './python';
 import { longestCronGapMinutes } from './schedule';
 import {
-  DynamoDbOnlineStoreOptions, FeatureStoreAwsBinding, FeatureStoreMode, FileOfflineStoreOptions, InClusterRedisOptions, OfflineStore, OnlineStore, OnlineStoreKind,
-  REDIS_IMAGE, REDIS_PASSWORD_ENV, REDIS_UID, RedisOnlineStoreOptions, RegistryOptions,
-  offlineStoreParameters, onlineStoreParameters, renderFeatureStoreConfig, validateStores,
+  FeatureStoreAwsBinding, FeatureStoreMode, InClusterRedisOptions, OfflineStore, OnlineStore, OnlineStoreKind,
+  REDIS_IMAGE, REDIS_PASSWORD_ENV, REDIS_UID, RegistryOptions, renderFeatureStoreConfig, validateStores,
 } from './stores';
 import { ModelService } from '../serving/model-service';
 import { NetworkPeer, clusterLocalHost, dnsEgressRule, networkPeer, tcpPort } from '../kube/network';
+import { OptionsVariant } from './variant';
 
 /**
  * The public Feast feature server image, pinned to the release the
@@ -74,30 +77,62 @@ export interface PackagedProjectDirOptions {
   readonly image?: string;
 }
 
+/** The options of a {@link FeastProjectDir}, one variant per kind. */
+export type FeastProjectDirSpec =
+  | { readonly kind: 'git'; readonly options: GitProjectDirOptions }
+  | { readonly kind: 'packaged'; readonly options: PackagedProjectDirOptions };
+
 /**
  * Where the Feast operator finds the feature repository (the operator has no
  * way to read a ConfigMap): a git repository or an image. Commit the file
  * `FeatureStore.repositoryPython` renders there, so both modes apply the
  * same typed definitions.
  */
-export class FeastProjectDir {
+export class FeastProjectDir extends OptionsVariant<FeastProjectDirSpec> {
   /** Clone a git repository (a pinned ref). */
   public static git(options: GitProjectDirOptions): FeastProjectDir {
-    return new FeastProjectDir('git', options);
+    return new FeastProjectDir({ kind: 'git', options });
   }
 
   /** A repository baked into an image. */
   public static packaged(options: PackagedProjectDirOptions): FeastProjectDir {
-    return new FeastProjectDir('packaged', options);
+    return new FeastProjectDir({ kind: 'packaged', options });
   }
 
-  private constructor(
-    /** The source kind. */
-    public readonly kind: 'git' | 'packaged',
-    /** The options. */
-    public readonly options: GitProjectDirOptions | PackagedProjectDirOptions,
-  ) {}
+  private constructor(spec: FeastProjectDirSpec) {
+    super(spec);
+  }
+
+  /**
+   * The operator's `spec.feastProjectDir`.
+   * @param defaultImage image of a packaged repository that names none
+   * @internal
+   */
+  public _toOperatorSpec(defaultImage: string): FeatureStoreSpecFeastProjectDir {
+    const s = this.spec;
+    return s.kind === 'git'
+      ? { git: { url: s.options.url, ref: s.options.ref, featureRepoPath: s.options.featureRepoPath ?? 'feature_repo' } }
+      : { packaged: { featureRepoPath: s.options.featureRepoPath, image: s.options.image ?? defaultImage } };
+  }
+
+  /** Validates the options (property `operator.projectDir`). @internal */
+  public _validate(v: PropsValidator): void {
+    const s = this.spec;
+    if (s.kind === 'git') {
+      const o = s.options;
+      v.matches('operator.projectDir.url', o.url, /^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be an https://, ssh:// or git@ repository URL');
+      v.nonEmpty('operator.projectDir.ref', o.ref);
+      if (o.featureRepoPath !== undefined) {
+        v.check(!o.featureRepoPath.startsWith('/') && o.featureRepoPath.length > 0, 'operator.projectDir.featureRepoPath', o.featureRepoPath, 'must be a relative path inside the repository');
+      }
+    } else {
+      const o = s.options;
+      v.matches('operator.projectDir.featureRepoPath', o.featureRepoPath, /^\/[^/]+(\/[^/]+)*$/, 'must be an absolute path without a trailing "/"');
+      v.check(!o.featureRepoPath.split('/').some((p) => p === '.' || p === '..'), 'operator.projectDir.featureRepoPath', o.featureRepoPath, 'must not contain "." or ".." segments');
+    }
+  }
 }
+
 
 /** The online feature server. */
 export interface FeatureServerOptions {
@@ -210,6 +245,210 @@ const DEFAULT_REDIS_RESOURCES: ComputeResources = {
   memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
 };
 const COMPONENT = 'app.kubernetes.io/component';
+
+/** The feature server settings, resolved. */
+interface ResolvedServer {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly cpuTarget: number;
+  readonly workers: number;
+  readonly resources: ComputeResources;
+}
+
+/** The materialization settings, resolved. */
+interface ResolvedMaterialization {
+  readonly schedule: Cron;
+  readonly expression: string;
+  readonly intervalMinutes: number;
+  readonly timeZone: string;
+  readonly staleAfter: number;
+  /** ` --views <name>` arguments, empty for every online view. */
+  readonly viewArgs: string;
+  readonly activeDeadline: number;
+  readonly backoffLimit: number;
+  readonly resources: ComputeResources;
+}
+
+/** The monitoring settings, resolved. */
+interface ResolvedMonitoring {
+  readonly enabled: boolean;
+  readonly selectorLabels: Readonly<Record<string, string>>;
+  readonly namespace: string;
+  readonly scrapeInterval: Duration;
+  readonly runbookBaseUrl: string;
+  readonly errorRate: number;
+}
+
+/** The props of a {@link FeatureStore}, resolved to defaults and validated once. */
+interface ResolvedProps {
+  readonly name: string;
+  readonly project: string;
+  readonly mode: FeatureStoreMode;
+  readonly preset: CostPresetSettings;
+  readonly image: string;
+  readonly runAsUser: number;
+  readonly features: FeatureDefinitions;
+  readonly onlineStore: OnlineStore;
+  readonly offlineStore: OfflineStore;
+  readonly registry: RegistryOptions;
+  readonly registryTtl: number;
+  readonly aws?: FeatureStoreAwsBinding;
+  readonly region?: string;
+  readonly redisPassword?: EnvSource;
+  readonly secretStore?: SecretStoreRef;
+  /** Operator mode only. */
+  readonly projectDir?: FeastProjectDir;
+  /** Sources admitted to the feature server port (plain mode). */
+  readonly allowFrom: readonly kplus.k8s.NetworkPolicyPeer[];
+  readonly server: ResolvedServer;
+  readonly materialization: ResolvedMaterialization;
+  readonly monitoring: ResolvedMonitoring;
+}
+
+/** Resolves and validates the props, in the order the errors are reported. */
+function resolveProps(v: PropsValidator, id: string, props: FeatureStoreProps): ResolvedProps {
+  const name = v.dnsLabel('name', props.name ?? id, 40);
+  const project = v.matches('project', props.project ?? name.replace(/-/g, '_'), /^[a-z][a-z0-9_]{0,62}$/,
+    'must be a Feast project name: lower-case letters, digits and underscores, starting with a letter, at most 63 characters');
+  const mode = props.mode ?? FeatureStoreMode.KUBERNETES;
+  const preset = props.preset ?? CostPreset.PRODUCTION;
+  const image = props.image ?? FEAST_IMAGE;
+  const runAsUser = v.integer('runAsUser', props.runAsUser ?? 1000, 1, 2147483647);
+  const aws = props.aws;
+  const onlineStore = props.onlineStore ?? defaultOnlineStore(v, preset, aws);
+  const offlineStore = props.offlineStore ?? (aws ? OfflineStore.file({ baseUri: aws.offlineBaseUri })
+    : v.fail('offlineStore', undefined, "is required without 'aws': use OfflineStore.file({ baseUri: 's3://bucket/prefix/' }), OfflineStore.redshift(...) or OfflineStore.athena(...)"));
+  const registry = props.registry ?? (aws ? { path: aws.registryPath }
+    : v.fail('registry', undefined, "is required without 'aws': give the registry file's s3://bucket/key"));
+  const server = props.server ?? {};
+  const minReplicas = v.integer('server.minReplicas', server.minReplicas ?? preset.autoscaling.minReplicas, 1, 1000);
+  const maxReplicas = v.integer('server.maxReplicas', server.maxReplicas ?? preset.autoscaling.maxReplicas, 1, 1000);
+  const features = validateFeatureDefinitions(v, 'features', props.features);
+  validateStores(v, onlineStore, offlineStore, registry);
+  validatePinnedImage(v, 'image', image);
+  v.check(minReplicas <= maxReplicas, 'server.minReplicas', minReplicas, `must be <= 'server.maxReplicas' (${maxReplicas})`);
+  const resolvedServer: ResolvedServer = {
+    minReplicas,
+    maxReplicas,
+    cpuTarget: v.integer('server.cpuUtilization', server.cpuUtilization ?? 70, 1, 100),
+    workers: v.integer('server.workers', server.workers ?? 1, 1, 64),
+    resources: validateComputeResources(v, 'server.resources', server.resources ?? preset.resources),
+  };
+  const materialization = resolveMaterialization(v, props.materialization ?? {}, features, offlineStore);
+  const monitoring = props.monitoring ?? {};
+  const errorRate = v.range('monitoring.serverErrorRate', monitoring.serverErrorRate ?? 0.01, 0.0001, 0.5);
+  const projectDir = validateMode(v, mode, props, onlineStore);
+  const redisPassword = onlineStore._password;
+  if (redisPassword) {
+    resolveEnv(v, { [REDIS_PASSWORD_ENV]: redisPassword });
+  }
+  const monitoringNamespace = v.dnsLabel('monitoring.namespace', monitoring.namespace ?? 'monitoring');
+  const allowFrom = (props.allowFrom ?? [{}]).map((p, i) => networkPeer(v, p, `allowFrom[${i}]`));
+  v.check(materialization.staleAfter * materialization.intervalMinutes > 0, 'materialization.staleAfterIntervals', materialization.staleAfter,
+    'must give a positive threshold');
+  return {
+    name, project, mode, preset, image, runAsUser, features, onlineStore, offlineStore, registry, aws, redisPassword, projectDir, allowFrom,
+    registryTtl: (registry.cacheTtl ?? Duration.seconds(60)).toSeconds(),
+    region: aws?.region ?? onlineStore._region,
+    secretStore: props.secretStore,
+    server: resolvedServer,
+    materialization,
+    monitoring: {
+      enabled: monitoring.enabled ?? true,
+      selectorLabels: monitoring.selectorLabels ?? { release: 'kube-prometheus-stack' },
+      namespace: monitoringNamespace,
+      scrapeInterval: monitoring.scrapeInterval ?? Duration.seconds(30),
+      runbookBaseUrl: (monitoring.runbookBaseUrl ?? 'runbooks').replace(/\/+$/, ''),
+      errorRate,
+    },
+  };
+}
+
+function defaultOnlineStore(v: PropsValidator, preset: CostPresetSettings, aws: FeatureStoreAwsBinding | undefined): OnlineStore {
+  if (aws?.redis) {
+    return OnlineStore.redis({ host: aws.redis.host, port: aws.redis.port, ssl: true, password: EnvSource.fromAwsSecretsManager(aws.redis.authTokenSecretName) });
+  }
+  if (aws?.dynamoDb) {
+    return OnlineStore.dynamoDb({ region: aws.region, tableNamePrefix: aws.dynamoDb.tableNamePrefix });
+  }
+  if (preset.name === CostPreset.DEV.name) {
+    return OnlineStore.inClusterRedis();
+  }
+  return v.fail('onlineStore', undefined,
+    `is required for the '${preset.name}' preset (only 'dev' defaults to an in-cluster Redis): use OnlineStore.redis (ElastiCache, see FeatureStoreAws) or OnlineStore.dynamoDb`);
+}
+
+function resolveMaterialization(v: PropsValidator, m: MaterializationOptions, features: FeatureDefinitions, offlineStore: OfflineStore): ResolvedMaterialization {
+  const schedule = m.schedule ?? Cron.schedule({ minute: '0' });
+  const expression = schedule.expressionString;
+  const resources = validateComputeResources(v, 'materialization.resources', m.resources ?? DEFAULT_JOB_RESOURCES);
+  // Batch sources must be read by the configured offline store.
+  features.featureViews.forEach((fv, i) => {
+    v.check(fv.source.kind === offlineStore.kind, `features.featureViews[${i}].source`, fv.source.name,
+      `is a ${fv.source.kind} source but the offline store is '${offlineStore.kind}'; every source must be read by the offline store`);
+  });
+  const intervalMinutes = longestCronGapMinutes(expression) ?? v.fail('materialization.schedule', expression,
+    'must be a five-field cron schedule that runs at least twice in four years');
+  const timeZone = m.timeZone ?? 'UTC';
+  validateTimeZone(v, 'materialization.timeZone', timeZone);
+  const staleAfter = v.integer('materialization.staleAfterIntervals', m.staleAfterIntervals ?? 2, 1, 100);
+  const online = onlineFeatureViews(features);
+  v.check(online.length > 0, 'features.featureViews', features.featureViews.map((fv) => fv.name),
+    'must include at least one online feature view (online: true): nothing would be materialized or served');
+  const views = m.featureViews ?? [];
+  views.forEach((fv, i) => v.check(online.includes(fv), `materialization.featureViews[${i}]`, fv,
+    `names no online feature view (online feature views: ${online.join(', ')})`));
+  return {
+    schedule, expression, intervalMinutes, timeZone, staleAfter, resources,
+    viewArgs: views.map((fv) => ` --views ${fv}`).join(''),
+    activeDeadline: v.integer('materialization.activeDeadline', (m.activeDeadline ?? Duration.hours(1)).toSeconds(), 60, 7 * 86400),
+    backoffLimit: v.integer('materialization.backoffLimit', m.backoffLimit ?? 2, 0, 20),
+  };
+}
+
+/** Checks the mode-specific props; returns the operator's project directory in operator mode. */
+function validateMode(v: PropsValidator, mode: FeatureStoreMode, props: FeatureStoreProps, onlineStore: OnlineStore): FeastProjectDir | undefined {
+  if (mode !== FeatureStoreMode.OPERATOR) {
+    v.check(props.operator === undefined, 'operator', props.operator ? 'set' : undefined, "has no effect unless 'mode' is FeatureStoreMode.OPERATOR");
+    return undefined;
+  }
+  const operator = props.operator;
+  v.check(operator !== undefined, 'operator', undefined, "is required in operator mode: give 'operator.projectDir' (the operator reads the feature repository from git or an image)");
+  operator.projectDir._validate(v);
+  // The operator renders the feature server pods and has no NetworkPolicy settings.
+  v.check(props.allowFrom === undefined, 'allowFrom', props.allowFrom, 'has no effect in operator mode: the operator renders no NetworkPolicy for the feature server');
+  v.check(props.monitoring?.namespace === undefined, 'monitoring.namespace', props.monitoring?.namespace,
+    'has no effect in operator mode: it only admits scrapes in the NetworkPolicy of plain Kubernetes mode');
+  const password = onlineStore._password;
+  v.check(password === undefined || password.kind === 'externalSecret', 'onlineStore.password', '<redacted>',
+    "must be EnvSource.fromAwsSecretsManager in operator mode: the operator reads the whole Redis connection string from a Secret key named 'redis', which an ExternalSecret template renders");
+  return operator.projectDir;
+}
+
+/** The objects of plain Kubernetes mode. */
+interface PlainObjects {
+  readonly configMap: kplus.ConfigMap;
+  readonly repositoryConfigMap: kplus.ConfigMap;
+  readonly serverServiceAccount: kplus.ServiceAccount;
+  readonly jobServiceAccount: kplus.ServiceAccount;
+  readonly deployment: kplus.Deployment;
+  readonly container: kplus.Container;
+  readonly service: kplus.Service;
+  readonly autoscaler?: kplus.HorizontalPodAutoscaler;
+  readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
+  readonly applyJob: kplus.Job;
+  readonly cronJob: kplus.CronJob;
+  readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
+  readonly jobsNetworkPolicy: kplus.k8s.KubeNetworkPolicy;
+}
+
+/** What every Feast container of plain mode shares. */
+interface PodContext {
+  readonly env: Record<string, kplus.EnvValue>;
+  readonly configVolume: kplus.Volume;
+  readonly repositoryVolume: kplus.Volume;
+  readonly annotations: Record<string, string>;
+}
 
 /**
  * A Feast feature store: the same typed feature definitions serve models
@@ -328,76 +567,30 @@ export class FeatureStore extends Construct implements IRunbookSource {
 
   private readonly runAsUser: number;
   private readonly connected = new Set<string>();
+  /** Ingress rules of the feature server's NetworkPolicy, held by reference in its props: {@link connect} adds to them. */
+  private readonly serverIngress: kplus.k8s.NetworkPolicyIngressRule[] = [];
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
     const v: PropsValidator = new PropsValidator(this);
-
-    // ---- resolve --------------------------------------------------------
-    this.name = v.dnsLabel('name', props.name ?? id, 40);
+    const r = resolveProps(v, id, props);
+    this.name = r.name;
     this.namespace = Chart.of(this).namespace;
-    this.project = v.matches('project', props.project ?? this.name.replace(/-/g, '_'), /^[a-z][a-z0-9_]{0,62}$/,
-      'must be a Feast project name: lower-case letters, digits and underscores, starting with a letter, at most 63 characters');
-    this.mode = props.mode ?? FeatureStoreMode.KUBERNETES;
-    this.preset = props.preset ?? CostPreset.PRODUCTION;
-    this.image = props.image ?? FEAST_IMAGE;
-    this.runAsUser = v.integer('runAsUser', props.runAsUser ?? 1000, 1, 2147483647);
-    const aws = props.aws;
-    this.onlineStore = props.onlineStore ?? this.defaultOnlineStore(v, aws);
-    this.offlineStore = props.offlineStore ?? (aws ? OfflineStore.file({ baseUri: aws.offlineBaseUri })
-      : v.fail('offlineStore', undefined, "is required without 'aws': use OfflineStore.file({ baseUri: 's3://bucket/prefix/' }), OfflineStore.redshift(...) or OfflineStore.athena(...)"));
-    this.registry = props.registry ?? (aws ? { path: aws.registryPath }
-      : v.fail('registry', undefined, "is required without 'aws': give the registry file's s3://bucket/key"));
-    const server = props.server ?? {};
-    this.minReplicas = v.integer('server.minReplicas', server.minReplicas ?? this.preset.autoscaling.minReplicas, 1, 1000);
-    this.maxReplicas = v.integer('server.maxReplicas', server.maxReplicas ?? this.preset.autoscaling.maxReplicas, 1, 1000);
-    const materialization = props.materialization ?? {};
-    this.materializationSchedule = (materialization.schedule ?? Cron.schedule({ minute: '0' })).expressionString;
-    const monitoring = props.monitoring ?? {};
+    this.project = r.project;
+    this.mode = r.mode;
+    this.preset = r.preset;
+    this.image = r.image;
+    this.runAsUser = r.runAsUser;
+    this.features = r.features;
+    this.onlineStore = r.onlineStore;
+    this.offlineStore = r.offlineStore;
+    this.registry = r.registry;
+    this.minReplicas = r.server.minReplicas;
+    this.maxReplicas = r.server.maxReplicas;
+    this.materializationSchedule = r.materialization.expression;
+    this.materializationIntervalMinutes = r.materialization.intervalMinutes;
 
-    // ---- validate -------------------------------------------------------
-    this.features = validateFeatureDefinitions(v, 'features', props.features);
-    validateStores(v, this.onlineStore, this.offlineStore, this.registry);
-    validatePinnedImage(v, 'image', this.image);
-    v.check(this.minReplicas <= this.maxReplicas, 'server.minReplicas', this.minReplicas, `must be <= 'server.maxReplicas' (${this.maxReplicas})`);
-    const cpuTarget = v.integer('server.cpuUtilization', server.cpuUtilization ?? 70, 1, 100);
-    const workers = v.integer('server.workers', server.workers ?? 1, 1, 64);
-    const serverResources = validateComputeResources(v, 'server.resources', server.resources ?? this.preset.resources);
-    const jobResources = validateComputeResources(v, 'materialization.resources', materialization.resources ?? DEFAULT_JOB_RESOURCES);
-    this.validateSourceKinds(v);
-    const interval = longestCronGapMinutes(this.materializationSchedule);
-    this.materializationIntervalMinutes = interval ?? v.fail('materialization.schedule', this.materializationSchedule,
-      'must be a five-field cron schedule that runs at least twice in four years');
-    const timeZone = materialization.timeZone ?? 'UTC';
-    validateTimeZone(v, 'materialization.timeZone', timeZone);
-    const staleAfter = v.integer('materialization.staleAfterIntervals', materialization.staleAfterIntervals ?? 2, 1, 100);
-    const online = onlineFeatureViews(this.features);
-    v.check(online.length > 0, 'features.featureViews', this.features.featureViews.map((fv) => fv.name),
-      'must include at least one online feature view (online: true): nothing would be materialized or served');
-    (materialization.featureViews ?? []).forEach((fv, i) => v.check(online.includes(fv), `materialization.featureViews[${i}]`, fv,
-      `names no online feature view (online feature views: ${online.join(', ')})`));
-    const activeDeadline = v.integer('materialization.activeDeadline', (materialization.activeDeadline ?? Duration.hours(1)).toSeconds(), 60, 7 * 86400);
-    const backoffLimit = v.integer('materialization.backoffLimit', materialization.backoffLimit ?? 2, 0, 20);
-    const errorRate = v.range('monitoring.serverErrorRate', monitoring.serverErrorRate ?? 0.01, 0.0001, 0.5);
-    if (this.mode === FeatureStoreMode.OPERATOR) {
-      v.check(props.operator !== undefined, 'operator', undefined, "is required in operator mode: give 'operator.projectDir' (the operator reads the feature repository from git or an image)");
-      validateProjectDir(v, props.operator!.projectDir);
-      // The operator renders the feature server pods and has no NetworkPolicy settings.
-      v.check(props.allowFrom === undefined, 'allowFrom', props.allowFrom, 'has no effect in operator mode: the operator renders no NetworkPolicy for the feature server');
-      v.check(monitoring.namespace === undefined, 'monitoring.namespace', monitoring.namespace,
-        'has no effect in operator mode: it only admits scrapes in the NetworkPolicy of plain Kubernetes mode');
-      const password = this.onlineStore.kind === OnlineStoreKind.REDIS ? (this.onlineStore.options as RedisOnlineStoreOptions).password : undefined;
-      v.check(password === undefined || password.kind === 'externalSecret', 'onlineStore.password', '<redacted>',
-        "must be EnvSource.fromAwsSecretsManager in operator mode: the operator reads the whole Redis connection string from a Secret key named 'redis', which an ExternalSecret template renders");
-    } else {
-      v.check(props.operator === undefined, 'operator', props.operator ? 'set' : undefined, "has no effect unless 'mode' is FeatureStoreMode.OPERATOR");
-    }
-    const redisPassword = this.onlineStore.kind === OnlineStoreKind.REDIS ? (this.onlineStore.options as RedisOnlineStoreOptions).password : undefined;
-    if (redisPassword) {
-      resolveEnv(v, { [REDIS_PASSWORD_ENV]: redisPassword });
-    }
-
-    // ---- metadata -------------------------------------------------------
+    // ---- metadata and rendered files --------------------------------------
     this.labels = {
       'app.kubernetes.io/name': this.name,
       'app.kubernetes.io/instance': this.name,
@@ -407,32 +600,25 @@ export class FeatureStore extends Construct implements IRunbookSource {
     this.serverSelectorLabels = this.mode === FeatureStoreMode.OPERATOR
       ? { 'feast.dev/name': this.name }
       : { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name, [COMPONENT]: 'feature-server' };
-
-    // ---- rendered files -------------------------------------------------
-    const offlineBaseUri = this.offlineStore.kind === 'file' ? (this.offlineStore.options as FileOfflineStoreOptions).baseUri : undefined;
-    this.repositoryPython = renderFeatureRepository(this.features, { project: this.project, offlineBaseUri });
-    const onlineParameters = onlineStoreParameters(this.onlineStore, this.redisHost);
+    this.repositoryPython = renderFeatureRepository(this.features, { project: this.project, offlineBaseUri: this.offlineStore._baseUri });
+    const onlineParameters = this.onlineStore._toFeastConfig(this.redisHost);
     this.featureStoreConfig = renderFeatureStoreConfig({
       project: this.project, registry: this.registry, onlineStore: onlineParameters, offlineStore: this.offlineStore,
     });
     this.featureStoreYaml = renderYaml(this.featureStoreConfig);
 
-    // ---- online store (in-cluster Redis) and secrets --------------------
-    if (this.onlineStore.kind === OnlineStoreKind.IN_CLUSTER_REDIS) {
-      const redis = this.renderRedis(this.onlineStore.options as InClusterRedisOptions);
+    // ---- online store (in-cluster Redis) ----------------------------------
+    if (this.onlineStore.spec.kind === OnlineStoreKind.IN_CLUSTER_REDIS) {
+      const redis = this.renderRedis(this.onlineStore.spec.options);
       this.redisStatefulSet = redis.statefulSet;
       this.redisService = redis.service;
       this.redisNetworkPolicy = redis.networkPolicy;
     }
-    const region = aws?.region ?? (this.onlineStore.kind === OnlineStoreKind.DYNAMODB ? (this.onlineStore.options as DynamoDbOnlineStoreOptions).region : undefined);
-    const storeSecrets: kplus.k8s.KubeSecret[] = [];
 
-    if (this.mode === FeatureStoreMode.KUBERNETES) {
-      this.externalSecret = redisPassword?.kind === 'externalSecret' ? this.passwordExternalSecret(redisPassword, props.secretStore) : undefined;
-      const plain = this.renderPlain({
-        region, redisPassword, serverResources, jobResources, workers, cpuTarget, timeZone, activeDeadline, backoffLimit, materialization, aws,
-        allowFrom: props.allowFrom, monitoring,
-      });
+    // ---- workloads ----------------------------------------------------------
+    if (r.projectDir === undefined) {
+      this.externalSecret = r.redisPassword?.kind === 'externalSecret' ? this.passwordExternalSecret(r.redisPassword, r.secretStore) : undefined;
+      const plain = this.renderPlain(r);
       this.configMap = plain.configMap;
       this.repositoryConfigMap = plain.repositoryConfigMap;
       this.serverServiceAccount = plain.serverServiceAccount;
@@ -446,48 +632,27 @@ export class FeatureStore extends Construct implements IRunbookSource {
       this.jobsNetworkPolicy = plain.jobsNetworkPolicy;
       this.applyJob = plain.applyJob;
       this.materializationCronJob = plain.cronJob;
+      this.storeParameterSecrets = [];
+      this.node.defaultChild = plain.deployment;
     } else {
-      const onlineSecret = this.operatorOnlineStoreSecret(onlineParameters, redisPassword, props.secretStore);
-      if (onlineSecret.secret) storeSecrets.push(onlineSecret.secret);
-      this.externalSecret = onlineSecret.externalSecret;
-      let offlineSecret: string | undefined;
-      if (this.offlineStore.kind !== 'file') {
-        offlineSecret = `${this.name}-offline-store`;
-        storeSecrets.push(this.parameterSecret('OfflineStoreSecret', offlineSecret, this.offlineStore.kind, withoutType(offlineStoreParameters(this.offlineStore))));
-      }
-      if (aws) {
+      const secrets = this.renderOperatorSecrets(r, onlineParameters);
+      this.externalSecret = secrets.externalSecret;
+      this.storeParameterSecrets = secrets.parameterSecrets;
+      if (r.aws) {
         // The operator creates ServiceAccount feast-<name> and keeps the annotations it finds:
         // rendering it here is how its pods get the IRSA role.
-        this.serverServiceAccount = new kplus.ServiceAccount(this, 'ServerServiceAccount', {
-          metadata: { name: `feast-${this.name}`, labels: this.labels, annotations: { 'eks.amazonaws.com/role-arn': aws.serverRoleArn } },
-          automountToken: true,
-        });
+        this.serverServiceAccount = this.serviceAccount('ServerServiceAccount', `feast-${this.name}`, r.aws.serverRoleArn, true);
       }
-      this.featureStoreResource = this.renderOperator({
-        projectDir: props.operator!.projectDir, region, serverResources, jobResources, workers, cpuTarget, timeZone, activeDeadline,
-        backoffLimit, materialization, offlineSecret,
-      });
+      this.featureStoreResource = this.renderOperator(r, r.projectDir, secrets.offlineSecretName);
+      this.node.defaultChild = this.featureStoreResource;
     }
-    this.storeParameterSecrets = storeSecrets;
 
-    // ---- monitoring -----------------------------------------------------
-    this.alerts = this.defineAlerts(v, monitoring, staleAfter, errorRate);
-    if (monitoring.enabled ?? true) {
-      const selectorLabels = monitoring.selectorLabels ?? { release: 'kube-prometheus-stack' };
-      this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
-        metadata: { name: this.name, labels: { ...this.labels, ...selectorLabels } },
-        spec: {
-          selector: {
-            matchLabels: this.mode === FeatureStoreMode.OPERATOR
-              ? { 'feast.dev/name': this.name, 'feast.dev/service-type': 'online' }
-              : { ...this.serverSelectorLabels },
-          },
-          endpoints: [{ port: 'metrics', path: '/metrics', interval: promDuration(monitoring.scrapeInterval ?? Duration.seconds(30)) }],
-        },
-      });
-      this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
-        name: this.name, labels: { ...this.labels, ...selectorLabels }, alertLabels: { feature_store: this.name }, alerts: this.alerts,
-      });
+    // ---- monitoring ---------------------------------------------------------
+    this.alerts = this.defineAlerts(r);
+    if (r.monitoring.enabled) {
+      const monitoring = this.renderMonitoring(r.monitoring);
+      this.serviceMonitor = monitoring.serviceMonitor;
+      this.prometheusRule = monitoring.prometheusRule;
     }
   }
 
@@ -502,7 +667,6 @@ export class FeatureStore extends Construct implements IRunbookSource {
     return `http://${host}:80`;
   }
 
-  /** Name of the materialization CronJob (the operator names its own `feast-<name>`). */
   /** Runbooks of the feature store's alerts, with the commands for its objects. */
   public runbooks(): Runbook[] {
     const ns = this.namespace ? ` -n ${this.namespace}` : '';
@@ -543,6 +707,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
     return out;
   }
 
+  /** Name of the materialization CronJob (the operator names its own `feast-<name>`). */
   public get materializationCronJobName(): string {
     return this.mode === FeatureStoreMode.OPERATOR ? `feast-${this.name}` : `${this.name}-materialize`;
   }
@@ -578,13 +743,13 @@ export class FeatureStore extends Construct implements IRunbookSource {
       ports: [tcpPort(FEATURE_SERVER_PORT)],
     });
     if (!sameNamespace && this.networkPolicy && model.namespace) {
-      ApiObject.of(this.networkPolicy).addJsonPatch(JsonPatch.add('/spec/ingress/-', {
+      this.serverIngress.push({
         from: [{
           namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': model.namespace } },
           podSelector: { matchLabels: { ...model.selectorLabels } },
         }],
         ports: [tcpPort(FEATURE_SERVER_PORT)],
-      }));
+      });
     }
   }
 
@@ -594,43 +759,21 @@ export class FeatureStore extends Construct implements IRunbookSource {
     return clusterLocalHost(`${this.name}-redis`, this.namespace);
   }
 
-  private defaultOnlineStore(v: PropsValidator, aws: FeatureStoreAwsBinding | undefined): OnlineStore {
-    if (aws?.redis) {
-      return OnlineStore.redis({ host: aws.redis.host, port: aws.redis.port, ssl: true, password: EnvSource.fromAwsSecretsManager(aws.redis.authTokenSecretName) });
-    }
-    if (aws?.dynamoDb) {
-      return OnlineStore.dynamoDb({ region: aws.region, tableNamePrefix: aws.dynamoDb.tableNamePrefix });
-    }
-    if (this.preset.name === CostPreset.DEV.name) {
-      return OnlineStore.inClusterRedis();
-    }
-    return v.fail('onlineStore', undefined,
-      `is required for the '${this.preset.name}' preset (only 'dev' defaults to an in-cluster Redis): use OnlineStore.redis (ElastiCache, see FeatureStoreAws) or OnlineStore.dynamoDb`);
-  }
-
-  /** Batch sources must be read by the configured offline store. */
-  private validateSourceKinds(v: PropsValidator): void {
-    this.features.featureViews.forEach((fv, i) => {
-      v.check(fv.source.kind === this.offlineStore.kind, `features.featureViews[${i}].source`, fv.source.name,
-        `is a ${fv.source.kind} source but the offline store is '${this.offlineStore.kind}'; every source must be read by the offline store`);
-    });
-  }
-
   private jobLabels(component: string): Record<string, string> {
     return { ...this.labels, [COMPONENT]: component };
+  }
+
+  private serviceAccount(id: string, name: string, roleArn: string | undefined, automountToken: boolean): kplus.ServiceAccount {
+    return new kplus.ServiceAccount(this, id, {
+      metadata: { name, labels: this.labels, annotations: roleArn ? irsaAnnotations(roleArn) : {} },
+      automountToken,
+    });
   }
 
   private renderRedis(options: InClusterRedisOptions) {
     const name = `${this.name}-redis`;
     const selector = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name, [COMPONENT]: 'online-store' };
     const labels = { ...this.labels, [COMPONENT]: 'online-store' };
-    const resources = options.resources ?? DEFAULT_REDIS_RESOURCES;
-    const q = (s: string) => kplus.k8s.Quantity.fromString(s);
-    const security = {
-      runAsNonRoot: true, runAsUser: REDIS_UID, runAsGroup: REDIS_UID, allowPrivilegeEscalation: false, privileged: false,
-      readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
-    };
-    const tcp = (port: number) => ({ tcpSocket: { port: kplus.k8s.IntOrString.fromNumber(port) } });
     const statefulSet = new kplus.k8s.KubeStatefulSet(this, 'RedisStatefulSet', {
       metadata: { name, labels },
       spec: {
@@ -645,22 +788,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
               runAsNonRoot: true, runAsUser: REDIS_UID, runAsGroup: REDIS_UID, fsGroup: REDIS_UID,
               fsGroupChangePolicy: 'OnRootMismatch', seccompProfile: { type: 'RuntimeDefault' },
             },
-            containers: [{
-              name: 'redis',
-              image: options.image ?? REDIS_IMAGE,
-              imagePullPolicy: 'IfNotPresent',
-              // No password: only the feature store's pods may connect (see the NetworkPolicy).
-              args: ['redis-server', '--appendonly', 'yes', '--dir', '/data', '--protected-mode', 'no'],
-              ports: [{ name: 'redis', containerPort: 6379 }],
-              resources: {
-                requests: { cpu: q(resources.cpu.request.amount), memory: q(`${memoryMebibytes(resources.memory.request)}Mi`) },
-                limits: { cpu: q(resources.cpu.limit.amount), memory: q(`${memoryMebibytes(resources.memory.limit)}Mi`) },
-              },
-              readinessProbe: { ...tcp(6379), periodSeconds: 5, failureThreshold: 3 },
-              livenessProbe: { ...tcp(6379), initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 3 },
-              securityContext: security,
-              volumeMounts: [{ name: 'data', mountPath: '/data' }],
-            }],
+            containers: [redisContainer(options)],
           },
         },
         volumeClaimTemplates: [{
@@ -668,7 +796,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
           spec: {
             accessModes: ['ReadWriteOnce'],
             ...(options.storageClassName ? { storageClassName: options.storageClassName } : {}),
-            resources: { requests: { storage: q(`${(options.storage ?? Size.gibibytes(1)).toMebibytes()}Mi`) } },
+            resources: { requests: { storage: kplus.k8s.Quantity.fromString(`${(options.storage ?? Size.gibibytes(1)).toMebibytes()}Mi`) } },
           },
         }],
       },
@@ -690,7 +818,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
       spec: {
         podSelector: { matchLabels: selector },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{ from: clients, ports: [{ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(6379) }] }],
+        ingress: [{ from: clients, ports: [tcpPort(6379)] }],
         egress: [],
       },
     });
@@ -711,26 +839,9 @@ export class FeatureStore extends Construct implements IRunbookSource {
     });
   }
 
-  private operatorOnlineStoreSecret(parameters: Record<string, string | number | boolean>, password: EnvSource | undefined, store: SecretStoreRef | undefined) {
-    const name = `${this.name}-online-store`;
-    const key = String(parameters.type);
-    const body = withoutType(parameters);
-    if (password) {
-      // The operator wants the whole connection string under key 'redis'; only the
-      // ExternalSecret's template ever sees the password.
-      const templated = { ...body, connection_string: String(body.connection_string).replace(`\${${REDIS_PASSWORD_ENV}}`, '{{ .password }}') };
-      return { externalSecret: this.passwordExternalSecret(password, store, { [key]: renderYaml(templated) }), secret: undefined };
-    }
-    return { externalSecret: undefined, secret: this.parameterSecret('OnlineStoreSecret', name, key, body) };
-  }
+  // ---- plain Kubernetes mode ------------------------------------------------
 
-  private renderPlain(o: {
-    region?: string; redisPassword?: EnvSource; serverResources: ComputeResources; jobResources: ComputeResources; workers: number; cpuTarget: number;
-    timeZone: string; activeDeadline: number; backoffLimit: number; materialization: MaterializationOptions; aws?: FeatureStoreAwsBinding;
-    allowFrom?: readonly NetworkPeer[]; monitoring: FeatureStoreMonitoringOptions;
-  }) {
-    const v: PropsValidator = new PropsValidator(this);
-    const configDigest = sha256(this.featureStoreYaml);
+  private renderPlain(r: ResolvedProps): PlainObjects {
     const configMap = new kplus.ConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, labels: this.labels },
       data: { 'feature_store.yaml': this.featureStoreYaml },
@@ -739,88 +850,78 @@ export class FeatureStore extends Construct implements IRunbookSource {
       metadata: { name: `${this.name}-repo`, labels: this.labels },
       data: { [FEATURE_REPOSITORY_FILE]: this.repositoryPython },
     });
-    const serverServiceAccount = new kplus.ServiceAccount(this, 'ServerServiceAccount', {
-      metadata: { name: this.name, labels: this.labels, annotations: o.aws ? { 'eks.amazonaws.com/role-arn': o.aws.serverRoleArn } : {} },
-      automountToken: false,
-    });
-    const jobRole = o.aws?.materializationRoleArn ?? o.aws?.serverRoleArn;
-    const jobServiceAccount = new kplus.ServiceAccount(this, 'JobServiceAccount', {
-      metadata: { name: `${this.name}-materialize`, labels: this.labels, annotations: jobRole ? { 'eks.amazonaws.com/role-arn': jobRole } : {} },
-      automountToken: false,
-    });
+    const serverServiceAccount = this.serviceAccount('ServerServiceAccount', this.name, r.aws?.serverRoleArn, false);
+    const jobServiceAccount = this.serviceAccount('JobServiceAccount', `${this.name}-materialize`, r.aws?.materializationRoleArn ?? r.aws?.serverRoleArn, false);
+    const pods: PodContext = {
+      env: {
+        FEAST_USAGE: kplus.EnvValue.fromValue('False'),
+        HOME: kplus.EnvValue.fromValue('/tmp'),
+        PYTHONDONTWRITEBYTECODE: kplus.EnvValue.fromValue('1'),
+        PYTHONUNBUFFERED: kplus.EnvValue.fromValue('1'),
+        ...(r.region ? { AWS_DEFAULT_REGION: kplus.EnvValue.fromValue(r.region), AWS_REGION: kplus.EnvValue.fromValue(r.region) } : {}),
+      },
+      configVolume: kplus.Volume.fromConfigMap(this, 'ConfigVolume', configMap, { name: 'config' }),
+      repositoryVolume: kplus.Volume.fromConfigMap(this, 'RepositoryVolume', repositoryConfigMap, { name: 'repository' }),
+      annotations: { [`${ANNOTATION_PREFIX}/config-sha256`]: sha256(this.featureStoreYaml) },
+    };
+    const server = this.renderServer(r, pods, serverServiceAccount);
+    const applyJob = this.renderApplyJob(r, pods, jobServiceAccount);
+    const cronJob = this.renderMaterializationCronJob(r, pods, jobServiceAccount);
+    return { configMap, repositoryConfigMap, serverServiceAccount, jobServiceAccount, ...server, applyJob, cronJob, ...this.renderNetworkPolicies(r) };
+  }
 
-    const env: Record<string, kplus.EnvValue> = {
-      FEAST_USAGE: kplus.EnvValue.fromValue('False'),
-      HOME: kplus.EnvValue.fromValue('/tmp'),
-      PYTHONDONTWRITEBYTECODE: kplus.EnvValue.fromValue('1'),
-      PYTHONUNBUFFERED: kplus.EnvValue.fromValue('1'),
-      ...(o.region ? { AWS_DEFAULT_REGION: kplus.EnvValue.fromValue(o.region), AWS_REGION: kplus.EnvValue.fromValue(o.region) } : {}),
-    };
-    const addPassword = (container: kplus.Container, id: string) => {
-      if (!o.redisPassword) return;
-      container.env.addVariable(REDIS_PASSWORD_ENV, o.redisPassword._toEnvValue(this, id, { secretName: `${this.name}-online-store`, key: 'password' }));
-    };
-    const configVolume = kplus.Volume.fromConfigMap(this, 'ConfigVolume', configMap, { name: 'config' });
-    const repositoryVolume = kplus.Volume.fromConfigMap(this, 'RepositoryVolume', repositoryConfigMap, { name: 'repository' });
+  /** Adds what every Feast container shares: the Redis password, `feature_store.yaml` (and the repository file) and a writable `/tmp`. */
+  private configureFeastContainer(r: ResolvedProps, pods: PodContext, container: kplus.Container, idPrefix: string, withRepository = false): void {
+    if (r.redisPassword) {
+      container.env.addVariable(REDIS_PASSWORD_ENV,
+        r.redisPassword._toEnvValue(this, `${idPrefix}PasswordSecret`, { secretName: `${this.name}-online-store`, key: 'password' }));
+    }
     // subPath mounts: Feast resolves the repository's .py files to real paths, and the
     // `..data` symlinks of a whole-ConfigMap mount would give it an unimportable module name.
-    const mountConfig = (c: kplus.Container) => c.mount(`${FEATURE_REPO_DIR}/feature_store.yaml`, configVolume, { subPath: 'feature_store.yaml', readOnly: true });
-    const mountTmp = (c: kplus.Container, id: string) => c.mount('/tmp', kplus.Volume.fromEmptyDir(this, id, 'tmp', { sizeLimit: Size.gibibytes(1) }));
-    const containerResources = (r: ComputeResources) => ({
-      cpu: { request: r.cpu.request, limit: r.cpu.limit },
-      memory: { request: r.memory.request, limit: r.memory.limit },
-    });
+    container.mount(`${FEATURE_REPO_DIR}/feature_store.yaml`, pods.configVolume, { subPath: 'feature_store.yaml', readOnly: true });
+    if (withRepository) {
+      container.mount(`${FEATURE_REPO_DIR}/${FEATURE_REPOSITORY_FILE}`, pods.repositoryVolume, { subPath: FEATURE_REPOSITORY_FILE, readOnly: true });
+    }
+    container.mount('/tmp', kplus.Volume.fromEmptyDir(this, `${idPrefix}Tmp`, 'tmp', { sizeLimit: Size.gibibytes(1) }));
+  }
 
-    // ---- feature server --------------------------------------------------
+  private renderServer(r: ResolvedProps, pods: PodContext, serviceAccount: kplus.ServiceAccount) {
     const serverLabels = { ...this.labels, ...this.serverSelectorLabels };
-    const podAnnotations = { [`${ANNOTATION_PREFIX}/config-sha256`]: configDigest };
     const deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: { name: this.name, labels: serverLabels },
-      podMetadata: { labels: serverLabels, annotations: podAnnotations },
+      podMetadata: { labels: serverLabels, annotations: pods.annotations },
       select: false,
       replicas: this.minReplicas === this.maxReplicas ? this.minReplicas : undefined,
-      serviceAccount: serverServiceAccount,
+      serviceAccount,
       automountServiceAccountToken: false,
       securityContext: restrictedPodSecurity(this.runAsUser),
       terminationGracePeriod: Duration.seconds(30),
       strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.percent(25), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
     });
     deployment.select(kplus.LabelSelector.of({ labels: this.serverSelectorLabels }));
-    const registryTtl = (this.registry.cacheTtl ?? Duration.seconds(60)).toSeconds();
-    const health = (period: number, failureThreshold: number, initialDelay = 0) => kplus.Probe.fromHttpGet('/health', {
+    const health = (period: number, failureThreshold: number) => kplus.Probe.fromHttpGet('/health', {
       port: FEATURE_SERVER_PORT, periodSeconds: Duration.seconds(period), timeoutSeconds: Duration.seconds(2),
-      failureThreshold, initialDelaySeconds: Duration.seconds(initialDelay),
+      failureThreshold, initialDelaySeconds: Duration.seconds(0),
     });
     const container = deployment.addContainer({
       name: 'feature-server',
       image: this.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       command: ['feast', 'serve', '--host', '0.0.0.0', '--port', String(FEATURE_SERVER_PORT), '--metrics',
-        '--workers', String(o.workers), '--registry_ttl_sec', String(registryTtl)],
+        '--workers', String(r.server.workers), '--registry_ttl_sec', String(r.registryTtl)],
       workingDir: FEATURE_REPO_DIR,
       ports: [{ name: 'http', number: FEATURE_SERVER_PORT }, { name: 'metrics', number: FEATURE_SERVER_METRICS_PORT }],
-      envVariables: env,
-      resources: containerResources(o.serverResources),
+      envVariables: pods.env,
+      resources: r.server.resources,
       // /health answers 503 until the registry is loaded from S3: startup and readiness wait for it.
       startup: health(5, 60),
       readiness: health(5, 3),
       liveness: health(10, 3),
       securityContext: restrictedContainerSecurity(this.runAsUser),
     });
-    addPassword(container, 'ServerPasswordSecret');
-    mountConfig(container);
-    mountTmp(container, 'ServerTmp');
-    const podSpec = ApiObject.of(deployment);
-    addPodSeccomp(podSpec, '/spec/template/spec');
-    if (this.minReplicas > 1 && this.preset.topologySpread !== TopologySpreadMode.NONE) {
-      podSpec.addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
-        maxSkew: 1,
-        topologyKey: 'topology.kubernetes.io/zone',
-        whenUnsatisfiable: this.preset.topologySpread === TopologySpreadMode.STRICT ? 'DoNotSchedule' : 'ScheduleAnyway',
-        labelSelector: { matchLabels: { ...this.serverSelectorLabels } },
-        matchLabelKeys: ['pod-template-hash'],
-      }]));
-    }
+    this.configureFeastContainer(r, pods, container, 'Server');
+    addPodSeccomp(ApiObject.of(deployment), '/spec/template/spec');
+    this.addZoneSpread(deployment);
     const service = new kplus.Service(this, 'Service', {
       metadata: { name: this.name, labels: serverLabels },
       type: kplus.ServiceType.CLUSTER_IP,
@@ -829,114 +930,129 @@ export class FeatureStore extends Construct implements IRunbookSource {
     for (const [key, value] of Object.entries(this.serverSelectorLabels)) {
       service.selectLabel(key, value);
     }
-    let autoscaler: kplus.HorizontalPodAutoscaler | undefined;
-    if (this.maxReplicas > this.minReplicas) {
-      autoscaler = new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
-        metadata: { name: this.name, labels: serverLabels },
-        target: deployment,
-        minReplicas: this.minReplicas,
-        maxReplicas: this.maxReplicas,
-        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(o.cpuTarget))],
-        scaleDown: { stabilizationWindow: Duration.minutes(5) },
-      });
-    }
-    let podDisruptionBudget: kplus.k8s.KubePodDisruptionBudget | undefined;
-    if (this.minReplicas > 1 && this.preset.podDisruptionBudget) {
-      podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata: { name: this.name, labels: serverLabels },
-        spec: {
-          maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
-          selector: { matchLabels: { ...this.serverSelectorLabels } },
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
-        },
-      });
-    }
+    return { deployment, container, service, ...this.renderServerAvailability(r, deployment, serverLabels) };
+  }
 
-    // ---- feast apply Job -------------------------------------------------
-    const applyLabels = this.jobLabels('feature-apply');
-    const applyDigest = sha256(`${this.featureStoreYaml}\n${this.repositoryPython}\n${this.image}`).slice(0, 10);
-    const applyJob = new kplus.Job(this, 'ApplyJob', {
-      metadata: { name: `${this.name}-apply-${applyDigest}`, labels: applyLabels },
-      podMetadata: { labels: applyLabels },
+  /**
+   * Spreads several replicas over zones. cdk8s-plus has no API for
+   * `topologySpreadConstraints` (its `scheduling.spread` renders pod
+   * anti-affinity), so this stays a JSON patch.
+   */
+  private addZoneSpread(deployment: kplus.Deployment): void {
+    if (this.minReplicas <= 1 || this.preset.topologySpread === TopologySpreadMode.NONE) return;
+    ApiObject.of(deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [{
+      maxSkew: 1,
+      topologyKey: 'topology.kubernetes.io/zone',
+      whenUnsatisfiable: this.preset.topologySpread === TopologySpreadMode.STRICT ? 'DoNotSchedule' : 'ScheduleAnyway',
+      labelSelector: { matchLabels: { ...this.serverSelectorLabels } },
+      matchLabelKeys: ['pod-template-hash'],
+    }]));
+  }
+
+  private renderServerAvailability(r: ResolvedProps, deployment: kplus.Deployment, labels: Record<string, string>) {
+    const autoscaler = this.maxReplicas > this.minReplicas ? new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+      metadata: { name: this.name, labels },
+      target: deployment,
+      minReplicas: this.minReplicas,
+      maxReplicas: this.maxReplicas,
+      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(r.server.cpuTarget))],
+      scaleDown: { stabilizationWindow: Duration.minutes(5) },
+    }) : undefined;
+    const podDisruptionBudget = this.minReplicas > 1 && this.preset.podDisruptionBudget ? new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata: { name: this.name, labels },
+      spec: {
+        maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
+        selector: { matchLabels: { ...this.serverSelectorLabels } },
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    }) : undefined;
+    return { autoscaler, podDisruptionBudget };
+  }
+
+  /** The `feast apply` Job, named after a hash of what it applies (Jobs are immutable). */
+  private renderApplyJob(r: ResolvedProps, pods: PodContext, serviceAccount: kplus.ServiceAccount): kplus.Job {
+    const labels = this.jobLabels('feature-apply');
+    const digest = sha256(`${this.featureStoreYaml}\n${this.repositoryPython}\n${this.image}`).slice(0, 10);
+    const job = new kplus.Job(this, 'ApplyJob', {
+      metadata: { name: `${this.name}-apply-${digest}`, labels },
+      podMetadata: { labels },
       select: false,
-      serviceAccount: jobServiceAccount,
+      serviceAccount,
       automountServiceAccountToken: false,
       securityContext: restrictedPodSecurity(this.runAsUser),
       restartPolicy: kplus.RestartPolicy.NEVER,
       backoffLimit: 4,
       activeDeadline: Duration.minutes(30),
     });
-    const applyContainer = applyJob.addContainer({
+    const container = job.addContainer({
       name: 'feast-apply',
       image: this.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       command: ['feast', 'apply'],
       workingDir: FEATURE_REPO_DIR,
-      envVariables: env,
-      resources: containerResources(o.jobResources),
+      envVariables: pods.env,
+      resources: r.materialization.resources,
       securityContext: restrictedContainerSecurity(this.runAsUser),
     });
-    addPassword(applyContainer, 'ApplyPasswordSecret');
-    mountConfig(applyContainer);
-    applyContainer.mount(`${FEATURE_REPO_DIR}/${FEATURE_REPOSITORY_FILE}`, repositoryVolume, { subPath: FEATURE_REPOSITORY_FILE, readOnly: true });
-    mountTmp(applyContainer, 'ApplyTmp');
-    addPodSeccomp(ApiObject.of(applyJob), '/spec/template/spec');
+    this.configureFeastContainer(r, pods, container, 'Apply', true);
+    addPodSeccomp(ApiObject.of(job), '/spec/template/spec');
+    return job;
+  }
 
-    // ---- materialization CronJob ----------------------------------------
-    const materializeLabels = this.jobLabels('feature-materialization');
-    const views = (o.materialization.featureViews ?? []).map((fv) => ` --views ${fv}`).join('');
+  private renderMaterializationCronJob(r: ResolvedProps, pods: PodContext, serviceAccount: kplus.ServiceAccount): kplus.CronJob {
+    const m = r.materialization;
+    const labels = this.jobLabels('feature-materialization');
     const cronJob = new kplus.CronJob(this, 'MaterializationCronJob', {
-      metadata: { name: `${this.name}-materialize`, labels: materializeLabels },
-      podMetadata: { labels: materializeLabels, annotations: podAnnotations },
+      metadata: { name: `${this.name}-materialize`, labels },
+      podMetadata: { labels, annotations: pods.annotations },
       select: false,
-      schedule: o.materialization.schedule ?? Cron.schedule({ minute: '0' }),
-      timeZone: o.timeZone,
+      schedule: m.schedule,
+      timeZone: m.timeZone,
       concurrencyPolicy: kplus.ConcurrencyPolicy.FORBID,
-      startingDeadline: Duration.minutes(Math.min(60, Math.max(1, Math.floor(this.materializationIntervalMinutes / 2)))),
+      startingDeadline: Duration.minutes(startingDeadlineMinutes(m.intervalMinutes)),
       successfulJobsRetained: 3,
       failedJobsRetained: 3,
-      backoffLimit: o.backoffLimit,
-      activeDeadline: Duration.seconds(o.activeDeadline),
-      serviceAccount: jobServiceAccount,
+      backoffLimit: m.backoffLimit,
+      activeDeadline: Duration.seconds(m.activeDeadline),
+      serviceAccount,
       automountServiceAccountToken: false,
       restartPolicy: kplus.RestartPolicy.NEVER,
       securityContext: restrictedPodSecurity(this.runAsUser),
     });
-    const materializeContainer = cronJob.addContainer({
+    const container = cronJob.addContainer({
       name: 'feast-materialize',
       image: this.image,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       // The end timestamp is the time the run starts, in UTC (Feast treats naive timestamps as UTC).
-      command: ['/bin/sh', '-c', `exec feast materialize-incremental "$(date -u +%Y-%m-%dT%H:%M:%S)"${views}`],
+      command: ['/bin/sh', '-c', `exec feast materialize-incremental "$(date -u +%Y-%m-%dT%H:%M:%S)"${m.viewArgs}`],
       workingDir: FEATURE_REPO_DIR,
-      envVariables: env,
-      resources: containerResources(o.jobResources),
+      envVariables: pods.env,
+      resources: m.resources,
       securityContext: restrictedContainerSecurity(this.runAsUser),
     });
-    addPassword(materializeContainer, 'MaterializePasswordSecret');
-    mountConfig(materializeContainer);
-    mountTmp(materializeContainer, 'MaterializeTmp');
+    this.configureFeastContainer(r, pods, container, 'Materialize');
     addPodSeccomp(ApiObject.of(cronJob), '/spec/jobTemplate/spec/template/spec');
+    return cronJob;
+  }
 
-    // ---- network policies -----------------------------------------------
-    const tcp = (port: number) => ({ protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(port) });
+  private renderNetworkPolicies(r: ResolvedProps) {
     const egress: kplus.k8s.NetworkPolicyEgressRule[] = [
       dnsEgressRule(),
-      ...this.onlineStoreEgress(tcp),
+      ...this.onlineStoreEgress(),
       // The registry (S3), STS (IRSA), DynamoDB, Redshift Data and Athena APIs: public AWS endpoints over HTTPS.
-      { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcp(443)] },
+      { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcpPort(443)] },
     ];
-    const monitoringNamespace = v.dnsLabel('monitoring.namespace', o.monitoring.namespace ?? 'monitoring');
-    const sources = (o.allowFrom ?? [{}]).map((p, i) => networkPeer(v, p, `allowFrom[${i}]`));
+    this.serverIngress.push(
+      { from: [...r.allowFrom], ports: [tcpPort(FEATURE_SERVER_PORT)] },
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': r.monitoring.namespace } }, podSelector: {} }], ports: [tcpPort(FEATURE_SERVER_METRICS_PORT)] },
+    );
+    // `serverIngress` is held by reference: rules that connect() adds later are rendered too.
     const networkPolicy = new kplus.k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
-      metadata: { name: this.name, labels: serverLabels },
+      metadata: { name: this.name, labels: { ...this.labels, ...this.serverSelectorLabels } },
       spec: {
         podSelector: { matchLabels: { ...this.serverSelectorLabels } },
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [
-          { from: sources, ports: [tcp(FEATURE_SERVER_PORT)] },
-          { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': monitoringNamespace } }, podSelector: {} }], ports: [tcp(FEATURE_SERVER_METRICS_PORT)] },
-        ],
+        ingress: this.serverIngress,
         egress,
       },
     });
@@ -952,133 +1068,174 @@ export class FeatureStore extends Construct implements IRunbookSource {
         egress,
       },
     });
-    return {
-      configMap, repositoryConfigMap, serverServiceAccount, jobServiceAccount, deployment, container, service, autoscaler,
-      podDisruptionBudget, networkPolicy, jobsNetworkPolicy, applyJob, cronJob,
-    };
+    return { networkPolicy, jobsNetworkPolicy };
   }
 
-  private onlineStoreEgress(tcp: (port: number) => kplus.k8s.NetworkPolicyPort): kplus.k8s.NetworkPolicyEgressRule[] {
-    switch (this.onlineStore.kind) {
+  private onlineStoreEgress(): kplus.k8s.NetworkPolicyEgressRule[] {
+    const s = this.onlineStore.spec;
+    switch (s.kind) {
       case OnlineStoreKind.IN_CLUSTER_REDIS:
-        return [{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name, [COMPONENT]: 'online-store' } } }], ports: [tcp(6379)] }];
-      case OnlineStoreKind.REDIS: {
-        const o = this.onlineStore.options as RedisOnlineStoreOptions;
-        return [{ to: [{ ipBlock: { cidr: o.egressCidr ?? '0.0.0.0/0' } }], ports: [tcp(o.port ?? 6379)] }];
-      }
+        return [{ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name, [COMPONENT]: 'online-store' } } }], ports: [tcpPort(6379)] }];
+      case OnlineStoreKind.REDIS:
+        return [{ to: [{ ipBlock: { cidr: s.options.egressCidr ?? '0.0.0.0/0' } }], ports: [tcpPort(s.options.port ?? 6379)] }];
       case OnlineStoreKind.DYNAMODB:
         return [];
     }
   }
 
-  private renderOperator(o: {
-    projectDir: FeastProjectDir; region?: string; serverResources: ComputeResources; jobResources: ComputeResources; workers: number; cpuTarget: number;
-    timeZone: string; activeDeadline: number; backoffLimit: number; materialization: MaterializationOptions; offlineSecret?: string;
-  }): FeastFeatureStoreResource {
-    const q = (r: ComputeResources, part: 'request' | 'limit') => ({ cpu: r.cpu[part].amount, memory: `${memoryMebibytes(r.memory[part])}Mi` });
-    const serverLimits = q(o.serverResources, 'limit');
-    const serverRequests = q(o.serverResources, 'request');
-    const jobLimits = q(o.jobResources, 'limit');
-    const jobRequests = q(o.jobResources, 'request');
-    const views = (o.materialization.featureViews ?? []).map((fv) => ` --views ${fv}`).join('');
-    const onlineType = this.onlineStore.kind === OnlineStoreKind.DYNAMODB
-      ? FeatureStoreSpecServicesOnlineStorePersistenceStoreType.DYNAMODB
-      : FeatureStoreSpecServicesOnlineStorePersistenceStoreType.REDIS;
-    const autoscale = this.maxReplicas > this.minReplicas;
-    const git = o.projectDir.options as GitProjectDirOptions;
-    const packaged = o.projectDir.options as PackagedProjectDirOptions;
+  // ---- operator mode --------------------------------------------------------
+
+  /** The store parameters the operator reads from Secrets (no credentials, except through an ExternalSecret template). */
+  private renderOperatorSecrets(r: ResolvedProps, onlineParameters: Record<string, string | number | boolean>) {
+    const parameterSecrets: kplus.k8s.KubeSecret[] = [];
+    let externalSecret: ExternalSecret | undefined;
+    const key = String(onlineParameters.type);
+    const body = withoutType(onlineParameters);
+    if (r.redisPassword) {
+      // The operator wants the whole connection string under key 'redis'; only the
+      // ExternalSecret's template ever sees the password.
+      const templated = { ...body, connection_string: String(body.connection_string).replace(`\${${REDIS_PASSWORD_ENV}}`, '{{ .password }}') };
+      externalSecret = this.passwordExternalSecret(r.redisPassword, r.secretStore, { [key]: renderYaml(templated) });
+    } else {
+      parameterSecrets.push(this.parameterSecret('OnlineStoreSecret', `${this.name}-online-store`, key, body));
+    }
+    let offlineSecretName: string | undefined;
+    if (this.offlineStore.kind !== 'file') {
+      offlineSecretName = `${this.name}-offline-store`;
+      parameterSecrets.push(this.parameterSecret('OfflineStoreSecret', offlineSecretName, this.offlineStore.kind, withoutType(this.offlineStore._toFeastConfig())));
+    }
+    return { externalSecret, parameterSecrets, offlineSecretName };
+  }
+
+  private renderOperator(r: ResolvedProps, projectDir: FeastProjectDir, offlineSecretName: string | undefined): FeastFeatureStoreResource {
     const spec: FeatureStoreSpec = {
       feastProject: this.project,
-      feastProjectDir: o.projectDir.kind === 'git'
-        ? { git: { url: git.url, ref: git.ref, featureRepoPath: git.featureRepoPath ?? 'feature_repo' } }
-        : { packaged: { featureRepoPath: packaged.featureRepoPath, image: packaged.image ?? this.image } },
-      ...(autoscale ? {} : { replicas: this.minReplicas }),
-      services: {
-        onlineStore: {
-          persistence: { store: { type: onlineType, secretRef: { name: `${this.name}-online-store` } } },
-          server: {
-            image: this.image,
-            metrics: true,
-            logLevel: FeatureStoreSpecServicesOnlineStoreServerLogLevel.INFO,
-            workerConfigs: { workers: o.workers, registryTtlSeconds: (this.registry.cacheTtl ?? Duration.seconds(60)).toSeconds() },
-            resources: {
-              limits: {
-                cpu: FeatureStoreSpecServicesOnlineStoreServerResourcesLimits.fromString(serverLimits.cpu),
-                memory: FeatureStoreSpecServicesOnlineStoreServerResourcesLimits.fromString(serverLimits.memory),
-              },
-              requests: {
-                cpu: FeatureStoreSpecServicesOnlineStoreServerResourcesRequests.fromString(serverRequests.cpu),
-                memory: FeatureStoreSpecServicesOnlineStoreServerResourcesRequests.fromString(serverRequests.memory),
-              },
-            },
-            ...(o.region ? { env: [{ name: 'AWS_DEFAULT_REGION', value: o.region }, { name: 'AWS_REGION', value: o.region }] } : {}),
-          },
-        },
-        ...(o.offlineSecret ? {
-          offlineStore: {
-            persistence: {
-              store: {
-                type: this.offlineStore.kind === 'redshift' ? FeatureStoreSpecServicesOfflineStorePersistenceStoreType.REDSHIFT : FeatureStoreSpecServicesOfflineStorePersistenceStoreType.ATHENA,
-                secretRef: { name: o.offlineSecret },
-              },
-            },
-          },
-        } : {}),
-        registry: {
-          local: {
-            persistence: { file: { path: this.registry.path, cacheTtlSeconds: (this.registry.cacheTtl ?? Duration.seconds(60)).toSeconds() } },
-          },
-        },
-        runFeastApplyOnInit: true,
-        ...(autoscale ? {
-          scaling: {
-            autoscaling: {
-              minReplicas: this.minReplicas,
-              maxReplicas: this.maxReplicas,
-              metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: o.cpuTarget } } }],
-            },
-          },
-        } : {}),
-        ...(this.minReplicas > 1 && this.preset.podDisruptionBudget
-          ? { podDisruptionBudgets: { maxUnavailable: FeatureStoreSpecServicesPodDisruptionBudgetsMaxUnavailable.fromNumber(1) } }
-          : {}),
-        securityContext: {
-          runAsNonRoot: true,
-          runAsUser: this.runAsUser,
-          runAsGroup: this.runAsUser,
-          fsGroup: this.runAsUser,
-          seccompProfile: { type: 'RuntimeDefault' },
-        },
-      },
-      cronJob: {
-        schedule: this.materializationSchedule,
-        timeZone: o.timeZone,
-        concurrencyPolicy: 'Forbid',
-        startingDeadlineSeconds: 60 * Math.min(60, Math.max(1, Math.floor(this.materializationIntervalMinutes / 2))),
-        successfulJobsHistoryLimit: 3,
-        failedJobsHistoryLimit: 3,
-        jobSpec: { backoffLimit: o.backoffLimit, activeDeadlineSeconds: o.activeDeadline },
-        containerConfigs: {
-          // The operator's CronJob runs each command with `bash -c` inside the feature server pod.
-          commands: [`feast materialize-incremental $(date -u +'%Y-%m-%dT%H:%M:%S')${views}`],
-          resources: {
-            limits: {
-              cpu: FeatureStoreSpecCronJobContainerConfigsResourcesLimits.fromString(jobLimits.cpu),
-              memory: FeatureStoreSpecCronJobContainerConfigsResourcesLimits.fromString(jobLimits.memory),
-            },
-            requests: {
-              cpu: FeatureStoreSpecCronJobContainerConfigsResourcesRequests.fromString(jobRequests.cpu),
-              memory: FeatureStoreSpecCronJobContainerConfigsResourcesRequests.fromString(jobRequests.memory),
-            },
-          },
-        },
-      },
+      feastProjectDir: projectDir._toOperatorSpec(this.image),
+      ...(this.maxReplicas > this.minReplicas ? {} : { replicas: this.minReplicas }),
+      services: this.operatorServices(r, offlineSecretName),
+      cronJob: this.operatorCronJob(r),
     };
     return new FeastFeatureStoreResource(this, 'Resource', { metadata: { name: this.name, labels: this.labels }, spec });
   }
 
-  private defineAlerts(v: PropsValidator, monitoring: FeatureStoreMonitoringOptions, staleAfter: number, errorRate: number): AlertDefinition[] {
-    const base = (monitoring.runbookBaseUrl ?? 'runbooks').replace(/\/+$/, '');
+  private operatorServices(r: ResolvedProps, offlineSecretName: string | undefined): FeatureStoreSpecServices {
+    const limits = resourceStrings(r.server.resources, 'limit');
+    const requests = resourceStrings(r.server.resources, 'request');
+    return {
+      onlineStore: {
+        persistence: {
+          store: {
+            type: this.onlineStore.kind === OnlineStoreKind.DYNAMODB
+              ? FeatureStoreSpecServicesOnlineStorePersistenceStoreType.DYNAMODB
+              : FeatureStoreSpecServicesOnlineStorePersistenceStoreType.REDIS,
+            secretRef: { name: `${this.name}-online-store` },
+          },
+        },
+        server: {
+          image: this.image,
+          metrics: true,
+          logLevel: FeatureStoreSpecServicesOnlineStoreServerLogLevel.INFO,
+          workerConfigs: { workers: r.server.workers, registryTtlSeconds: r.registryTtl },
+          resources: {
+            limits: {
+              cpu: FeatureStoreSpecServicesOnlineStoreServerResourcesLimits.fromString(limits.cpu),
+              memory: FeatureStoreSpecServicesOnlineStoreServerResourcesLimits.fromString(limits.memory),
+            },
+            requests: {
+              cpu: FeatureStoreSpecServicesOnlineStoreServerResourcesRequests.fromString(requests.cpu),
+              memory: FeatureStoreSpecServicesOnlineStoreServerResourcesRequests.fromString(requests.memory),
+            },
+          },
+          ...(r.region ? { env: [{ name: 'AWS_DEFAULT_REGION', value: r.region }, { name: 'AWS_REGION', value: r.region }] } : {}),
+        },
+      },
+      ...(offlineSecretName ? {
+        offlineStore: {
+          persistence: {
+            store: {
+              type: this.offlineStore.kind === 'redshift' ? FeatureStoreSpecServicesOfflineStorePersistenceStoreType.REDSHIFT : FeatureStoreSpecServicesOfflineStorePersistenceStoreType.ATHENA,
+              secretRef: { name: offlineSecretName },
+            },
+          },
+        },
+      } : {}),
+      registry: { local: { persistence: { file: { path: this.registry.path, cacheTtlSeconds: r.registryTtl } } } },
+      runFeastApplyOnInit: true,
+      ...(this.maxReplicas > this.minReplicas ? {
+        scaling: {
+          autoscaling: {
+            minReplicas: this.minReplicas,
+            maxReplicas: this.maxReplicas,
+            metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: r.server.cpuTarget } } }],
+          },
+        },
+      } : {}),
+      ...(this.minReplicas > 1 && this.preset.podDisruptionBudget
+        ? { podDisruptionBudgets: { maxUnavailable: FeatureStoreSpecServicesPodDisruptionBudgetsMaxUnavailable.fromNumber(1) } }
+        : {}),
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: this.runAsUser,
+        runAsGroup: this.runAsUser,
+        fsGroup: this.runAsUser,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+    };
+  }
+
+  private operatorCronJob(r: ResolvedProps): FeatureStoreSpecCronJob {
+    const m = r.materialization;
+    const limits = resourceStrings(m.resources, 'limit');
+    const requests = resourceStrings(m.resources, 'request');
+    return {
+      schedule: m.expression,
+      timeZone: m.timeZone,
+      concurrencyPolicy: 'Forbid',
+      startingDeadlineSeconds: 60 * startingDeadlineMinutes(m.intervalMinutes),
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 3,
+      jobSpec: { backoffLimit: m.backoffLimit, activeDeadlineSeconds: m.activeDeadline },
+      containerConfigs: {
+        // The operator's CronJob runs each command with `bash -c` inside the feature server pod.
+        commands: [`feast materialize-incremental $(date -u +'%Y-%m-%dT%H:%M:%S')${m.viewArgs}`],
+        resources: {
+          limits: {
+            cpu: FeatureStoreSpecCronJobContainerConfigsResourcesLimits.fromString(limits.cpu),
+            memory: FeatureStoreSpecCronJobContainerConfigsResourcesLimits.fromString(limits.memory),
+          },
+          requests: {
+            cpu: FeatureStoreSpecCronJobContainerConfigsResourcesRequests.fromString(requests.cpu),
+            memory: FeatureStoreSpecCronJobContainerConfigsResourcesRequests.fromString(requests.memory),
+          },
+        },
+      },
+    };
+  }
+
+  // ---- monitoring -----------------------------------------------------------
+
+  private renderMonitoring(m: ResolvedMonitoring) {
+    const labels = { ...this.labels, ...m.selectorLabels };
+    const serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
+      metadata: { name: this.name, labels },
+      spec: {
+        selector: {
+          matchLabels: this.mode === FeatureStoreMode.OPERATOR
+            ? { 'feast.dev/name': this.name, 'feast.dev/service-type': 'online' }
+            : { ...this.serverSelectorLabels },
+        },
+        endpoints: [{ port: 'metrics', path: '/metrics', interval: promDuration(m.scrapeInterval) }],
+      },
+    });
+    const prometheusRule = renderAlertRule(this, 'PrometheusRule', {
+      name: this.name, labels, alertLabels: { feature_store: this.name }, alerts: this.alerts,
+    });
+    return { serviceMonitor, prometheusRule };
+  }
+
+  private defineAlerts(r: ResolvedProps): AlertDefinition[] {
+    const staleAfter = r.materialization.staleAfter;
+    const errorRate = r.monitoring.errorRate;
     const scope: Record<string, string> = {};
     if (this.namespace) scope.namespace = this.namespace;
     const cron = promSelector({ ...scope, cronjob: this.materializationCronJobName });
@@ -1086,9 +1243,8 @@ export class FeatureStore extends Construct implements IRunbookSource {
     const errors = promSelector({ ...scope, service: this.serviceName }, ['status=~"error|5.."']);
     const threshold = staleAfter * this.materializationIntervalMinutes * 60;
     const human = promDuration(Duration.seconds(threshold));
-    v.check(threshold > 0, 'materialization.staleAfterIntervals', staleAfter, 'must give a positive threshold');
     const alert = (name: string, rest: Omit<AlertDefinition, 'name' | 'runbookUrl'>): AlertDefinition =>
-      ({ name, ...rest, runbookUrl: runbookUrl(base, this.namespace, this.name, name) });
+      ({ name, ...rest, runbookUrl: runbookUrl(r.monitoring.runbookBaseUrl, this.namespace, this.name, name) });
     return [
       alert('FeatureMaterializationStale', {
         // A CronJob that never succeeded has no last-success series: measure from its creation then.
@@ -1110,22 +1266,40 @@ export class FeatureStore extends Construct implements IRunbookSource {
   }
 }
 
-
-function validateProjectDir(v: PropsValidator, dir: FeastProjectDir): void {
-  if (dir.kind === 'git') {
-    const o = dir.options as GitProjectDirOptions;
-    v.matches('operator.projectDir.url', o.url, /^(https:\/\/|ssh:\/\/|git@)\S+$/, 'must be an https://, ssh:// or git@ repository URL');
-    v.nonEmpty('operator.projectDir.ref', o.ref);
-    if (o.featureRepoPath !== undefined) {
-      v.check(!o.featureRepoPath.startsWith('/') && o.featureRepoPath.length > 0, 'operator.projectDir.featureRepoPath', o.featureRepoPath, 'must be a relative path inside the repository');
-    }
-  } else {
-    const o = dir.options as PackagedProjectDirOptions;
-    v.matches('operator.projectDir.featureRepoPath', o.featureRepoPath, /^\/[^/]+(\/[^/]+)*$/, 'must be an absolute path without a trailing "/"');
-    v.check(!o.featureRepoPath.split('/').some((s) => s === '.' || s === '..'), 'operator.projectDir.featureRepoPath', o.featureRepoPath, 'must not contain "." or ".." segments');
-  }
+function redisContainer(options: InClusterRedisOptions): kplus.k8s.Container {
+  const resources = options.resources ?? DEFAULT_REDIS_RESOURCES;
+  const q = (s: string) => kplus.k8s.Quantity.fromString(s);
+  const tcp = (port: number) => ({ tcpSocket: { port: kplus.k8s.IntOrString.fromNumber(port) } });
+  return {
+    name: 'redis',
+    image: options.image ?? REDIS_IMAGE,
+    imagePullPolicy: 'IfNotPresent',
+    // No password: only the feature store's pods may connect (see the NetworkPolicy).
+    args: ['redis-server', '--appendonly', 'yes', '--dir', '/data', '--protected-mode', 'no'],
+    ports: [{ name: 'redis', containerPort: 6379 }],
+    resources: {
+      requests: { cpu: q(resources.cpu.request.amount), memory: q(`${memoryMebibytes(resources.memory.request)}Mi`) },
+      limits: { cpu: q(resources.cpu.limit.amount), memory: q(`${memoryMebibytes(resources.memory.limit)}Mi`) },
+    },
+    readinessProbe: { ...tcp(6379), periodSeconds: 5, failureThreshold: 3 },
+    livenessProbe: { ...tcp(6379), initialDelaySeconds: 15, periodSeconds: 10, failureThreshold: 3 },
+    securityContext: {
+      runAsNonRoot: true, runAsUser: REDIS_UID, runAsGroup: REDIS_UID, allowPrivilegeEscalation: false, privileged: false,
+      readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' },
+    },
+    volumeMounts: [{ name: 'data', mountPath: '/data' }],
+  };
 }
 
+/** How late a missed materialization may still start: half the longest interval, 1 to 60 minutes. */
+function startingDeadlineMinutes(intervalMinutes: number): number {
+  return Math.min(60, Math.max(1, Math.floor(intervalMinutes / 2)));
+}
+
+/** Requests or limits as the operator's quantity strings. */
+function resourceStrings(r: ComputeResources, part: 'request' | 'limit'): { cpu: string; memory: string } {
+  return { cpu: r.cpu[part].amount, memory: `${memoryMebibytes(r.memory[part])}Mi` };
+}
 
 function withoutType(parameters: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(parameters).filter(([key]) => key !== 'type'));

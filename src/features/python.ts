@@ -1,6 +1,5 @@
 import {
-  AthenaSourceOptions, BatchSource, EntityDefinition, FeatureDefinitions, FeatureServiceDefinition, FeatureViewDefinition,
-  FileSourceOptions, RedshiftSourceOptions, ttlSeconds,
+  BatchSource, EntityDefinition, FeatureDefinitions, FeatureServiceDefinition, FeatureViewDefinition, ttlSeconds,
 } from './definitions';
 
 /** Options of {@link renderFeatureRepository}. */
@@ -105,12 +104,13 @@ function sourceBlock(source: BatchSource, baseUri: string | undefined): string {
     ...(o.fieldMapping && Object.keys(o.fieldMapping).length > 0 ? [`field_mapping=${pyDict(o.fieldMapping)}`] : []),
     ...optional('description', o.description),
   ];
-  if (source.kind === 'file') {
-    const path = resolveFilePath((o as FileSourceOptions).path, baseUri);
+  const s = source.spec;
+  if (s.kind === 'file') {
+    const path = resolveFilePath(s.options.path, baseUri);
     return call(`source_${o.name}`, 'FileSource', [...common, `path=${py(path)}`, ...timestamps]);
   }
-  if (source.kind === 'redshift') {
-    const r = o as RedshiftSourceOptions;
+  if (s.kind === 'redshift') {
+    const r = s.options;
     return call(`source_${o.name}`, 'RedshiftSource', [
       ...common,
       ...optional('table', r.table),
@@ -120,7 +120,7 @@ function sourceBlock(source: BatchSource, baseUri: string | undefined): string {
       ...timestamps,
     ]);
   }
-  const a = o as AthenaSourceOptions;
+  const a = s.options;
   return call(`source_${o.name}`, 'AthenaSource', [
     ...common,
     ...optional('table', a.table),

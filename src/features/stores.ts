@@ -3,7 +3,7 @@ import { EnvSource } from '../kube/env';
 import { PropsValidator } from '../core/errors';
 import { validatePinnedImage } from '../kube/image';
 import { ComputeResources } from '../core/resources';
-import { BatchSourceKind } from './definitions';
+import { OptionsVariant } from './variant';
 
 /**
  * The Redis image of the in-cluster (dev) online store: the official image,
@@ -13,6 +13,10 @@ export const REDIS_IMAGE = 'redis:7.4.2-alpine';
 
 /** UID of the `redis` user of the official image. */
 export const REDIS_UID = 999;
+
+const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const CIDR = /^[0-9a-fA-F:.]+\/\d{1,3}$/;
 
 /** How the feature store is deployed. */
 export enum FeatureStoreMode {
@@ -111,29 +115,105 @@ export interface DynamoDbOnlineStoreOptions {
   readonly consistentReads?: boolean;
 }
 
+/** The options of an {@link OnlineStore}, one variant per kind. */
+export type OnlineStoreSpec =
+  | { readonly kind: OnlineStoreKind.REDIS; readonly options: RedisOnlineStoreOptions }
+  | { readonly kind: OnlineStoreKind.IN_CLUSTER_REDIS; readonly options: InClusterRedisOptions }
+  | { readonly kind: OnlineStoreKind.DYNAMODB; readonly options: DynamoDbOnlineStoreOptions };
+
 /** Where online features are served from: Redis (in-cluster or external) or DynamoDB. */
-export class OnlineStore {
+export class OnlineStore extends OptionsVariant<OnlineStoreSpec> {
   /** An external Redis, for example ElastiCache (TLS and an auth token by reference). */
   public static redis(options: RedisOnlineStoreOptions): OnlineStore {
-    return new OnlineStore(OnlineStoreKind.REDIS, options);
+    return new OnlineStore({ kind: OnlineStoreKind.REDIS, options });
   }
 
   /** A Redis StatefulSet with a PVC in the chart (dev presets; no replication, no backups). */
   public static inClusterRedis(options: InClusterRedisOptions = {}): OnlineStore {
-    return new OnlineStore(OnlineStoreKind.IN_CLUSTER_REDIS, options);
+    return new OnlineStore({ kind: OnlineStoreKind.IN_CLUSTER_REDIS, options });
   }
 
   /** DynamoDB tables (IAM through IRSA: no secret at all). */
   public static dynamoDb(options: DynamoDbOnlineStoreOptions): OnlineStore {
-    return new OnlineStore(OnlineStoreKind.DYNAMODB, options);
+    return new OnlineStore({ kind: OnlineStoreKind.DYNAMODB, options });
   }
 
-  private constructor(
-    /** Which store. */
-    public readonly kind: OnlineStoreKind,
-    /** The store's options. */
-    public readonly options: RedisOnlineStoreOptions | InClusterRedisOptions | DynamoDbOnlineStoreOptions,
-  ) {}
+  private constructor(spec: OnlineStoreSpec) {
+    super(spec);
+  }
+
+  /** The password reference of an external Redis. @internal */
+  public get _password(): EnvSource | undefined {
+    return this.spec.kind === OnlineStoreKind.REDIS ? this.spec.options.password : undefined;
+  }
+
+  /** The AWS region of a DynamoDB store. @internal */
+  public get _region(): string | undefined {
+    return this.spec.kind === OnlineStoreKind.DYNAMODB ? this.spec.options.region : undefined;
+  }
+
+  /**
+   * The `online_store` section of `feature_store.yaml` (see {@link onlineStoreParameters}).
+   * @param inClusterHost host of the in-cluster Redis Service
+   * @internal
+   */
+  public _toFeastConfig(inClusterHost: string): Record<string, string | number | boolean> {
+    const s = this.spec;
+    switch (s.kind) {
+      case OnlineStoreKind.IN_CLUSTER_REDIS:
+        return { type: 'redis', redis_type: 'redis', connection_string: `${inClusterHost}:6379` };
+      case OnlineStoreKind.REDIS: {
+        const o = s.options;
+        const parts = [`${o.host}:${o.port ?? 6379}`];
+        if (o.ssl ?? true) parts.push('ssl=true');
+        if (o.password) parts.push(`password=\${${REDIS_PASSWORD_ENV}}`);
+        return { type: 'redis', redis_type: o.redisType ?? 'redis', connection_string: parts.join(',') };
+      }
+      case OnlineStoreKind.DYNAMODB: {
+        const o = s.options;
+        return {
+          type: 'dynamodb',
+          region: o.region,
+          table_name_template: `${o.tableNamePrefix ?? ''}{project}.{table_name}`,
+          consistent_reads: o.consistentReads ?? false,
+        };
+      }
+    }
+  }
+
+  /** Validates the options (property `onlineStore`). @internal */
+  public _validate(v: PropsValidator): void {
+    const s = this.spec;
+    switch (s.kind) {
+      case OnlineStoreKind.REDIS: {
+        const o = s.options;
+        v.matches('onlineStore.host', o.host, /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'must be a host name');
+        v.integer('onlineStore.port', o.port ?? 6379, 1, 65535);
+        if (o.egressCidr !== undefined) {
+          v.matches('onlineStore.egressCidr', o.egressCidr, CIDR, 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16');
+        }
+        if (o.password?.kind === 'value') {
+          v.fail('onlineStore.password', '<redacted>', 'must be a reference (EnvSource.fromSecret or EnvSource.fromAwsSecretsManager), never a plain value');
+        }
+        break;
+      }
+      case OnlineStoreKind.IN_CLUSTER_REDIS: {
+        const o = s.options;
+        v.check((o.storage ?? Size.gibibytes(1)).toMebibytes() >= 64, 'onlineStore.storage', o.storage?.toMebibytes(), 'must be at least 64Mi');
+        if (o.image !== undefined) {
+          validatePinnedImage(v, 'onlineStore.image', o.image);
+        }
+        break;
+      }
+      case OnlineStoreKind.DYNAMODB: {
+        const o = s.options;
+        v.matches('onlineStore.region', o.region, REGION, 'must be an AWS region such as us-east-1');
+        v.matches('onlineStore.tableNamePrefix', o.tableNamePrefix ?? '', /^[A-Za-z0-9_.-]{0,64}$/,
+          'must be at most 64 of the characters DynamoDB table names allow (letters, digits, "_", "." and "-")');
+        break;
+      }
+    }
+  }
 }
 
 /** Parquet files on S3 read by Feast's `file` offline store. */
@@ -174,29 +254,98 @@ export interface AthenaOfflineStoreOptions {
   readonly dataSource?: string;
 }
 
+/** The options of an {@link OfflineStore}, one variant per kind. */
+export type OfflineStoreSpec =
+  | { readonly kind: 'file'; readonly options: FileOfflineStoreOptions }
+  | { readonly kind: 'redshift'; readonly options: RedshiftOfflineStoreOptions }
+  | { readonly kind: 'athena'; readonly options: AthenaOfflineStoreOptions };
+
 /** Where training data comes from: files on S3 (dev) or a warehouse (Redshift, Athena). */
-export class OfflineStore {
+export class OfflineStore extends OptionsVariant<OfflineStoreSpec> {
   /** Parquet files on S3 (Feast's `file` offline store). */
   public static file(options: FileOfflineStoreOptions): OfflineStore {
-    return new OfflineStore('file', options);
+    return new OfflineStore({ kind: 'file', options });
   }
 
   /** Redshift. */
   public static redshift(options: RedshiftOfflineStoreOptions): OfflineStore {
-    return new OfflineStore('redshift', options);
+    return new OfflineStore({ kind: 'redshift', options });
   }
 
   /** Athena. */
   public static athena(options: AthenaOfflineStoreOptions): OfflineStore {
-    return new OfflineStore('athena', options);
+    return new OfflineStore({ kind: 'athena', options });
   }
 
-  private constructor(
-    /** Which store; batch sources of the same kind read from it. */
-    public readonly kind: BatchSourceKind,
-    /** The store's options. */
-    public readonly options: FileOfflineStoreOptions | RedshiftOfflineStoreOptions | AthenaOfflineStoreOptions,
-  ) {}
+  private constructor(spec: OfflineStoreSpec) {
+    super(spec);
+  }
+
+  /** The base URI of a `file` store, which relative file source paths are joined to. @internal */
+  public get _baseUri(): string | undefined {
+    return this.spec.kind === 'file' ? this.spec.options.baseUri : undefined;
+  }
+
+  /** The `offline_store` section of `feature_store.yaml` (see {@link offlineStoreParameters}). @internal */
+  public _toFeastConfig(): Record<string, string> {
+    const s = this.spec;
+    switch (s.kind) {
+      case 'file':
+        return { type: 'file' };
+      case 'redshift': {
+        const o = s.options;
+        return {
+          type: 'redshift',
+          region: o.region,
+          database: o.database,
+          s3_staging_location: o.s3StagingLocation,
+          iam_role: o.iamRole,
+          ...(o.clusterId !== undefined ? { cluster_id: o.clusterId } : {}),
+          ...(o.user !== undefined ? { user: o.user } : {}),
+          ...(o.workgroup !== undefined ? { workgroup: o.workgroup } : {}),
+        };
+      }
+      case 'athena': {
+        const o = s.options;
+        return {
+          type: 'athena',
+          region: o.region,
+          database: o.database,
+          workgroup: o.workgroup ?? 'primary',
+          data_source: o.dataSource ?? 'AwsDataCatalog',
+          s3_staging_location: o.s3StagingLocation,
+        };
+      }
+    }
+  }
+
+  /** Validates the options (property `offlineStore`). @internal */
+  public _validate(v: PropsValidator): void {
+    const s = this.spec;
+    switch (s.kind) {
+      case 'file':
+        v.matches('offlineStore.baseUri', s.options.baseUri, S3_URI, 'must be an s3://bucket/prefix/ URI');
+        break;
+      case 'redshift': {
+        const o = s.options;
+        v.matches('offlineStore.region', o.region, REGION, 'must be an AWS region such as us-east-1');
+        v.nonEmpty('offlineStore.database', o.database);
+        v.matches('offlineStore.s3StagingLocation', o.s3StagingLocation, S3_URI, 'must be an s3:// URI');
+        v.matches('offlineStore.iamRole', o.iamRole, /^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN');
+        const provisioned = o.clusterId !== undefined || o.user !== undefined;
+        v.check(provisioned !== (o.workgroup !== undefined) && (!provisioned || (o.clusterId !== undefined && o.user !== undefined)),
+          'offlineStore', 'redshift', "needs either 'clusterId' and 'user' (provisioned) or 'workgroup' (serverless)");
+        break;
+      }
+      case 'athena': {
+        const o = s.options;
+        v.matches('offlineStore.region', o.region, REGION, 'must be an AWS region such as us-east-1');
+        v.nonEmpty('offlineStore.database', o.database);
+        v.matches('offlineStore.s3StagingLocation', o.s3StagingLocation, S3_URI, 'must be an s3:// URI');
+        break;
+      }
+    }
+  }
 }
 
 /** The Feast registry: one file on S3. */
@@ -257,118 +406,18 @@ export function renderFeatureStoreYaml(input: FeatureStoreConfigInput): string {
  * @param inClusterHost host of the in-cluster Redis Service
  */
 export function onlineStoreParameters(store: OnlineStore, inClusterHost: string): Record<string, string | number | boolean> {
-  switch (store.kind) {
-    case OnlineStoreKind.IN_CLUSTER_REDIS:
-      return { type: 'redis', redis_type: 'redis', connection_string: `${inClusterHost}:6379` };
-    case OnlineStoreKind.REDIS: {
-      const o = store.options as RedisOnlineStoreOptions;
-      const parts = [`${o.host}:${o.port ?? 6379}`];
-      if (o.ssl ?? true) parts.push('ssl=true');
-      if (o.password) parts.push(`password=\${${REDIS_PASSWORD_ENV}}`);
-      return { type: 'redis', redis_type: o.redisType ?? 'redis', connection_string: parts.join(',') };
-    }
-    case OnlineStoreKind.DYNAMODB: {
-      const o = store.options as DynamoDbOnlineStoreOptions;
-      return {
-        type: 'dynamodb',
-        region: o.region,
-        table_name_template: `${o.tableNamePrefix ?? ''}{project}.{table_name}`,
-        consistent_reads: o.consistentReads ?? false,
-      };
-    }
-  }
+  return store._toFeastConfig(inClusterHost);
 }
 
 /** The `offline_store` section. */
 export function offlineStoreParameters(store: OfflineStore): Record<string, string> {
-  switch (store.kind) {
-    case 'file':
-      return { type: 'file' };
-    case 'redshift': {
-      const o = store.options as RedshiftOfflineStoreOptions;
-      return {
-        type: 'redshift',
-        region: o.region,
-        database: o.database,
-        s3_staging_location: o.s3StagingLocation,
-        iam_role: o.iamRole,
-        ...(o.clusterId !== undefined ? { cluster_id: o.clusterId } : {}),
-        ...(o.user !== undefined ? { user: o.user } : {}),
-        ...(o.workgroup !== undefined ? { workgroup: o.workgroup } : {}),
-      };
-    }
-    case 'athena': {
-      const o = store.options as AthenaOfflineStoreOptions;
-      return {
-        type: 'athena',
-        region: o.region,
-        database: o.database,
-        workgroup: o.workgroup ?? 'primary',
-        data_source: o.dataSource ?? 'AwsDataCatalog',
-        s3_staging_location: o.s3StagingLocation,
-      };
-    }
-  }
+  return store._toFeastConfig();
 }
-
-const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/;
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-const CIDR = /^[0-9a-fA-F:.]+\/\d{1,3}$/;
 
 /** Validates the store settings (properties `onlineStore`, `offlineStore`, `registry`). */
 export function validateStores(v: PropsValidator, online: OnlineStore, offline: OfflineStore, registry: RegistryOptions): void {
-  switch (online.kind) {
-    case OnlineStoreKind.REDIS: {
-      const o = online.options as RedisOnlineStoreOptions;
-      v.matches('onlineStore.host', o.host, /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'must be a host name');
-      v.integer('onlineStore.port', o.port ?? 6379, 1, 65535);
-      if (o.egressCidr !== undefined) {
-        v.matches('onlineStore.egressCidr', o.egressCidr, CIDR, 'must be an IPv4 or IPv6 CIDR such as 10.0.0.0/16');
-      }
-      if (o.password?.kind === 'value') {
-        v.fail('onlineStore.password', '<redacted>', 'must be a reference (EnvSource.fromSecret or EnvSource.fromAwsSecretsManager), never a plain value');
-      }
-      break;
-    }
-    case OnlineStoreKind.IN_CLUSTER_REDIS: {
-      const o = online.options as InClusterRedisOptions;
-      v.check((o.storage ?? Size.gibibytes(1)).toMebibytes() >= 64, 'onlineStore.storage', o.storage?.toMebibytes(), 'must be at least 64Mi');
-      if (o.image !== undefined) {
-        validatePinnedImage(v, 'onlineStore.image', o.image);
-      }
-      break;
-    }
-    case OnlineStoreKind.DYNAMODB: {
-      const o = online.options as DynamoDbOnlineStoreOptions;
-      v.matches('onlineStore.region', o.region, REGION, 'must be an AWS region such as us-east-1');
-      v.matches('onlineStore.tableNamePrefix', o.tableNamePrefix ?? '', /^[A-Za-z0-9_.-]{0,64}$/,
-        'must be at most 64 of the characters DynamoDB table names allow (letters, digits, "_", "." and "-")');
-      break;
-    }
-  }
-  switch (offline.kind) {
-    case 'file':
-      v.matches('offlineStore.baseUri', (offline.options as FileOfflineStoreOptions).baseUri, S3_URI, 'must be an s3://bucket/prefix/ URI');
-      break;
-    case 'redshift': {
-      const o = offline.options as RedshiftOfflineStoreOptions;
-      v.matches('offlineStore.region', o.region, REGION, 'must be an AWS region such as us-east-1');
-      v.nonEmpty('offlineStore.database', o.database);
-      v.matches('offlineStore.s3StagingLocation', o.s3StagingLocation, S3_URI, 'must be an s3:// URI');
-      v.matches('offlineStore.iamRole', o.iamRole, /^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN');
-      const provisioned = o.clusterId !== undefined || o.user !== undefined;
-      v.check(provisioned !== (o.workgroup !== undefined) && (!provisioned || (o.clusterId !== undefined && o.user !== undefined)),
-        'offlineStore', 'redshift', "needs either 'clusterId' and 'user' (provisioned) or 'workgroup' (serverless)");
-      break;
-    }
-    case 'athena': {
-      const o = offline.options as AthenaOfflineStoreOptions;
-      v.matches('offlineStore.region', o.region, REGION, 'must be an AWS region such as us-east-1');
-      v.nonEmpty('offlineStore.database', o.database);
-      v.matches('offlineStore.s3StagingLocation', o.s3StagingLocation, S3_URI, 'must be an s3:// URI');
-      break;
-    }
-  }
+  online._validate(v);
+  offline._validate(v);
   v.matches('registry.path', registry.path, /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S*[^/]$/, 'must be an s3://bucket/key URI of the registry file');
   const ttl = (registry.cacheTtl ?? Duration.seconds(60)).toSeconds();
   v.integer('registry.cacheTtl', ttl, 1, 86400);

@@ -41,6 +41,12 @@ export interface KubeClientOptions {
   readonly namespace: string;
   /** Bearer token. @default - none (kubectl proxy authenticates) */
   readonly token?: string;
+  /**
+   * File the bearer token is read from before every request (projected
+   * service account tokens rotate during a long run); wins over `token`.
+   * @default - the fixed `token`
+   */
+  readonly tokenFile?: string;
   /** PEM CA bundle that signed the API server's certificate. @default - the system roots */
   readonly ca?: string;
   /** Timeout of one request in milliseconds. @default 15000 */
@@ -67,14 +73,13 @@ export class KubeClient implements KubeApi {
    * `automountServiceAccountToken: true`).
    */
   public static inCluster(env: NodeJS.ProcessEnv = process.env, dir: string = SERVICE_ACCOUNT_DIR): KubeClient {
-    const host = env.KUBERNETES_SERVICE_HOST;
-    const port = env.KUBERNETES_SERVICE_PORT ?? '443';
-    if (!host) {
+    const baseUrl = inClusterApiServer(env);
+    if (!baseUrl) {
       throw new Error('KUBERNETES_SERVICE_HOST is not set: not running in a cluster (use --api-server for a local run)');
     }
     const read = (file: string) => readFileSync(`${dir}/${file}`, 'utf8').trim();
     return new KubeClient({
-      baseUrl: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      baseUrl,
       token: read('token'),
       ca: read('ca.crt'),
       namespace: read('namespace'),
@@ -95,8 +100,9 @@ export class KubeClient implements KubeApi {
     const url = new URL(path, this.options.baseUrl);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.options.token) {
-      headers.authorization = `Bearer ${this.options.token}`;
+    const token = this.options.tokenFile ? readFileSync(this.options.tokenFile, 'utf8').trim() : this.options.token;
+    if (token) {
+      headers.authorization = `Bearer ${token}`;
     }
     if (payload !== undefined) {
       headers['content-type'] = contentType;
@@ -124,7 +130,7 @@ export class KubeClient implements KubeApi {
     if (res.status < 200 || res.status >= 300) {
       throw new KubeApiError('GET', path, res.status, res.body);
     }
-    return JSON.parse(res.body) as T;
+    return parseJson<T>(res.body);
   }
 
   public async jsonPatch(path: string, ops: readonly JsonPatchOperation[]): Promise<boolean> {
@@ -145,4 +151,50 @@ export class KubeClient implements KubeApi {
       throw new KubeApiError('POST', path, res.status, res.body);
     }
   }
+
+  /** POST a JSON object and return the object the server created (for example to learn a `generateName`d name). */
+  public async createJson<T>(path: string, body: unknown): Promise<T> {
+    const res = await this.request('POST', path, body);
+    if (res.status < 200 || res.status >= 300) {
+      throw new KubeApiError('POST', path, res.status, res.body);
+    }
+    return parseJson<T>(res.body);
+  }
+
+  /** PATCH with a JSON merge patch (RFC 7386), for example to set labels. */
+  public async mergePatch(path: string, patch: unknown): Promise<void> {
+    const res = await this.request('PATCH', path, patch, 'application/merge-patch+json');
+    if (res.status < 200 || res.status >= 300) {
+      throw new KubeApiError('PATCH', path, res.status, res.body);
+    }
+  }
+
+  /** DELETE an object; resolves to false when it did not exist (404), throws on other errors. */
+  public async deleteJson(path: string): Promise<boolean> {
+    const res = await this.request('DELETE', path);
+    if (res.status === 404) {
+      return false;
+    }
+    if (res.status < 200 || res.status >= 300) {
+      throw new KubeApiError('DELETE', path, res.status, res.body);
+    }
+    return true;
+  }
+}
+
+/** Parses an answer of the API server: the caller names the shape it expects (an unchecked boundary, as in any JSON client). */
+function parseJson<T>(body: string): T {
+  return JSON.parse(body) as T;
+}
+
+/**
+ * The in-cluster API server URL, `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`
+ * (an IPv6 host in brackets); undefined outside a pod.
+ */
+export function inClusterApiServer(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  if (!host) {
+    return undefined;
+  }
+  return `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`;
 }

@@ -87,7 +87,7 @@ export interface NodeScriptCronJobProps {
  * own ServiceAccount.
  */
 export class NodeScriptCronJob extends Construct {
-  /** The CronJob. */
+  /** The CronJob; also `node.defaultChild`. */
   public readonly cronJob: kplus.CronJob;
   /** The ConfigMap holding the script and its config. */
   public readonly configMap: kplus.ConfigMap;
@@ -178,5 +178,6 @@ export class NodeScriptCronJob extends Construct {
     container.mount(MOUNT, kplus.Volume.fromConfigMap(this, 'FilesVolume', this.configMap, { name: 'files' }), { readOnly: true });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.gibibytes(1) }));
     addPodSeccomp(ApiObject.of(this.cronJob), '/spec/jobTemplate/spec/template/spec');
+    this.node.defaultChild = this.cronJob;
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { IConstruct } from 'constructs';
+import { isRecord } from '../core/json';
 import { collectRunbooks, renderRunbookMarkdown, runbookFileName } from './runbooks';
 
 /** A construct that renders a model card. */
@@ -17,12 +18,11 @@ interface DocumentSource {
 }
 
 function isDocumentSource(x: unknown): x is DocumentSource {
-  return typeof x === 'object' && x !== null && typeof (x as { runbookPath?: unknown }).runbookPath === 'string'
-    && typeof (x as { runbookMarkdown?: unknown }).runbookMarkdown === 'function';
+  return isRecord(x) && typeof x.runbookPath === 'string' && typeof x.runbookMarkdown === 'function';
 }
 
 function isModelCardSource(x: unknown): x is ModelCardSource {
-  return typeof x === 'object' && x !== null && typeof (x as { modelCardMarkdown?: unknown }).modelCardMarkdown === 'function';
+  return isRecord(x) && typeof x.modelCardMarkdown === 'function';
 }
 
 /**

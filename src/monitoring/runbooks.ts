@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { isRecord } from '../core/json';
 import { AlertDefinition, AlertSeverity } from './monitoring';
 
 /** A runbook for one alert: what to look at and what to do, with the exact commands for the objects involved. */
@@ -21,7 +22,7 @@ export interface IRunbookSource {
 
 /** Whether a construct provides runbooks. */
 export function isRunbookSource(x: unknown): x is IRunbookSource {
-  return typeof x === 'object' && x !== null && typeof (x as { runbooks?: unknown }).runbooks === 'function';
+  return isRecord(x) && typeof x.runbooks === 'function';
 }
 
 /** Every runbook of every construct under `root`, in construct-tree order. */

@@ -1,5 +1,4 @@
-import { ApiObject, Chart, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { AutoscaledModel, AutoscaledModelProps } from '../serving/autoscaled-model';
 import { PlatformBackups, PlatformBackupsProps, VolumeBackupMethod } from '../dr/backups';
@@ -9,10 +8,12 @@ import { FeatureStore, FeatureStoreConnectOptions, FeatureStoreProps } from '../
 import { SpotTrainingPool, SpotTrainingPoolProps, TrainingJob, TrainingJobProps } from '../training/spot-training-pool';
 import { DisasterRecoveryPolicy } from '../policy/disaster-recovery';
 import { PropsValidator } from '../core/errors';
+import { irsaAnnotations } from '../core/labels';
+import { podSecurityNamespace } from '../kube/pod-security';
 import { CostPresetSettings } from '../policy/presets';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
 import { FeatureStoreAwsBinding } from '../features/stores';
-import { ModelAwsBinding } from './serving-chart';
+import { ModelAwsBinding, bindModel, validateModelIds } from './models';
 
 const PLATFORM_CHART = Symbol.for('ml-platform-constructs.ModelPlatformChart');
 
@@ -94,7 +95,7 @@ export class ModelPlatformChart extends Chart {
    * makes `instanceof` of every Chart subclass true for any chart.)
    */
   public static isModelPlatformChart(x: unknown): x is ModelPlatformChart {
-    return typeof x === 'object' && x !== null && (x as Record<symbol, unknown>)[PLATFORM_CHART] === true;
+    return typeof x === 'object' && x !== null && PLATFORM_CHART in x && x[PLATFORM_CHART] === true;
   }
 
   /** Model services by id. */
@@ -117,31 +118,17 @@ export class ModelPlatformChart extends Chart {
     Object.defineProperty(this, PLATFORM_CHART, { value: true });
     const v: PropsValidator = new PropsValidator(this);
     v.dnsLabel('namespace', props.namespace);
-    v.check(props.models.length > 0, 'models', [], 'must list at least one model');
-    const ids = props.models.map((m) => m.id);
-    const duplicate = ids.find((x, i) => ids.indexOf(x) !== i);
-    v.check(duplicate === undefined, 'models', duplicate, 'model ids must be unique');
-    for (const key of Object.keys(props.aws?.models ?? {})) {
-      v.check(ids.includes(key), `aws.models.${key}`, key, `names no model (models: ${ids.join(', ')})`);
-    }
+    validateModelIds(v, props.models.map((m) => m.id), 'aws.models', props.aws?.models);
     props.models.forEach((m, i) => {
       v.check(m.features === undefined || props.featureStore !== undefined, `models[${i}].features`, m.features, 'needs the platform featureStore');
     });
 
     if (props.createNamespace ?? true) {
-      const ns = new kplus.Namespace(this, 'Namespace', {
-        metadata: {
-          name: props.namespace,
-          // No sidecar injection: Istio applies the canary routes and circuit breaking at the callers
-          // (ingress gateway or injected clients), so the platform's pods (and its Jobs, which an
-          // injected sidecar would keep running on 1.28) need no proxy, and no NET_ADMIN init container.
-          labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' },
-        },
-      });
-      // Namespaces are cluster-scoped: drop the chart namespace cdk8s stamps on every object.
-      ApiObject.of(ns).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+      // No sidecar injection: Istio applies the canary routes and circuit breaking at the callers
+      // (ingress gateway or injected clients), so the platform's pods (and its Jobs, which an
+      // injected sidecar would keep running on 1.28) need no proxy, and no NET_ADMIN init container.
+      podSecurityNamespace(this, props.namespace);
     }
-
     this.featureStore = props.featureStore
       ? new FeatureStore(this, 'feature-store', { preset: props.preset, ...props.featureStore, aws: props.aws?.featureStore })
       : undefined;
@@ -149,73 +136,79 @@ export class ModelPlatformChart extends Chart {
     const models: Record<string, AutoscaledModel> = {};
     const canaries: Record<string, CanaryRollout> = {};
     const driftJobs: Record<string, DriftCronJob> = {};
-    for (const { id: modelId, canary, drift, features, ...modelProps } of props.models) {
-      const binding = props.aws?.models?.[modelId];
-      const model = new AutoscaledModel(this, modelId, {
-        preset: props.preset,
-        ...modelProps,
-        serviceAccountAnnotations: { ...modelProps.serviceAccountAnnotations, ...(binding ? { 'eks.amazonaws.com/role-arn': binding.roleArn } : {}) },
-        env: { ...modelProps.env, ...(binding ? { MODEL_URI: binding.modelUri } : {}) },
-        networkPolicy: binding ? {
-          ...modelProps.networkPolicy,
-          // S3 and STS (IRSA token exchange) are reached over HTTPS on public AWS endpoints.
-          allowTo: [...(modelProps.networkPolicy?.allowTo ?? []), { cidr: '0.0.0.0/0', ports: [443] }],
-        } : modelProps.networkPolicy,
-      });
-      models[modelId] = model;
-      if (features && this.featureStore) {
-        this.featureStore.connect(model, features);
-      }
-      if (canary !== false) {
-        canaries[modelId] = new CanaryRollout(this, `${modelId}-canary`, { model, ...canary });
-      }
-      if (drift) {
-        const role = props.aws?.driftRoles?.[modelId];
-        const reportPrefix = drift.outputs?.reportPrefix ?? props.aws?.driftReports?.[modelId];
-        driftJobs[modelId] = new DriftCronJob(this, `${modelId}-drift`, {
-          model,
-          ...drift,
-          outputs: { ...drift.outputs, ...(reportPrefix ? { reportPrefix } : {}) },
-          ...(role ? { serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': role } } : {}),
-        });
-      }
+    for (const model of props.models) {
+      const parts = this.addModel(model, props);
+      models[model.id] = parts.model;
+      if (parts.canary) canaries[model.id] = parts.canary;
+      if (parts.drift) driftJobs[model.id] = parts.drift;
     }
     this.models = models;
     this.canaries = canaries;
     this.driftJobs = driftJobs;
 
-    const jobs: Record<string, TrainingJob> = {};
-    if (props.training) {
-      const aws = props.aws?.training;
-      const pool = aws?.instanceProfile ? { ...props.training.pool, nodeRole: undefined, instanceProfile: aws.instanceProfile } : props.training.pool;
-      this.trainingPool = new SpotTrainingPool(this, 'training', pool);
-      for (const [jobId, job] of Object.entries(props.training.jobs ?? {})) {
-        const binding = aws?.jobs[jobId];
-        jobs[jobId] = this.trainingPool.addTrainingJob(jobId, binding ? {
-          ...job,
-          checkpoint: { ...job.checkpoint, uri: binding.checkpointUri },
-          serviceAccountAnnotations: { ...job.serviceAccountAnnotations, 'eks.amazonaws.com/role-arn': binding.roleArn },
-        } : job);
-      }
-    }
-    this.trainingJobs = jobs;
-
+    const training = props.training ? this.addTraining(props.training, props.aws?.training) : undefined;
+    this.trainingPool = training?.pool;
+    this.trainingJobs = training?.jobs ?? {};
     // Last: the backups read the final workloads (a canary replaces a Deployment by a Rollout).
-    const dr = platformDisasterRecovery(props);
-    if (dr) {
-      // File-system backups only when an in-cluster store has data on a volume; everything else
-      // on these pods is scratch (emptyDir), and copying it hourly only risks PartiallyFailed backups.
-      const volumes = this.featureStore?.redisStatefulSet ? VolumeBackupMethod.FILE_SYSTEM : VolumeBackupMethod.NONE;
-      this.backups = new PlatformBackups(this, 'backups', {
-        name: `${props.namespace}-backups`,
-        volumeBackup: volumes,
-        ...props.backups,
-        disasterRecovery: dr,
-        namespaces: [props.namespace],
-        services: Object.values(models).map((m) => ({ name: m.name, namespace: m.namespace, workload: m.workload })),
-        aws: props.aws?.backups,
-      });
+    this.backups = this.addBackups(props, Object.values(models));
+  }
+
+  /** One model: its service (bound to its AWS values), feature store connection, canary and drift job. */
+  private addModel(m: PlatformModel, props: ModelPlatformProps): { model: AutoscaledModel; canary?: CanaryRollout; drift?: DriftCronJob } {
+    const { id: modelId, canary, drift, features, ...modelProps } = m;
+    const model = new AutoscaledModel(this, modelId, bindModel({ preset: props.preset, ...modelProps }, props.aws?.models?.[modelId]));
+    if (features && this.featureStore) {
+      this.featureStore.connect(model, features);
     }
+    const rollout = canary !== false ? new CanaryRollout(this, `${modelId}-canary`, { model, ...canary }) : undefined;
+    if (!drift) {
+      return { model, canary: rollout };
+    }
+    const role = props.aws?.driftRoles?.[modelId];
+    const reportPrefix = drift.outputs?.reportPrefix ?? props.aws?.driftReports?.[modelId];
+    const driftJob = new DriftCronJob(this, `${modelId}-drift`, {
+      model,
+      ...drift,
+      outputs: { ...drift.outputs, ...(reportPrefix ? { reportPrefix } : {}) },
+      ...(role ? { serviceAccountAnnotations: irsaAnnotations(role) } : {}),
+    });
+    return { model, canary: rollout, drift: driftJob };
+  }
+
+  /** The spot training pool and its jobs, bound to their instance profile, IRSA roles and checkpoint URIs. */
+  private addTraining(training: NonNullable<ModelPlatformProps['training']>, aws: TrainingAwsBinding | undefined): { pool: SpotTrainingPool; jobs: Record<string, TrainingJob> } {
+    const poolProps = aws?.instanceProfile ? { ...training.pool, nodeRole: undefined, instanceProfile: aws.instanceProfile } : training.pool;
+    const pool = new SpotTrainingPool(this, 'training', poolProps);
+    const jobs: Record<string, TrainingJob> = {};
+    for (const [jobId, job] of Object.entries(training.jobs ?? {})) {
+      const binding = aws?.jobs[jobId];
+      jobs[jobId] = pool.addTrainingJob(jobId, binding ? {
+        ...job,
+        checkpoint: { ...job.checkpoint, uri: binding.checkpointUri },
+        serviceAccountAnnotations: { ...job.serviceAccountAnnotations, ...irsaAnnotations(binding.roleArn) },
+      } : job);
+    }
+    return { pool, jobs };
+  }
+
+  /** Velero backups of the platform's namespace and services, when a DR policy applies. */
+  private addBackups(props: ModelPlatformProps, models: readonly AutoscaledModel[]): PlatformBackups | undefined {
+    const dr = platformDisasterRecovery(props);
+    if (!dr) {
+      return undefined;
+    }
+    // File-system backups only when an in-cluster store has data on a volume; everything else
+    // on these pods is scratch (emptyDir), and copying it hourly only risks PartiallyFailed backups.
+    const volumes = this.featureStore?.redisStatefulSet ? VolumeBackupMethod.FILE_SYSTEM : VolumeBackupMethod.NONE;
+    return new PlatformBackups(this, 'backups', {
+      name: `${props.namespace}-backups`,
+      volumeBackup: volumes,
+      ...props.backups,
+      disasterRecovery: dr,
+      namespaces: [props.namespace],
+      services: models.map((m) => ({ name: m.name, namespace: m.namespace, workload: m.workload })),
+      aws: props.aws?.backups,
+    });
   }
 }
 

@@ -1,4 +1,3 @@
-import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { componentLabel } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
@@ -12,8 +11,7 @@ import { PropsValidator } from '../core/errors';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
 import { FeatureStoreAwsBinding } from '../features/stores';
 import { ModelPlatformChart, ModelPlatformProps, PlatformAwsBindings, TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
-import { ModelAwsBinding } from './serving-chart';
-import { ExistingCluster, ServingStackConfig, readServingStackConfig } from './serving-stack';
+import { ExistingCluster, ServingStackConfig, clusterFromConfig, clusterResourceOptions, modelBindings, readServingStackConfig, validateCluster } from './serving-stack';
 
 /** Arguments of a {@link ModelPlatformStack}. */
 export interface ModelPlatformStackArgs {
@@ -67,7 +65,7 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelPlatformStackArgs, opts?: pulumi.ComponentResourceOptions) {
     const v: PropsValidator = new PropsValidator(componentLabel(ModelPlatformStack.TYPE, name));
-    v.check(!(args.cluster.kubeconfig && args.cluster.provider), 'cluster.kubeconfig', '<kubeconfig>', "cannot be combined with 'cluster.provider'");
+    validateCluster(v, args.cluster);
     v.check(args.platform.models.length > 0, 'platform.models', [], 'must list at least one model');
     super(ModelPlatformStack.TYPE, name, {}, opts);
     const p = args.platform;
@@ -132,29 +130,25 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
     }
 
     this.bindings = this.collectBindings(p);
-    const provider = args.cluster.provider
-      ?? (args.cluster.kubeconfig ? new k8s.Provider(`${name}-k8s`, { kubeconfig: args.cluster.kubeconfig }, child) : undefined);
     this.kubernetes = new ChartDeployment<ModelPlatformProps>(`${name}-platform`, {
       chart: (scope, props) => new ModelPlatformChart(scope, p.namespace, props),
       props: { ...p, aws: this.bindings },
-    }, { parent: this, ...(provider ? { providers: { kubernetes: provider } } : {}) });
+    }, clusterResourceOptions(name, args.cluster, this));
     this.registerOutputs({ bindings: this.bindings, artifactBucket: this.artifacts.bucketName });
   }
 
   private collectBindings(p: Omit<ModelPlatformProps, 'aws'>): pulumi.Output<PlatformAwsBindings> {
-    const record = <T>(entries: Array<[string, pulumi.Output<T>]>): pulumi.Output<Record<string, T>> =>
-      pulumi.all(entries.map(([, o]) => o)).apply((values) => Object.fromEntries(entries.map(([k], i) => [k, values[i] as T])));
-    const models = record<ModelAwsBinding>(Object.entries(this.models).map(([id, m]) => [id, pulumi.all([m.roleArn, m.modelUri])
-      .apply(([roleArn, modelUri]) => ({ roleArn, modelUri }))]));
-    const driftRoles = record<string>(Object.entries(this.drift).map(([id, d]) => [id, d.roleArn]));
-    const driftReports = record<string>(Object.entries(this.drift).map(([id, d]) => [id, d.reportPrefix]));
+    const record = (entries: Array<[string, pulumi.Output<string>]>): pulumi.Output<Record<string, string>> => pulumi.all(Object.fromEntries(entries));
+    const models = modelBindings(this.models);
+    const driftRoles = record(Object.entries(this.drift).map(([id, d]) => [id, d.roleArn]));
+    const driftReports = record(Object.entries(this.drift).map(([id, d]) => [id, d.reportPrefix]));
     const none = pulumi.output(undefined);
     const featureStore: pulumi.Output<FeatureStoreAwsBinding | undefined> = this.featureStore ? this.featureStore.binding : none;
     const backups: pulumi.Output<DisasterRecoveryAwsBinding | undefined> = this.backups ? this.backups.runbookBinding : none;
     const training: pulumi.Output<TrainingAwsBinding | undefined> = this.training
       ? pulumi.all([
         this.training.instanceProfileName ?? pulumi.output(undefined),
-        record<string>(Object.entries(this.training.jobRoles).map(([job, role]) => [job, role.roleArn])),
+        record(Object.entries(this.training.jobRoles).map(([job, role]) => [job, role.roleArn])),
         this.training.bucket.bucketName,
       ]).apply(([instanceProfile, roles, bucket]) => ({
         ...(instanceProfile ? { instanceProfile } : {}),
@@ -177,11 +171,7 @@ export function platformStackFromConfig(name: string, platform: Omit<ModelPlatfo
   extra: Omit<ModelPlatformStackArgs, 'cluster' | 'platform'> = {}): ModelPlatformStack {
   return new ModelPlatformStack(name, {
     ...extra,
-    cluster: {
-      name: config.clusterName,
-      oidcProvider: { arn: config.oidcProviderArn, url: config.oidcProviderUrl },
-      kubeconfig: config.kubeconfig,
-    },
+    cluster: clusterFromConfig(config),
     platform: { ...platform, namespace: config.namespace ?? platform.namespace },
     artifacts: config.existingArtifactBucket ? { existingBucketName: config.existingArtifactBucket } : extra.artifacts,
     imageRepositories: config.imageRepositories ?? extra.imageRepositories,

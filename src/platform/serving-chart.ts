@@ -1,22 +1,18 @@
-import { ApiObject, Chart, JsonPatch } from 'cdk8s';
+import { Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AutoscaledModel, AutoscaledModelProps } from '../serving/autoscaled-model';
 import { PropsValidator } from '../core/errors';
+import { podSecurityNamespace } from '../kube/pod-security';
 import { CostPresetSettings } from '../policy/presets';
+import { ModelAwsBinding, bindModel, validateModelIds } from './models';
+
+export { ModelAwsBinding } from './models';
 
 /** One model of a {@link ServingChart}: its id is its name. */
 export interface ServingModel extends AutoscaledModelProps {
   /** Construct id and object name of the model service. */
   readonly id: string;
-}
-
-/** AWS values a model's Kubernetes objects need (from Pulumi outputs, or literal values in a GitOps repo). */
-export interface ModelAwsBinding {
-  /** IRSA role ARN, annotated on the model's ServiceAccount. */
-  readonly roleArn: string;
-  /** `s3://bucket/prefix/` of the model artifacts, passed to the server as `MODEL_URI`. */
-  readonly modelUri: string;
 }
 
 /** Properties of a {@link ServingChart}. */
@@ -49,45 +45,14 @@ export class ServingChart extends Chart {
     super(scope, id, { namespace: props.namespace });
     const v: PropsValidator = new PropsValidator(this);
     v.dnsLabel('namespace', props.namespace);
-    v.check(props.models.length > 0, 'models', props.models, 'must list at least one model');
-    const ids = props.models.map((m) => m.id);
-    const duplicate = ids.find((x, i) => ids.indexOf(x) !== i);
-    v.check(duplicate === undefined, 'models', duplicate, 'model ids must be unique');
-    for (const key of Object.keys(props.aws ?? {})) {
-      v.check(ids.includes(key), `aws.${key}`, key, `names no model (models: ${ids.join(', ')})`);
-    }
+    validateModelIds(v, props.models.map((m) => m.id), 'aws', props.aws);
 
     if (props.createNamespace ?? true) {
-      this.namespaceObject = new kplus.Namespace(this, 'Namespace', {
-        metadata: {
-          name: props.namespace,
-          labels: {
-            'pod-security.kubernetes.io/enforce': 'restricted',
-            'pod-security.kubernetes.io/enforce-version': 'v1.28',
-            'pod-security.kubernetes.io/warn': 'restricted',
-          },
-        },
-      });
-      // Namespaces are cluster-scoped: drop the chart namespace cdk8s stamps on every object.
-      ApiObject.of(this.namespaceObject).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+      this.namespaceObject = podSecurityNamespace(this, props.namespace, { warn: true });
     }
     const models: Record<string, AutoscaledModel> = {};
     for (const { id: modelId, ...modelProps } of props.models) {
-      const binding = props.aws?.[modelId];
-      models[modelId] = new AutoscaledModel(this, modelId, {
-        preset: props.preset,
-        ...modelProps,
-        serviceAccountAnnotations: {
-          ...modelProps.serviceAccountAnnotations,
-          ...(binding ? { 'eks.amazonaws.com/role-arn': binding.roleArn } : {}),
-        },
-        env: { ...modelProps.env, ...(binding ? { MODEL_URI: binding.modelUri } : {}) },
-        networkPolicy: binding ? {
-          ...modelProps.networkPolicy,
-          // S3 and STS (IRSA token exchange) are reached over HTTPS on public AWS endpoints.
-          allowTo: [...(modelProps.networkPolicy?.allowTo ?? []), { cidr: '0.0.0.0/0', ports: [443] }],
-        } : modelProps.networkPolicy,
-      });
+      models[modelId] = new AutoscaledModel(this, modelId, bindModel({ preset: props.preset, ...modelProps }, props.aws?.[modelId]));
     }
     this.models = models;
   }

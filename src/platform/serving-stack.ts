@@ -62,7 +62,7 @@ export class ModelServingStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: ModelServingStackArgs, opts?: pulumi.ComponentResourceOptions) {
     const v: PropsValidator = new PropsValidator(componentLabel(ModelServingStack.TYPE, name));
-    v.check(!(args.cluster.kubeconfig && args.cluster.provider), 'cluster.kubeconfig', '<kubeconfig>', "cannot be combined with 'cluster.provider'");
+    validateCluster(v, args.cluster);
     v.check(args.models.length > 0, 'models', args.models, 'must list at least one model');
     super(ModelServingStack.TYPE, name, {}, opts);
     const tags = { 'ml-platform/cluster': args.cluster.name, ...args.tags };
@@ -80,12 +80,8 @@ export class ModelServingStack extends pulumi.ComponentResource {
       }, { parent: this });
     }
     this.models = models;
-    const ids = Object.keys(models);
-    this.bindings = pulumi.all(ids.map((id) => pulumi.all([models[id].roleArn, models[id].modelUri])))
-      .apply((pairs) => Object.fromEntries(pairs.map(([roleArn, modelUri], i) => [ids[i], { roleArn, modelUri }])));
+    this.bindings = modelBindings(models);
 
-    const provider = args.cluster.provider
-      ?? (args.cluster.kubeconfig ? new k8s.Provider(`${name}-k8s`, { kubeconfig: args.cluster.kubeconfig }, { parent: this }) : undefined);
     this.kubernetes = new ChartDeployment<ServingChartProps>(`${name}-serving`, {
       chart: (scope, props) => new ServingChart(scope, 'serving', props),
       props: {
@@ -95,9 +91,39 @@ export class ModelServingStack extends pulumi.ComponentResource {
         createNamespace: args.createNamespace,
         aws: this.bindings,
       },
-    }, { parent: this, ...(provider ? { providers: { kubernetes: provider } } : {}) });
+    }, clusterResourceOptions(name, args.cluster, this));
     this.registerOutputs({ bindings: this.bindings, bucketName: this.artifacts.bucketName });
   }
+}
+
+/** Checks the cluster of a stack: `kubeconfig` and `provider` exclude each other. @internal */
+export function validateCluster(v: PropsValidator, cluster: ExistingCluster): void {
+  v.check(!(cluster.kubeconfig && cluster.provider), 'cluster.kubeconfig', '<kubeconfig>', "cannot be combined with 'cluster.provider'");
+}
+
+/**
+ * Options of a stack's Kubernetes resources: child of `parent`, on the
+ * cluster's provider, or on a provider (`<name>-k8s`) created from its
+ * kubeconfig, or on the ambient kubeconfig. @internal
+ */
+export function clusterResourceOptions(name: string, cluster: ExistingCluster, parent: pulumi.Resource): pulumi.ComponentResourceOptions {
+  const provider = cluster.provider ?? (cluster.kubeconfig ? new k8s.Provider(`${name}-k8s`, { kubeconfig: cluster.kubeconfig }, { parent }) : undefined);
+  return { parent, ...(provider ? { providers: { kubernetes: provider } } : {}) };
+}
+
+/** Role ARN and artifact URI of every model, by model id. @internal */
+export function modelBindings(models: Readonly<Record<string, ModelServiceAws>>): pulumi.Output<Record<string, ModelAwsBinding>> {
+  return pulumi.all(Object.fromEntries(Object.entries(models)
+    .map(([id, m]) => [id, pulumi.all([m.roleArn, m.modelUri]).apply(([roleArn, modelUri]): ModelAwsBinding => ({ roleArn, modelUri }))])));
+}
+
+/** The cluster a stack configuration names (see {@link readServingStackConfig}). */
+export function clusterFromConfig(config: ServingStackConfig): ExistingCluster {
+  return {
+    name: config.clusterName,
+    oidcProvider: { arn: config.oidcProviderArn, url: config.oidcProviderUrl },
+    kubeconfig: config.kubeconfig,
+  };
 }
 
 /** Stack configuration of {@link servingStackFromConfig}: what `pulumi config set` provides. */
@@ -136,11 +162,7 @@ export function servingStackFromConfig(name: string, models: readonly ServingMod
   extra: Partial<Omit<ModelServingStackArgs, 'cluster' | 'models'>> = {}): ModelServingStack {
   return new ModelServingStack(name, {
     ...extra,
-    cluster: {
-      name: config.clusterName,
-      oidcProvider: { arn: config.oidcProviderArn, url: config.oidcProviderUrl },
-      kubeconfig: config.kubeconfig,
-    },
+    cluster: clusterFromConfig(config),
     namespace: config.namespace ?? extra.namespace ?? 'ml-serving',
     models,
     artifacts: config.existingArtifactBucket ? { existingBucketName: config.existingArtifactBucket } : extra.artifacts,

@@ -5,6 +5,7 @@
  * Pushgateway). Pure functions plus small I/O helpers, so the job's exact
  * command can run locally against a recorded Prometheus response.
  */
+import { isRecord, valueAt } from '../core/json';
 import { MultiVariantResult, VariantCounts, multiVariantTest } from '../stats/ab';
 
 /** Configuration of the analysis job (rendered by {@link AbTest} into config.json). */
@@ -51,13 +52,14 @@ export function analyse(experimentId: string, counts: readonly VariantCounts[], 
 
 /** Reads the one scalar of a Prometheus instant-query response (an empty vector is 0). */
 export function scalarOf(response: unknown, query: string): number {
-  const body = response as { status?: string; error?: string; data?: { resultType?: string; result?: Array<{ value?: [number, string] }> } };
-  if (body?.status !== 'success' || !body.data) {
-    throw new Error(`Prometheus query failed (${body?.error ?? 'no data'}): ${query}`);
+  const data = valueAt(response, 'data');
+  if (valueAt(response, 'status') !== 'success' || !isRecord(data)) {
+    const error = valueAt(response, 'error');
+    throw new Error(`Prometheus query failed (${typeof error === 'string' ? error : 'no data'}): ${query}`);
   }
-  const result = body.data.result ?? [];
-  if (body.data.resultType !== 'vector') {
-    throw new Error(`expected a vector from Prometheus, got ${body.data.resultType}: ${query}`);
+  const result: readonly unknown[] = Array.isArray(data.result) ? data.result : [];
+  if (data.resultType !== 'vector') {
+    throw new Error(`expected a vector from Prometheus, got ${String(data.resultType)}: ${query}`);
   }
   if (result.length === 0) {
     return 0;
@@ -65,9 +67,11 @@ export function scalarOf(response: unknown, query: string): number {
   if (result.length > 1) {
     throw new Error(`expected one series from Prometheus, got ${result.length} (wrap the query in sum()): ${query}`);
   }
-  const value = Number(result[0].value?.[1]);
+  const sample = valueAt(result[0], 'value');
+  const raw: unknown = Array.isArray(sample) ? sample[1] : undefined;
+  const value = Number(raw);
   if (!Number.isFinite(value) || value < 0) {
-    throw new Error(`Prometheus returned ${String(result[0].value?.[1])} for ${query}`);
+    throw new Error(`Prometheus returned ${String(raw)} for ${query}`);
   }
   return Math.round(value);
 }

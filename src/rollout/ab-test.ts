@@ -5,10 +5,11 @@ import { VirtualService } from '../../imports/virtualservice-networking.istio.io
 import { AbAnalysisConfig } from './ab-analysis';
 import { readBundle } from '../core/bundles';
 import { PropsValidator } from '../core/errors';
+import { validateHttpUrl } from '../core/url';
 import { clusterLocalHost } from '../kube/network';
 import { CircuitBreakerOptions, RetryOptions, istioRetries, istioTrafficPolicy } from './mesh';
 import { MANAGED_BY } from '../core/labels';
-import { promDuration, promSelector } from '../monitoring/monitoring';
+import { DEFAULT_PROMETHEUS_URL, promDuration, promSelector } from '../monitoring/monitoring';
 import { bucketRanges, requiredSampleSize } from '../stats/ab';
 import { ModelService } from '../serving/model-service';
 import { NodeScriptCronJob } from '../kube/node-script-job';
@@ -105,54 +106,34 @@ export class AbTest extends Construct {
     super(scope, id);
     const v: PropsValidator = new PropsValidator(this);
     const experimentId = v.dnsLabel('experimentId', props.experimentId, 40);
-    v.check(props.variants.length >= 2, 'variants', props.variants.map((x) => x.name), 'needs a control and at least one treatment');
-    const names = props.variants.map((x) => x.name);
-    names.forEach((n, i) => v.dnsLabel(`variants[${i}].name`, n, 30));
-    v.check(new Set(names).size === names.length, 'variants', names, 'variant names must be unique');
-    const models = props.variants.map((x) => x.model.name);
-    v.check(new Set(models).size === models.length, 'variants', models, 'each variant needs its own model service');
-    props.variants.forEach((x, i) => {
-      v.integer(`variants[${i}].weight`, x.weight, 1, 99);
-      v.check(x.model.workload.kind === 'Deployment', `variants[${i}].model`, x.model.name,
-        `is run by a ${x.model.workload.kind}; a model in an experiment cannot also be in a canary rollout (both would own its Istio routes)`);
-    });
-    const total = props.variants.reduce((s, x) => s + x.weight, 0);
-    v.check(total === 100, 'variants', props.variants.map((x) => x.weight), `weights must sum to 100 (they sum to ${total})`);
+    const [control, treatments] = validateVariants(v, props.variants);
     const header = v.matches('bucketHeader', props.bucketHeader ?? 'x-ab-bucket', /^[a-z0-9][a-z0-9-]*$/, 'must be a lower-case HTTP header name');
-
-    // ---- design check ---------------------------------------------------
-    const d = props.design;
-    v.positive('design.dailyUsers', d.dailyUsers);
-    v.range('design.baselineRate', d.baselineRate, 0.0001, 0.9999);
-    v.range('design.minDetectableEffect', d.minDetectableEffect, 0.0001, 1 - d.baselineRate);
-    const alpha = v.range('design.alpha', d.alpha ?? 0.05, 0.0001, 0.5);
-    const power = v.range('design.power', d.power ?? 0.8, 0.5, 0.9999);
-    const [control, ...treatments] = props.variants;
-    // Bonferroni: each treatment is compared with control at alpha / treatments.
-    const perComparisonAlpha = alpha / treatments.length;
-    const samples = treatments.map((t) => requiredSampleSize({
-      baselineRate: d.baselineRate, minDetectableEffect: d.minDetectableEffect, alpha: perComparisonAlpha, power, ratio: t.weight / control.weight,
-    }));
-    this.requiredSamples = [Math.max(...samples.map((s) => s.control)), ...samples.map((s) => s.treatment)];
-    const daysFor = (users: number, weight: number) => users / (d.dailyUsers * weight / 100);
-    this.requiredDays = Math.ceil(Math.max(...props.variants.map((x, i) => daysFor(this.requiredSamples[i], x.weight))));
-    const plannedDays = d.plannedDuration.toHours() / 24;
-    v.check(plannedDays >= this.requiredDays, 'design.plannedDuration', d.plannedDuration,
-      `is too short: detecting a ${d.minDetectableEffect} change from a ${d.baselineRate} baseline (alpha ${alpha}, power ${power}) needs `
-      + props.variants.map((x, i) => `${this.requiredSamples[i]} users in ${x.name}`).join(', ')
-      + `; at ${d.dailyUsers} users/day that takes ${this.requiredDays} days, planned ${Number(plannedDays.toFixed(2))}`);
-
-    // ---- routing --------------------------------------------------------
+    const design = checkDesign(v, props.design, control, treatments);
+    this.requiredSamples = design.requiredSamples;
+    this.requiredDays = design.requiredDays;
     this.ranges = bucketRanges(props.variants.map((x) => ({ name: x.name, weight: x.weight })));
-    const hostOf = (m: ModelService) => clusterLocalHost(m.name, m.namespace);
-    const host = props.host ?? hostOf(control.model);
-    const retries = istioRetries(v, props.retries);
+
     const labels = { 'app.kubernetes.io/name': experimentId, 'app.kubernetes.io/component': 'ab-test', 'app.kubernetes.io/managed-by': MANAGED_BY };
+    this.virtualService = this.renderVirtualService(v, experimentId, labels, header, props, control, treatments);
+    const trafficPolicy = istioTrafficPolicy(v, props.circuitBreaker);
+    this.destinationRules = props.variants.map((x) => new DestinationRule(this, `DestinationRule-${x.name}`, {
+      metadata: { name: `${experimentId}-${x.name}`, labels },
+      spec: { host: hostOf(x.model), trafficPolicy },
+    }));
+    if (props.analysis !== false) {
+      this.analysisJob = this.renderAnalysis(v, experimentId, labels, props.analysis ?? {}, props.variants, props.design.plannedDuration, design.alpha);
+    }
+    this.node.defaultChild = this.virtualService;
+  }
+
+  private renderVirtualService(v: PropsValidator, experimentId: string, labels: Record<string, string>, header: string,
+    props: AbTestProps, control: AbVariant, treatments: readonly AbVariant[]): VirtualService {
+    const retries = istioRetries(v, props.retries);
     const route = (x: AbVariant) => [{ destination: { host: hostOf(x.model), port: { number: x.model.servicePort } } }];
-    this.virtualService = new VirtualService(this, 'VirtualService', {
+    return new VirtualService(this, 'VirtualService', {
       metadata: { name: experimentId, labels },
       spec: {
-        hosts: [host],
+        hosts: [props.host ?? hostOf(control.model)],
         http: [
           ...treatments.map((t, i) => ({
             name: `variant-${t.name}`,
@@ -164,47 +145,88 @@ export class AbTest extends Construct {
         ],
       },
     });
-    const trafficPolicy = istioTrafficPolicy(v, props.circuitBreaker);
-    this.destinationRules = props.variants.map((x) => new DestinationRule(this, `DestinationRule-${x.name}`, {
-      metadata: { name: `${experimentId}-${x.name}`, labels },
-      spec: { host: hostOf(x.model), trafficPolicy },
-    }));
-
-    // ---- analysis -------------------------------------------------------
-    if (props.analysis !== false) {
-      const a = props.analysis ?? {};
-      const metric = (p: string, m: string) => v.matches(p, m, /^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name');
-      const success = metric('analysis.successMetric', a.successMetric ?? 'model_outcome_success_total');
-      const totalMetric = metric('analysis.totalMetric', a.totalMetric ?? 'model_outcome_total');
-      const window = promDuration(d.plannedDuration);
-      const config: AbAnalysisConfig = {
-        experimentId,
-        prometheusUrl: v.matches('analysis.prometheusUrl', a.prometheusUrl ?? 'http://prometheus-operated.monitoring.svc:9090', /^https?:\/\/[^\s/]+/, 'must be an http(s) URL'),
-        alpha,
-        ...(a.pushgatewayUrl ? { pushgatewayUrl: v.matches('analysis.pushgatewayUrl', a.pushgatewayUrl, /^https?:\/\/[^\s/]+/, 'must be an http(s) URL') } : {}),
-        variants: props.variants.map((x) => {
-          const scope: Record<string, string> = { service: x.model.name };
-          if (x.model.namespace) scope.namespace = x.model.namespace;
-          return {
-            name: x.name,
-            successQuery: `sum(increase(${success}${promSelector(scope)}[${window}]))`,
-            totalQuery: `sum(increase(${totalMetric}${promSelector(scope)}[${window}]))`,
-          };
-        }),
-      };
-      this.analysisJob = new NodeScriptCronJob(this, 'Analysis', {
-        name: `${experimentId}-analysis`,
-        scriptName: 'ab-analysis.js',
-        script: readBundle('ab-analysis'),
-        config,
-        args: ['run', '--config', '{config}', '--out', '/tmp/ab-analysis'],
-        schedule: a.schedule ?? Cron.schedule({ minute: '0', hour: '6' }),
-        timeZone: a.timeZone,
-        image: a.image,
-        labels,
-      });
-    }
   }
+
+  private renderAnalysis(v: PropsValidator, experimentId: string, labels: Record<string, string>, a: AbAnalysisJobOptions,
+    variants: readonly AbVariant[], plannedDuration: Duration, alpha: number): NodeScriptCronJob {
+    const metric = (p: string, m: string) => v.matches(p, m, /^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name');
+    const success = metric('analysis.successMetric', a.successMetric ?? 'model_outcome_success_total');
+    const totalMetric = metric('analysis.totalMetric', a.totalMetric ?? 'model_outcome_total');
+    const window = promDuration(plannedDuration);
+    const config: AbAnalysisConfig = {
+      experimentId,
+      prometheusUrl: validateHttpUrl(v, 'analysis.prometheusUrl', a.prometheusUrl ?? DEFAULT_PROMETHEUS_URL),
+      alpha,
+      ...(a.pushgatewayUrl ? { pushgatewayUrl: validateHttpUrl(v, 'analysis.pushgatewayUrl', a.pushgatewayUrl) } : {}),
+      variants: variants.map((x) => {
+        const scope: Record<string, string> = { service: x.model.name };
+        if (x.model.namespace) scope.namespace = x.model.namespace;
+        return {
+          name: x.name,
+          successQuery: `sum(increase(${success}${promSelector(scope)}[${window}]))`,
+          totalQuery: `sum(increase(${totalMetric}${promSelector(scope)}[${window}]))`,
+        };
+      }),
+    };
+    return new NodeScriptCronJob(this, 'Analysis', {
+      name: `${experimentId}-analysis`,
+      scriptName: 'ab-analysis.js',
+      script: readBundle('ab-analysis'),
+      config,
+      args: ['run', '--config', '{config}', '--out', '/tmp/ab-analysis'],
+      schedule: a.schedule ?? Cron.schedule({ minute: '0', hour: '6' }),
+      timeZone: a.timeZone,
+      image: a.image,
+      labels,
+    });
+  }
+}
+
+function hostOf(model: ModelService): string {
+  return clusterLocalHost(model.name, model.namespace);
+}
+
+/** Validates the variants; returns control and the treatments. */
+function validateVariants(v: PropsValidator, variants: readonly AbVariant[]): [AbVariant, AbVariant[]] {
+  const [control, ...treatments] = variants;
+  v.check(control !== undefined && treatments.length >= 1, 'variants', variants.map((x) => x.name), 'needs a control and at least one treatment');
+  const names = variants.map((x) => x.name);
+  names.forEach((n, i) => v.dnsLabel(`variants[${i}].name`, n, 30));
+  v.check(new Set(names).size === names.length, 'variants', names, 'variant names must be unique');
+  const models = variants.map((x) => x.model.name);
+  v.check(new Set(models).size === models.length, 'variants', models, 'each variant needs its own model service');
+  variants.forEach((x, i) => {
+    v.integer(`variants[${i}].weight`, x.weight, 1, 99);
+    v.check(x.model.workload.kind === 'Deployment', `variants[${i}].model`, x.model.name,
+      `is run by a ${x.model.workload.kind}; a model in an experiment cannot also be in a canary rollout (both would own its Istio routes)`);
+  });
+  const total = variants.reduce((s, x) => s + x.weight, 0);
+  v.check(total === 100, 'variants', variants.map((x) => x.weight), `weights must sum to 100 (they sum to ${total})`);
+  return [control, treatments];
+}
+
+/** Checks the planned duration against the sample size the design needs (Bonferroni over treatments). */
+function checkDesign(v: PropsValidator, d: ExperimentDesign, control: AbVariant, treatments: readonly AbVariant[]) {
+  v.positive('design.dailyUsers', d.dailyUsers);
+  v.range('design.baselineRate', d.baselineRate, 0.0001, 0.9999);
+  v.range('design.minDetectableEffect', d.minDetectableEffect, 0.0001, 1 - d.baselineRate);
+  const alpha = v.range('design.alpha', d.alpha ?? 0.05, 0.0001, 0.5);
+  const power = v.range('design.power', d.power ?? 0.8, 0.5, 0.9999);
+  // Bonferroni: each treatment is compared with control at alpha / treatments.
+  const perComparisonAlpha = alpha / treatments.length;
+  const samples = treatments.map((t) => requiredSampleSize({
+    baselineRate: d.baselineRate, minDetectableEffect: d.minDetectableEffect, alpha: perComparisonAlpha, power, ratio: t.weight / control.weight,
+  }));
+  const requiredSamples = [Math.max(...samples.map((s) => s.control)), ...samples.map((s) => s.treatment)];
+  const variants = [control, ...treatments];
+  const daysFor = (users: number, weight: number) => users / (d.dailyUsers * weight / 100);
+  const requiredDays = Math.ceil(Math.max(...variants.map((x, i) => daysFor(requiredSamples[i], x.weight))));
+  const plannedDays = d.plannedDuration.toHours() / 24;
+  v.check(plannedDays >= requiredDays, 'design.plannedDuration', d.plannedDuration,
+    `is too short: detecting a ${d.minDetectableEffect} change from a ${d.baselineRate} baseline (alpha ${alpha}, power ${power}) needs `
+    + variants.map((x, i) => `${requiredSamples[i]} users in ${x.name}`).join(', ')
+    + `; at ${d.dailyUsers} users/day that takes ${requiredDays} days, planned ${Number(plannedDays.toFixed(2))}`);
+  return { alpha, requiredSamples, requiredDays };
 }
 
 /** An RE2 regex matching the decimal integers from..to (inclusive), as the bucket header carries them. */

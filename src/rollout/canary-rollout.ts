@@ -1,15 +1,21 @@
-import { ApiObject, Duration, JsonPatch, Lazy } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   AnalysisTemplate, AnalysisTemplateSpecMetrics, AnalysisTemplateSpecMetricsConsecutiveErrorLimit, AnalysisTemplateSpecMetricsCount,
   AnalysisTemplateSpecMetricsFailureLimit,
 } from '../../imports/analysistemplate-argoproj.io';
 import { DestinationRule } from '../../imports/destinationrule-networking.istio.io';
+import {
+  Rollout, RolloutProps, RolloutSpecStrategyCanary, RolloutSpecStrategyCanaryMaxSurge, RolloutSpecStrategyCanaryMaxUnavailable,
+  RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration,
+} from '../../imports/rollout-argoproj.io';
 import { VirtualService } from '../../imports/virtualservice-networking.istio.io';
 import { PropsValidator } from '../core/errors';
+import { isRecord, stableJson, valueAt } from '../core/json';
+import { validateHttpUrl } from '../core/url';
 import { clusterLocalHost } from '../kube/network';
 import { CircuitBreakerOptions, RetryOptions, istioRetries, istioTrafficPolicy } from './mesh';
-import { promDuration, promSelector } from '../monitoring/monitoring';
+import { DEFAULT_PROMETHEUS_URL, promDuration, promSelector } from '../monitoring/monitoring';
 import { requiredSampleSize } from '../stats/ab';
 import { ModelService } from '../serving/model-service';
 
@@ -119,8 +125,8 @@ export class CanaryRollout extends Construct {
   public readonly trafficRouting: TrafficRouting;
   /** Minimum canary requests a step needs before it may pass (0 without analysis). */
   public readonly minimumSample: number;
-  /** The Rollout. */
-  public readonly rollout: ApiObject;
+  /** The Argo Rollout (the generated class of `imports/`); also `node.defaultChild`. */
+  public readonly rollout: Rollout;
   /** The VirtualService (Istio). */
   public readonly virtualService?: VirtualService;
   /** The DestinationRule (Istio). */
@@ -156,47 +162,20 @@ export class CanaryRollout extends Construct {
       this.gateTemplate = this.renderTemplate('GateTemplate', `${model.name}-canary-gate`, analysis, true);
       this.watchTemplate = this.renderTemplate('WatchTemplate', `${model.name}-canary-watch`, analysis, false);
       // Canary and stable pods differ by the pod-template-hash label Argo Rollouts sets; scrape it so queries can tell them apart.
-      if (model.serviceMonitor) {
-        ApiObject.of(model.serviceMonitor).addJsonPatch(JsonPatch.add('/spec/podTargetLabels', [HASH_LABEL]));
-      }
+      model.scrapePodLabel(HASH_LABEL);
     }
 
-    const podTemplate = model.adoptWorkload({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', name: model.name });
-    const autoscaled = model.autoscaler !== undefined;
-    this.rollout = new ApiObject(this, 'Rollout', {
-      apiVersion: 'argoproj.io/v1alpha1',
-      kind: 'Rollout',
+    const podTemplate = model.adoptWorkload({ apiVersion: Rollout.GVK.apiVersion, kind: Rollout.GVK.kind, name: model.name });
+    this.rollout = new AdoptingRollout(this, 'Rollout', {
       metadata: { name: model.name, labels: { ...model.labels } },
       spec: {
-        ...(autoscaled ? {} : { replicas: model.replicas }),
+        replicas: model.autoscaler === undefined ? model.replicas : undefined,
         revisionHistoryLimit: 5,
         selector: { matchLabels: { ...model.selectorLabels } },
-        template: Lazy.any({ produce: () => rolloutPodTemplate(podTemplate()) }) as unknown,
-        strategy: {
-          canary: {
-            maxSurge: '25%',
-            maxUnavailable: 0,
-            abortScaleDownDelaySeconds: 30,
-            ...(istio ? {
-              trafficRouting: {
-                istio: {
-                  virtualService: { name: model.name, routes: [ROUTE] },
-                  destinationRule: { name: model.name, canarySubsetName: CANARY, stableSubsetName: STABLE },
-                },
-              },
-            } : {}),
-            ...(analysis ? {
-              analysis: {
-                templates: [{ templateName: `${model.name}-canary-watch` }],
-                startingStep: 1,
-                args: [{ name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } }],
-              },
-            } : {}),
-            steps: this.renderSteps(analysis !== undefined),
-          },
-        },
+        strategy: { canary: this.canaryStrategy(istio, analysis !== undefined) },
       },
-    });
+    }, podTemplate);
+    this.node.defaultChild = this.rollout;
     this.node.addValidation({ validate: () => this.crossCheck() });
   }
 
@@ -216,7 +195,7 @@ export class CanaryRollout extends Construct {
     ];
   }
 
-  private resolveAnalysis(v: PropsValidator, a: CanaryAnalysisOptions) {
+  private resolveAnalysis(v: PropsValidator, a: CanaryAnalysisOptions): ResolvedAnalysis {
     const maxErrorRate = v.range('analysis.maxErrorRate', a.maxErrorRate ?? this.model.slo.errorRate, 0.0001, 0.5);
     const baseline = v.range('analysis.baselineErrorRate', a.baselineErrorRate ?? 0.001, 0, 0.5);
     v.check(baseline < maxErrorRate, 'analysis.baselineErrorRate', baseline, `must be below 'analysis.maxErrorRate' (${maxErrorRate})`);
@@ -228,26 +207,37 @@ export class CanaryRollout extends Construct {
     const interval = a.interval ?? Duration.minutes(5);
     v.integer('analysis.interval', interval.toSeconds(), 30, 3600);
     const sample = requiredSampleSize({ baselineRate: baseline, minDetectableEffect: increase, alpha, power });
-    const address = v.matches('analysis.prometheusAddress', a.prometheusAddress ?? 'http://prometheus-operated.monitoring.svc:9090', /^https?:\/\/[^\s/]+/, 'must be an http(s) URL');
+    const address = validateHttpUrl(v, 'analysis.prometheusAddress', a.prometheusAddress ?? DEFAULT_PROMETHEUS_URL);
     return { maxErrorRate, latencySeconds: latency.toMilliseconds() / 1000, interval, minimumSample: sample.treatment, address };
   }
 
-  private renderSteps(gated: boolean): Array<Record<string, unknown>> {
-    const steps: Array<Record<string, unknown>> = [];
+  private canaryStrategy(istio: boolean, analysed: boolean): RolloutSpecStrategyCanary {
+    const name = this.model.name;
+    const canaryHash = { name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } };
+    return {
+      maxSurge: RolloutSpecStrategyCanaryMaxSurge.fromString('25%'),
+      maxUnavailable: RolloutSpecStrategyCanaryMaxUnavailable.fromNumber(0),
+      abortScaleDownDelaySeconds: 30,
+      trafficRouting: istio ? {
+        istio: {
+          virtualService: { name, routes: [ROUTE] },
+          destinationRule: { name, canarySubsetName: CANARY, stableSubsetName: STABLE },
+        },
+      } : undefined,
+      analysis: analysed ? { templates: [{ templateName: `${name}-canary-watch` }], startingStep: 1, args: [canaryHash] } : undefined,
+      steps: this.renderSteps(analysed, canaryHash),
+    };
+  }
+
+  private renderSteps(gated: boolean, canaryHash: { name: string; valueFrom: { podTemplateHashValue: string } }): RolloutSpecStrategyCanarySteps[] {
+    const steps: RolloutSpecStrategyCanarySteps[] = [];
     for (const step of this.steps) {
       steps.push({ setWeight: step.weight });
       if (step.pause) {
-        steps.push({ pause: { duration: promDuration(step.pause) } });
+        const window = promDuration(step.pause);
+        steps.push({ pause: { duration: RolloutSpecStrategyCanaryStepsPauseDuration.fromString(window) } });
         if (gated) {
-          steps.push({
-            analysis: {
-              templates: [{ templateName: `${this.model.name}-canary-gate` }],
-              args: [
-                { name: 'canary-hash', valueFrom: { podTemplateHashValue: 'Latest' } },
-                { name: 'window', value: promDuration(step.pause) },
-              ],
-            },
-          });
+          steps.push({ analysis: { templates: [{ templateName: `${this.model.name}-canary-gate` }], args: [canaryHash, { name: 'window', value: window }] } });
         }
       }
     }
@@ -269,7 +259,7 @@ export class CanaryRollout extends Construct {
     };
   }
 
-  private renderTemplate(id: string, name: string, a: NonNullable<ReturnType<CanaryRollout['resolveAnalysis']>>, gate: boolean): AnalysisTemplate {
+  private renderTemplate(id: string, name: string, a: ResolvedAnalysis, gate: boolean): AnalysisTemplate {
     const prometheus = (query: string) => ({ prometheus: { address: a.address, query } });
     const metrics: AnalysisTemplateSpecMetrics[] = [];
     const once = AnalysisTemplateSpecMetricsCount.fromNumber(1);
@@ -356,45 +346,79 @@ export class CanaryRollout extends Construct {
   /** Checks across the rendered objects (after JSON patches), run at synth. */
   private crossCheck(): string[] {
     const errors: string[] = [];
-    interface IstioRouting {
-      readonly virtualService: { readonly name: string; readonly routes: string[] };
-      readonly destinationRule: { readonly canarySubsetName: string; readonly stableSubsetName: string };
-    }
-    const rollout = this.rollout.toJson() as { spec: { strategy: { canary: { trafficRouting?: { istio?: IstioRouting }; steps: Array<{ setWeight?: number }> } } } };
-    const canary = rollout.spec.strategy.canary;
-    const istio = canary.trafficRouting?.istio;
-    if (istio && this.virtualService && this.destinationRule) {
-      const vs = this.virtualService.toJson() as { spec: { http?: Array<{ name?: string }> } };
-      const routes = (vs.spec.http ?? []).map((h) => h.name);
-      for (const route of istio.virtualService.routes) {
+    const canary = valueAt(this.rollout.toJson(), 'spec', 'strategy', 'canary');
+    const istio = valueAt(canary, 'trafficRouting', 'istio');
+    if (istio !== undefined && this.virtualService && this.destinationRule) {
+      const routes = list(valueAt(this.virtualService.toJson(), 'spec', 'http')).map((h) => valueAt(h, 'name'));
+      for (const route of list(valueAt(istio, 'virtualService', 'routes'))) {
         if (!routes.includes(route)) {
-          errors.push(`the Rollout routes traffic through VirtualService route '${route}', which the VirtualService does not have (routes: ${routes.join(', ') || 'none'})`);
+          errors.push(`the Rollout routes traffic through VirtualService route '${String(route)}', which the VirtualService does not have (routes: ${routes.join(', ') || 'none'})`);
         }
       }
-      const dr = this.destinationRule.toJson() as { spec: { subsets?: Array<{ name: string }> } };
-      const subsets = (dr.spec.subsets ?? []).map((s) => s.name);
-      for (const subset of [istio.destinationRule.canarySubsetName, istio.destinationRule.stableSubsetName]) {
+      const subsets = list(valueAt(this.destinationRule.toJson(), 'spec', 'subsets')).map((s) => valueAt(s, 'name'));
+      for (const subset of [valueAt(istio, 'destinationRule', 'canarySubsetName'), valueAt(istio, 'destinationRule', 'stableSubsetName')]) {
         if (!subsets.includes(subset)) {
-          errors.push(`the Rollout uses DestinationRule subset '${subset}', which the DestinationRule does not define (subsets: ${subsets.join(', ') || 'none'})`);
+          errors.push(`the Rollout uses DestinationRule subset '${String(subset)}', which the DestinationRule does not define (subsets: ${subsets.join(', ') || 'none'})`);
         }
       }
     }
-    const weights = canary.steps.filter((s) => s.setWeight !== undefined).map((s) => s.setWeight!);
+    const weights = list(valueAt(canary, 'steps')).map((s) => valueAt(s, 'setWeight')).filter((w) => typeof w === 'number');
     if (!weights.every((w, i) => i === 0 || w > weights[i - 1]) || weights.at(-1) !== 100) {
       errors.push(`canary weights must strictly increase and end at 100, got ${weights.join(', ')}`);
     }
     for (const template of [this.gateTemplate, this.watchTemplate]) {
-      if (!template) continue;
-      const spec = (template.toJson() as { spec: { metrics: Array<{ name: string; provider: { prometheus?: { query: string } } }> } }).spec;
-      for (const metric of spec.metrics) {
-        const query = metric.provider.prometheus?.query ?? '';
-        if (!query.includes(`service="${this.model.name}"`) || (this.model.namespace && !query.includes(`namespace="${this.model.namespace}"`))) {
-          errors.push(`analysis metric '${metric.name}' does not select service="${this.model.name}"${this.model.namespace ? ` in namespace "${this.model.namespace}"` : ''}: ${query}`);
+      for (const metric of list(valueAt(template?.toJson(), 'spec', 'metrics'))) {
+        const query = valueAt(metric, 'provider', 'prometheus', 'query');
+        const q = typeof query === 'string' ? query : '';
+        if (!q.includes(`service="${this.model.name}"`) || (this.model.namespace && !q.includes(`namespace="${this.model.namespace}"`))) {
+          errors.push(`analysis metric '${String(valueAt(metric, 'name'))}' does not select service="${this.model.name}"${this.model.namespace ? ` in namespace "${this.model.namespace}"` : ''}: ${q}`);
         }
       }
     }
     return errors;
   }
+}
+
+/** The analysis options, resolved and validated. */
+interface ResolvedAnalysis {
+  readonly maxErrorRate: number;
+  readonly latencySeconds: number;
+  readonly interval: Duration;
+  readonly minimumSample: number;
+  readonly address: string;
+}
+
+/**
+ * The generated Rollout, with the pod template of the model's Deployment.
+ * The generated `toJson` maps `spec.template` through the Argo Rollouts
+ * schema, which wants int-or-string fields (probe ports) as wrapper objects
+ * and drops fields the CRD does not list (`setHostnameAsFQDN`); the adopted
+ * template is already rendered JSON (with the model's and the user's JSON
+ * patches), so it is set after that mapping, its keys sorted like cdk8s sorts props. Change the pod template through
+ * the model (its container, `deployment.scheduling`, JSON patches under
+ * `/spec/template` of the Deployment): JSON patches of the Rollout apply
+ * before the template is set, so they cannot reach it.
+ */
+class AdoptingRollout extends Rollout {
+  constructor(scope: Construct, id: string, props: RolloutProps, private readonly podTemplate: () => Readonly<Record<string, unknown>>) {
+    super(scope, id, props);
+  }
+
+  public override toJson(): Record<string, unknown> {
+    const json: unknown = super.toJson();
+    const spec = valueAt(json, 'spec');
+    if (!isRecord(json) || !isRecord(spec)) {
+      throw new Error(`${this.node.path}: the generated Rollout rendered no spec`);
+    }
+    // Keys sorted at every level, as cdk8s renders the props of an ApiObject.
+    const template: unknown = JSON.parse(stableJson(rolloutPodTemplate(this.podTemplate())));
+    return { ...json, spec: { ...spec, template } };
+  }
+}
+
+/** The elements of a JSON array (none when `value` is not an array). */
+function list(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
 /** Steps: weights 1-100 strictly increasing, ending at 100; a pause (1s-7d) on every step but the last. */
@@ -411,7 +435,7 @@ export function validateSteps(v: PropsValidator, steps: readonly RolloutStep[]):
       v.check(step.pause === undefined, `steps[${i}].pause`, step.pause, 'the last (100%) step has nothing left to wait for; leave its pause unset');
     } else {
       v.check(step.pause !== undefined, `steps[${i}].pause`, step.pause, 'every step before 100% needs a pause to watch the canary');
-      const seconds = step.pause!.toMilliseconds() / 1000;
+      const seconds = step.pause.toMilliseconds() / 1000;
       v.check(Number.isInteger(seconds) && seconds >= 1 && seconds <= 7 * 24 * 3600, `steps[${i}].pause`, step.pause, 'must be a whole number of seconds from 1 second to 7 days');
     }
   });
@@ -422,19 +446,18 @@ export function validateSteps(v: PropsValidator, steps: readonly RolloutStep[]):
  * labelled `rollouts-pod-template-hash` (not `pod-template-hash`), so
  * topology spread must key on that to spread each version on its own.
  */
-function rolloutPodTemplate(template: Record<string, unknown>): Record<string, unknown> {
-  const spec = template.spec as { topologySpreadConstraints?: Array<{ matchLabelKeys?: string[] }> } | undefined;
-  if (!spec?.topologySpreadConstraints) {
+function rolloutPodTemplate(template: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const spec = template.spec;
+  if (!isRecord(spec) || !Array.isArray(spec.topologySpreadConstraints)) {
     return template;
   }
   return {
     ...template,
     spec: {
       ...spec,
-      topologySpreadConstraints: spec.topologySpreadConstraints.map((c) => ({
-        ...c,
-        ...(c.matchLabelKeys ? { matchLabelKeys: c.matchLabelKeys.map((k) => (k === 'pod-template-hash' ? HASH_LABEL : k)) } : {}),
-      })),
+      topologySpreadConstraints: list(spec.topologySpreadConstraints).map((c) => (isRecord(c) && c.matchLabelKeys
+        ? { ...c, matchLabelKeys: list(c.matchLabelKeys).map((k) => (k === 'pod-template-hash' ? HASH_LABEL : k)) }
+        : c)),
     },
   };
 }

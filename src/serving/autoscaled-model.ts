@@ -1,4 +1,4 @@
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/scaledobject-keda.sh';
@@ -6,7 +6,7 @@ import { PropsValidator } from '../core/errors';
 import { validateTimeZone } from '../core/time';
 import { DEFAULT_PROMETHEUS_URL, promSelector } from '../monitoring/monitoring';
 import { validateHttpUrl } from '../core/url';
-import { CostPreset, WorkHours } from '../policy/presets';
+import { CostPreset, CostPresetSettings, WorkHours } from '../policy/presets';
 import { ModelService, ModelServiceProps, WorkloadReference } from './model-service';
 
 /** Which controller scales the model. */
@@ -103,172 +103,221 @@ export class AutoscaledModel extends ModelService {
   public readonly scaledObject?: ScaledObject;
 
   constructor(scope: Construct, id: string, props: AutoscaledModelProps) {
-    const preset = props.preset;
-    const presetBounds = (preset ?? CostPreset.PRODUCTION).autoscaling;
+    const presetBounds = (props.preset ?? CostPreset.PRODUCTION).autoscaling;
     const minReplicas = props.autoscaling?.minReplicas ?? presetBounds.minReplicas;
     super(scope, id, { ...props, replicas: Number.isInteger(minReplicas) && minReplicas >= 1 ? minReplicas : 1 });
     const v: PropsValidator = new PropsValidator(this);
     v.check(props.replicas === undefined, 'replicas', props.replicas,
       "has no effect on an AutoscaledModel: set 'autoscaling.minReplicas' and 'autoscaling.maxReplicas' instead");
-
-    const a = props.autoscaling ?? {};
-    this.minReplicas = v.integer('autoscaling.minReplicas', minReplicas, 1, 1000);
-    this.maxReplicas = v.integer('autoscaling.maxReplicas', a.maxReplicas ?? this.preset.autoscaling.maxReplicas, 1, 1000);
-    v.check(this.minReplicas <= this.maxReplicas, 'autoscaling.minReplicas', this.minReplicas, `must be <= 'autoscaling.maxReplicas' (${this.maxReplicas})`);
-
-    const cpu = this.utilization(v, 'autoscaling.cpuUtilization', a.cpuUtilization ?? 70);
-    const memory = this.utilization(v, 'autoscaling.memoryUtilization', a.memoryUtilization ?? 80);
-    const rps = a.requestsPerSecond === false ? undefined : v.positive('autoscaling.requestsPerSecond', a.requestsPerSecond ?? 100);
-    v.check(cpu !== undefined || memory !== undefined || rps !== undefined, 'autoscaling', a,
-      'needs at least one of cpuUtilization, memoryUtilization and requestsPerSecond');
-    const rpsMetric = v.matches('autoscaling.requestsPerSecondMetric', a.requestsPerSecondMetric ?? 'http_requests_per_second',
-      /^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name');
-    const behavior = this.behavior(v, a.scaleDown ?? {}, a.scaleUp ?? {});
-
-    // Explicit props win: an explicit engine turns off the preset's working hours unless they are KEDA's.
-    const explicitHours = props.workHours;
-    if (explicitHours !== undefined && explicitHours !== false) {
-      v.check(props.engine !== AutoscalingEngine.HPA, 'workHours', explicitHours,
-        'needs the KEDA engine: a HorizontalPodAutoscaler cannot scale to zero');
-    }
-    const hours = explicitHours === false ? undefined
-      : explicitHours ?? (props.engine === AutoscalingEngine.HPA ? undefined : this.preset.workHours);
-    this.workHours = hours ? validateWorkHours(v, hours) : undefined;
-    this.engine = props.engine ?? (this.workHours ? AutoscalingEngine.KEDA : AutoscalingEngine.HPA);
-    if (props.keda !== undefined) {
-      v.check(this.engine === AutoscalingEngine.KEDA, 'keda', props.keda, "has no effect unless 'engine' is AutoscalingEngine.KEDA");
-    }
+    const r = resolveAutoscaling(v, props, minReplicas, this.preset);
+    this.minReplicas = r.minReplicas;
+    this.maxReplicas = r.maxReplicas;
+    this.workHours = r.workHours;
+    this.engine = r.engine;
 
     this.registerAutoscaler(this.engine === AutoscalingEngine.HPA ? 'HorizontalPodAutoscaler' : 'ScaledObject');
-    if (this.engine === AutoscalingEngine.HPA) {
-      const metrics: kplus.Metric[] = [];
-      if (cpu !== undefined) metrics.push(kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(cpu)));
-      if (memory !== undefined) metrics.push(kplus.Metric.resourceMemory(kplus.MetricTarget.averageUtilization(memory)));
-      if (rps !== undefined) metrics.push(kplus.Metric.pods({ name: rpsMetric, target: kplus.MetricTarget.averageValue(rps) }));
-      this.hpa = new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
-        metadata: { name: this.name, labels: this.labels },
-        target: this.deployment,
-        minReplicas: this.minReplicas,
-        maxReplicas: this.maxReplicas,
-        metrics,
-        scaleDown: {
-          stabilizationWindow: behavior.scaleDown.stabilizationWindow,
-          strategy: kplus.ScalingStrategy.MAX_CHANGE,
-          policies: [{ replicas: kplus.Replicas.percent(behavior.scaleDown.maxPercent), duration: behavior.scaleDown.period }],
-        },
-        scaleUp: {
-          stabilizationWindow: behavior.scaleUp.stabilizationWindow,
-          strategy: kplus.ScalingStrategy.MAX_CHANGE,
-          policies: [
-            { replicas: kplus.Replicas.percent(behavior.scaleUp.maxPercent), duration: behavior.scaleUp.period },
-            { replicas: kplus.Replicas.absolute(behavior.scaleUp.maxPods), duration: behavior.scaleUp.period },
-          ],
-        },
-      });
+    if (r.keda) {
+      this.scaledObject = this.renderScaledObject(r, r.keda, props.monitoring?.metricNames?.requestsTotal ?? 'http_requests_total');
     } else {
-      const keda = props.keda ?? {};
-      const server = validateHttpUrl(v, 'keda.prometheusServerAddress', keda.prometheusServerAddress ?? DEFAULT_PROMETHEUS_URL);
-      const pollingInterval = v.integer('keda.pollingInterval', (keda.pollingInterval ?? Duration.seconds(30)).toSeconds(), 1, 3600);
-      const cooldownPeriod = v.integer('keda.cooldownPeriod', (keda.cooldownPeriod ?? Duration.minutes(5)).toSeconds(), 0, 86400);
-      const scope: Record<string, string> = { service: this.name };
-      if (this.namespace) scope.namespace = this.namespace;
-      const requestsMetric = props.monitoring?.metricNames?.requestsTotal ?? 'http_requests_total';
-      const triggers: Array<{ type: string; name: string; metricType?: string; metadata: Record<string, string> }> = [];
-      if (cpu !== undefined) triggers.push({ type: 'cpu', name: 'cpu', metricType: 'Utilization', metadata: { value: String(cpu) } });
-      if (memory !== undefined) triggers.push({ type: 'memory', name: 'memory', metricType: 'Utilization', metadata: { value: String(memory) } });
-      if (rps !== undefined) {
-        triggers.push({
-          type: 'prometheus',
-          name: 'requests-per-second',
-          metricType: 'AverageValue',
-          metadata: { serverAddress: server, query: `sum(rate(${requestsMetric}${promSelector(scope)}[2m]))`, threshold: String(rps) },
-        });
-      }
-      if (this.workHours) {
-        const h = this.workHours;
-        triggers.push({
-          type: 'cron',
-          name: 'work-hours',
-          metadata: { timezone: h.timezone, start: `0 ${h.startHour} * * ${h.days}`, end: `0 ${h.endHour} * * ${h.days}`, desiredReplicas: String(this.minReplicas) },
-        });
-      }
-      const ruleOf = (r: { stabilizationWindow: Duration; policies: Array<{ type: string; value: number; periodSeconds: number }> }) => ({
-        stabilizationWindowSeconds: r.stabilizationWindow.toSeconds(), selectPolicy: 'Max', policies: r.policies,
-      });
-      this.scaledObject = new ScaledObject(this, 'Autoscaler', {
-        metadata: { name: this.name, labels: this.labels },
-        spec: {
-          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name },
-          minReplicaCount: this.workHours ? 0 : this.minReplicas,
-          maxReplicaCount: this.maxReplicas,
-          pollingInterval,
-          cooldownPeriod,
-          advanced: {
-            horizontalPodAutoscalerConfig: {
-              name: this.name,
-              behavior: {
-                scaleDown: ruleOf({
-                  stabilizationWindow: behavior.scaleDown.stabilizationWindow,
-                  policies: [{ type: 'Percent', value: behavior.scaleDown.maxPercent, periodSeconds: behavior.scaleDown.period.toSeconds() }],
-                }),
-                scaleUp: ruleOf({
-                  stabilizationWindow: behavior.scaleUp.stabilizationWindow,
-                  policies: [
-                    { type: 'Percent', value: behavior.scaleUp.maxPercent, periodSeconds: behavior.scaleUp.period.toSeconds() },
-                    { type: 'Pods', value: behavior.scaleUp.maxPods, periodSeconds: behavior.scaleUp.period.toSeconds() },
-                  ],
-                }),
-              },
-            },
-          },
-          triggers,
-        },
-      });
+      this.hpa = this.renderHorizontalPodAutoscaler(r);
     }
   }
 
-  protected override retargetAutoscaler(workload: WorkloadReference): void {
-    const target = { apiVersion: workload.apiVersion, kind: workload.kind, name: workload.name };
-    const owner = this.hpa ?? this.scaledObject;
-    if (owner) {
-      ApiObject.of(owner).addJsonPatch(JsonPatch.replace('/spec/scaleTargetRef', target));
+  private renderHorizontalPodAutoscaler(r: ResolvedAutoscaling): kplus.HorizontalPodAutoscaler {
+    const metrics: kplus.Metric[] = [];
+    if (r.cpu !== undefined) metrics.push(kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(r.cpu)));
+    if (r.memory !== undefined) metrics.push(kplus.Metric.resourceMemory(kplus.MetricTarget.averageUtilization(r.memory)));
+    if (r.rps !== undefined) metrics.push(kplus.Metric.pods({ name: r.rpsMetric, target: kplus.MetricTarget.averageValue(r.rps) }));
+    const { scaleDown, scaleUp } = r.behavior;
+    return new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+      metadata: { name: this.name, labels: this.labels },
+      target: this.scalingTarget(),
+      minReplicas: this.minReplicas,
+      maxReplicas: this.maxReplicas,
+      metrics,
+      scaleDown: {
+        stabilizationWindow: scaleDown.stabilizationWindow,
+        strategy: kplus.ScalingStrategy.MAX_CHANGE,
+        policies: [{ replicas: kplus.Replicas.percent(scaleDown.maxPercent), duration: scaleDown.period }],
+      },
+      scaleUp: {
+        stabilizationWindow: scaleUp.stabilizationWindow,
+        strategy: kplus.ScalingStrategy.MAX_CHANGE,
+        policies: [
+          { replicas: kplus.Replicas.percent(scaleUp.maxPercent), duration: scaleUp.period },
+          { replicas: kplus.Replicas.absolute(scaleUp.maxPods), duration: scaleUp.period },
+        ],
+      },
+    });
+  }
+
+  private renderScaledObject(r: ResolvedAutoscaling, keda: ResolvedKeda, requestsMetric: string): ScaledObject {
+    const scope: Record<string, string> = { service: this.name };
+    if (this.namespace) scope.namespace = this.namespace;
+    const triggers: Array<{ type: string; name: string; metricType?: string; metadata: Record<string, string> }> = [];
+    if (r.cpu !== undefined) triggers.push({ type: 'cpu', name: 'cpu', metricType: 'Utilization', metadata: { value: String(r.cpu) } });
+    if (r.memory !== undefined) triggers.push({ type: 'memory', name: 'memory', metricType: 'Utilization', metadata: { value: String(r.memory) } });
+    if (r.rps !== undefined) {
+      triggers.push({
+        type: 'prometheus',
+        name: 'requests-per-second',
+        metricType: 'AverageValue',
+        metadata: { serverAddress: keda.server, query: `sum(rate(${requestsMetric}${promSelector(scope)}[2m]))`, threshold: String(r.rps) },
+      });
     }
+    const h = this.workHours;
+    if (h) {
+      triggers.push({
+        type: 'cron',
+        name: 'work-hours',
+        metadata: { timezone: h.timezone, start: `0 ${h.startHour} * * ${h.days}`, end: `0 ${h.endHour} * * ${h.days}`, desiredReplicas: String(this.minReplicas) },
+      });
+    }
+    const { scaleDown, scaleUp } = r.behavior;
+    const rule = (window: Duration, policies: Array<{ type: string; value: number; periodSeconds: number }>) => ({
+      stabilizationWindowSeconds: window.toSeconds(), selectPolicy: 'Max', policies,
+    });
+    return new ScaledObject(this, 'Autoscaler', {
+      metadata: { name: this.name, labels: this.labels },
+      spec: {
+        scaleTargetRef: this.scaleTargetRef(),
+        minReplicaCount: h ? 0 : this.minReplicas,
+        maxReplicaCount: this.maxReplicas,
+        pollingInterval: keda.pollingInterval,
+        cooldownPeriod: keda.cooldownPeriod,
+        advanced: {
+          horizontalPodAutoscalerConfig: {
+            name: this.name,
+            behavior: {
+              scaleDown: rule(scaleDown.stabilizationWindow, [{ type: 'Percent', value: scaleDown.maxPercent, periodSeconds: scaleDown.period.toSeconds() }]),
+              scaleUp: rule(scaleUp.stabilizationWindow, [
+                { type: 'Percent', value: scaleUp.maxPercent, periodSeconds: scaleUp.period.toSeconds() },
+                { type: 'Pods', value: scaleUp.maxPods, periodSeconds: scaleUp.period.toSeconds() },
+              ]),
+            },
+          },
+        },
+        triggers,
+      },
+    });
+  }
+
+  /**
+   * The autoscaler's target reference, read at synth: the Deployment, or the
+   * workload that adopted its pods (an Argo Rollout), so nothing patches the autoscaler.
+   */
+  private scaleTargetRef(): WorkloadReference {
+    const workload = () => this.workload;
+    return {
+      get apiVersion() { return workload().apiVersion; },
+      get kind() { return workload().kind; },
+      get name() { return workload().name; },
+    };
+  }
+
+  /** The Deployment as the HPA's target, with the reference of {@link scaleTargetRef} (the HPA reads it at synth). */
+  private scalingTarget(): kplus.IScalable {
+    const deployment = this.deployment;
+    const target = this.scaleTargetRef();
+    return {
+      get hasAutoscaler() { return deployment.hasAutoscaler; },
+      markHasAutoscaler: () => deployment.markHasAutoscaler(),
+      toScalingTarget: () => ({ ...deployment.toScalingTarget(), apiVersion: target.apiVersion, kind: target.kind, name: target.name }),
+    };
   }
 
   protected override get replicasOwnedByAutoscaler(): boolean {
     return true;
   }
+}
 
-  private utilization(v: PropsValidator, property: string, value: number | false): number | undefined {
-    if (value === false) {
-      return undefined;
-    }
-    return v.integer(property, value, 1, 100);
-  }
+/** The autoscaling props, resolved and validated once. */
+interface ResolvedAutoscaling {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly cpu?: number;
+  readonly memory?: number;
+  readonly rps?: number;
+  readonly rpsMetric: string;
+  readonly behavior: ReturnType<typeof resolveBehavior>;
+  readonly workHours?: WorkHours;
+  readonly engine: AutoscalingEngine;
+  /** KEDA settings, with the KEDA engine only. */
+  readonly keda?: ResolvedKeda;
+}
 
-  private behavior(v: PropsValidator, down: ScaleDownOptions, up: ScaleUpOptions) {
-    const window = (property: string, d: Duration) => {
-      v.integer(property, d.toSeconds(), 0, 3600);
-      return d;
-    };
-    const period = (property: string, d: Duration) => {
-      v.integer(property, d.toSeconds(), 1, 1800);
-      return d;
-    };
-    return {
-      scaleDown: {
-        stabilizationWindow: window('autoscaling.scaleDown.stabilizationWindow', down.stabilizationWindow ?? Duration.minutes(5)),
-        maxPercent: v.integer('autoscaling.scaleDown.maxPercent', down.maxPercent ?? 50, 1, 100),
-        period: period('autoscaling.scaleDown.period', down.period ?? Duration.minutes(1)),
-      },
-      scaleUp: {
-        stabilizationWindow: window('autoscaling.scaleUp.stabilizationWindow', up.stabilizationWindow ?? Duration.seconds(0)),
-        maxPercent: v.integer('autoscaling.scaleUp.maxPercent', up.maxPercent ?? 100, 1, 1000),
-        maxPods: v.integer('autoscaling.scaleUp.maxPods', up.maxPods ?? 4, 1, 1000),
-        period: period('autoscaling.scaleUp.period', up.period ?? Duration.minutes(1)),
-      },
-    };
+interface ResolvedKeda {
+  readonly server: string;
+  readonly pollingInterval: number;
+  readonly cooldownPeriod: number;
+}
+
+function resolveAutoscaling(v: PropsValidator, props: AutoscaledModelProps, minReplicasProp: number, preset: CostPresetSettings): ResolvedAutoscaling {
+  const a = props.autoscaling ?? {};
+  const minReplicas = v.integer('autoscaling.minReplicas', minReplicasProp, 1, 1000);
+  const maxReplicas = v.integer('autoscaling.maxReplicas', a.maxReplicas ?? preset.autoscaling.maxReplicas, 1, 1000);
+  v.check(minReplicas <= maxReplicas, 'autoscaling.minReplicas', minReplicas, `must be <= 'autoscaling.maxReplicas' (${maxReplicas})`);
+
+  const cpu = utilization(v, 'autoscaling.cpuUtilization', a.cpuUtilization ?? 70);
+  const memory = utilization(v, 'autoscaling.memoryUtilization', a.memoryUtilization ?? 80);
+  const rps = a.requestsPerSecond === false ? undefined : v.positive('autoscaling.requestsPerSecond', a.requestsPerSecond ?? 100);
+  v.check(cpu !== undefined || memory !== undefined || rps !== undefined, 'autoscaling', a,
+    'needs at least one of cpuUtilization, memoryUtilization and requestsPerSecond');
+  const rpsMetric = v.matches('autoscaling.requestsPerSecondMetric', a.requestsPerSecondMetric ?? 'http_requests_per_second',
+    /^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name');
+  const behavior = resolveBehavior(v, a.scaleDown ?? {}, a.scaleUp ?? {});
+
+  // Explicit props win: an explicit engine turns off the preset's working hours unless they are KEDA's.
+  const explicitHours = props.workHours;
+  if (explicitHours !== undefined && explicitHours !== false) {
+    v.check(props.engine !== AutoscalingEngine.HPA, 'workHours', explicitHours,
+      'needs the KEDA engine: a HorizontalPodAutoscaler cannot scale to zero');
   }
+  const hours = explicitHours === false ? undefined
+    : explicitHours ?? (props.engine === AutoscalingEngine.HPA ? undefined : preset.workHours);
+  const workHours = hours ? validateWorkHours(v, hours) : undefined;
+  const engine = props.engine ?? (workHours ? AutoscalingEngine.KEDA : AutoscalingEngine.HPA);
+  if (props.keda !== undefined) {
+    v.check(engine === AutoscalingEngine.KEDA, 'keda', props.keda, "has no effect unless 'engine' is AutoscalingEngine.KEDA");
+  }
+  const keda = engine === AutoscalingEngine.KEDA ? resolveKeda(v, props.keda ?? {}) : undefined;
+  return { minReplicas, maxReplicas, cpu, memory, rps, rpsMetric, behavior, workHours, engine, keda };
+}
+
+function resolveKeda(v: PropsValidator, keda: KedaOptions): ResolvedKeda {
+  return {
+    server: validateHttpUrl(v, 'keda.prometheusServerAddress', keda.prometheusServerAddress ?? DEFAULT_PROMETHEUS_URL),
+    pollingInterval: v.integer('keda.pollingInterval', (keda.pollingInterval ?? Duration.seconds(30)).toSeconds(), 1, 3600),
+    cooldownPeriod: v.integer('keda.cooldownPeriod', (keda.cooldownPeriod ?? Duration.minutes(5)).toSeconds(), 0, 86400),
+  };
+}
+
+function utilization(v: PropsValidator, property: string, value: number | false): number | undefined {
+  return value === false ? undefined : v.integer(property, value, 1, 100);
+}
+
+function resolveBehavior(v: PropsValidator, down: ScaleDownOptions, up: ScaleUpOptions) {
+  const window = (property: string, d: Duration) => {
+    v.integer(property, d.toSeconds(), 0, 3600);
+    return d;
+  };
+  const period = (property: string, d: Duration) => {
+    v.integer(property, d.toSeconds(), 1, 1800);
+    return d;
+  };
+  return {
+    scaleDown: {
+      stabilizationWindow: window('autoscaling.scaleDown.stabilizationWindow', down.stabilizationWindow ?? Duration.minutes(5)),
+      maxPercent: v.integer('autoscaling.scaleDown.maxPercent', down.maxPercent ?? 50, 1, 100),
+      period: period('autoscaling.scaleDown.period', down.period ?? Duration.minutes(1)),
+    },
+    scaleUp: {
+      stabilizationWindow: window('autoscaling.scaleUp.stabilizationWindow', up.stabilizationWindow ?? Duration.seconds(0)),
+      maxPercent: v.integer('autoscaling.scaleUp.maxPercent', up.maxPercent ?? 100, 1, 1000),
+      maxPods: v.integer('autoscaling.scaleUp.maxPods', up.maxPods ?? 4, 1, 1000),
+      period: period('autoscaling.scaleUp.period', up.period ?? Duration.minutes(1)),
+    },
+  };
 }
 
 /** Validates working hours: an IANA time zone, a cron day-of-week field, and start < end within a day. */

@@ -4,6 +4,7 @@ import { IrsaRole, OidcProvider } from '../aws/irsa-role';
 import { componentLabel } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
 import { PropsValidator } from '../core/errors';
+import { IRSA_ROLE_ARN_ANNOTATION, irsaAnnotations } from '../core/labels';
 
 /** Arguments of a {@link ModelServiceAws}. */
 export interface ModelServiceAwsArgs {
@@ -80,7 +81,7 @@ export class ModelServiceAws extends pulumi.ComponentResource {
   }
 
   /** The ServiceAccount annotation binding the model server to its IRSA role. */
-  public get serviceAccountAnnotations(): pulumi.Output<{ 'eks.amazonaws.com/role-arn': string }> {
-    return this.roleArn.apply((arn) => ({ 'eks.amazonaws.com/role-arn': arn }));
+  public get serviceAccountAnnotations(): pulumi.Output<{ [IRSA_ROLE_ARN_ANNOTATION]: string }> {
+    return this.roleArn.apply((arn) => irsaAnnotations(arn));
   }
 }

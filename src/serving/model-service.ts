@@ -11,7 +11,7 @@ import { validatePinnedImage } from '../kube/image';
 import { MANAGED_BY, ANNOTATION_PREFIX } from '../core/labels';
 import { NetworkPeer, clusterLocalHost, dnsEgressRule, networkPeer, tcpPort } from '../kube/network';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../kube/pod-security';
-import { stableJson } from '../core/json';
+import { isRecord, stableJson, valueAt } from '../core/json';
 import { ModelCard, ModelVersion, renderModelCardMarkdown, validateModelCard, validateModelVersion } from './model-metadata';
 import {
   AlertDefinition, AlertSeverity, MonitoringOptions, ResolvedMonitoring, ServiceLevelObjectives,
@@ -167,6 +167,151 @@ const CONTAINER_NAME = 'model-server';
 const SPOT_LABELS: ReadonlyArray<[string, string]> = [['karpenter.sh/capacity-type', 'spot'], ['eks.amazonaws.com/capacityType', 'SPOT']];
 const ON_DEMAND_LABELS: ReadonlyArray<[string, string]> = [['karpenter.sh/capacity-type', 'on-demand'], ['eks.amazonaws.com/capacityType', 'ON_DEMAND']];
 
+/** The props of a {@link ModelService}, resolved and validated once. */
+interface ResolvedModelService {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly preset: CostPresetSettings;
+  readonly port: number;
+  readonly servicePort: number;
+  readonly metricsPort: number;
+  readonly replicas: number;
+  readonly resources: ComputeResources;
+  readonly version: ModelVersion;
+  readonly modelCard?: ModelCard;
+  readonly slo: Required<ServiceLevelObjectives>;
+  readonly selectorLabels: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly versionAnnotations: Readonly<Record<string, string>>;
+  readonly image: string;
+  readonly imagePullPolicy: kplus.ImagePullPolicy;
+  readonly command?: string[];
+  readonly args?: string[];
+  readonly env: Array<[string, EnvSource]>;
+  readonly probes: { readonly liveness: kplus.Probe; readonly readiness: kplus.Probe; readonly startup: kplus.Probe };
+  readonly shutdown: { readonly preStopDelay: Duration; readonly terminationGracePeriod: Duration };
+  readonly runAsUser: number;
+  readonly tmpSize: Size;
+  readonly gpu?: { readonly count: number; readonly resourceName: string; readonly nodeSelector: Readonly<Record<string, string>>; readonly tolerationKey: string };
+  readonly topologySpread: TopologySpreadMode;
+  readonly capacity: CapacityPolicy;
+  /** `maxUnavailable` of the PodDisruptionBudget; undefined: no budget. */
+  readonly pdbMaxUnavailable?: number;
+  readonly monitoring: MonitoringOptions;
+}
+
+/** Resolves the props of a {@link ModelService} against its preset and validates them. */
+function resolveModelService(v: PropsValidator, id: string, namespace: string | undefined, props: ModelServiceProps): ResolvedModelService {
+  const name = v.dnsLabel('name', props.name ?? id, 52);
+  const preset = props.preset ?? CostPreset.PRODUCTION;
+  const port = v.integer('port', props.port ?? DEFAULT_PORT, 1, 65535);
+  const servicePort = v.integer('servicePort', props.servicePort ?? 80, 1, 65535);
+  const metricsPort = v.integer('metricsPort', props.metricsPort ?? port, 1, 65535);
+  const replicas = v.integer('replicas', props.replicas ?? preset.replicas, 1, 1000);
+  const resources = props.resources ?? preset.resources;
+  const gpuCount = props.gpu ? v.integer('gpu.count', props.gpu.count, 1, 16) : 0;
+  const slo = {
+    errorRate: v.range('slo.errorRate', props.slo?.errorRate ?? 0.01, 0.0001, 0.5),
+    latencyP99: props.slo?.latencyP99 ?? Duration.millis(500),
+  };
+  const runAsUser = v.integer('runAsUser', props.runAsUser ?? 1000, 1, 2147483647);
+
+  validatePinnedImage(v, 'image', props.image);
+  validateModelVersion(v, 'version', props.version);
+  if (props.modelCard) {
+    validateModelCard(v, 'modelCard', props.modelCard);
+  } else {
+    v.check(!preset.requireModelCard, 'modelCard', undefined,
+      `is required by the '${preset.name}' preset: production models must ship a model card (purpose, training data, metrics, limitations, intended use, not intended for)`);
+  }
+  validateComputeResources(v, 'resources', resources);
+  v.check(slo.latencyP99.toMilliseconds() > 0, 'slo.latencyP99', slo.latencyP99, 'must be longer than 0');
+  const env = resolveEnv(v, props.env);
+  const shutdown = {
+    preStopDelay: props.shutdown?.preStopDelay ?? Duration.seconds(10),
+    terminationGracePeriod: props.shutdown?.terminationGracePeriod ?? Duration.seconds(45),
+  };
+  v.check(shutdown.terminationGracePeriod.toSeconds() > shutdown.preStopDelay.toSeconds(), 'shutdown.terminationGracePeriod',
+    shutdown.terminationGracePeriod, `must be longer than 'shutdown.preStopDelay' (${shutdown.preStopDelay.toHumanString()}) so the server gets time to drain after SIGTERM`);
+  const pdbMaxUnavailable = resolveDisruptionBudget(v, props.podDisruptionBudget, preset, replicas);
+
+  const selectorLabels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name };
+  const labels = {
+    ...selectorLabels,
+    'app.kubernetes.io/version': props.version.model,
+    'app.kubernetes.io/component': 'model-server',
+    'app.kubernetes.io/part-of': v.dnsLabel('partOf', props.partOf ?? name),
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+  };
+  const versionAnnotations = {
+    [`${ANNOTATION_PREFIX}/model-version`]: props.version.model,
+    [`${ANNOTATION_PREFIX}/training-commit`]: props.version.trainingCommit,
+    [`${ANNOTATION_PREFIX}/data-version`]: props.version.dataVersion,
+    [`${ANNOTATION_PREFIX}/hyperparameters`]: stableJson(props.version.hyperparameters ?? {}),
+    [`${ANNOTATION_PREFIX}/cost-preset`]: preset.name,
+  };
+  const probes = props.probes ?? {};
+  return {
+    name, namespace, preset, port, servicePort, metricsPort, replicas, resources, version: props.version, modelCard: props.modelCard, slo,
+    selectorLabels, labels, versionAnnotations, env, shutdown, runAsUser, pdbMaxUnavailable,
+    image: props.image,
+    imagePullPolicy: props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    command: props.command ? [...props.command] : undefined,
+    args: props.args ? [...props.args] : undefined,
+    probes: {
+      liveness: httpProbe(v, port, 'probes.liveness', probes.liveness, { path: '/health', initialDelay: 30, period: 10, timeout: 1, failureThreshold: 3 }),
+      readiness: httpProbe(v, port, 'probes.readiness', probes.readiness, { path: '/ready', initialDelay: 10, period: 5, timeout: 1, failureThreshold: 3 }),
+      startup: httpProbe(v, port, 'probes.startup', probes.startup, { path: '/health', initialDelay: 0, period: 10, timeout: 5, failureThreshold: 30 }),
+    },
+    tmpSize: props.tmpSize ?? Size.gibibytes(1),
+    gpu: props.gpu ? {
+      count: gpuCount,
+      resourceName: v.nonEmpty('gpu.resourceName', props.gpu.resourceName ?? 'nvidia.com/gpu'),
+      nodeSelector: props.gpu.nodeSelector ?? { 'nvidia.com/gpu.present': 'true' },
+      tolerationKey: props.gpu.tolerationKey ?? 'nvidia.com/gpu',
+    } : undefined,
+    topologySpread: props.topologySpread ?? preset.topologySpread,
+    capacity: props.capacity ?? preset.capacity,
+    monitoring: props.monitoring ?? {},
+  };
+}
+
+/** `maxUnavailable` of the PodDisruptionBudget, or undefined when none is rendered. */
+function resolveDisruptionBudget(v: PropsValidator, requested: boolean | DisruptionBudgetOptions | undefined,
+  preset: CostPresetSettings, replicas: number): number | undefined {
+  if (requested !== undefined && requested !== false) {
+    v.check(replicas > 1, 'podDisruptionBudget', requested,
+      `needs more than one replica (replicas is ${replicas}): a budget over a single pod either blocks node drains or protects nothing`);
+  }
+  const maxUnavailable = typeof requested === 'object' ? v.integer('podDisruptionBudget.maxUnavailable', requested.maxUnavailable ?? 1, 1, 1000) : 1;
+  if (typeof requested === 'object') {
+    v.check(maxUnavailable < replicas, 'podDisruptionBudget.maxUnavailable', maxUnavailable, `must be less than replicas (${replicas})`);
+  }
+  const wanted = requested === undefined ? preset.podDisruptionBudget && replicas > 1 : requested !== false;
+  return wanted ? maxUnavailable : undefined;
+}
+
+/** An HTTP GET probe on `port`, from the options over the defaults. */
+function httpProbe(v: PropsValidator, port: number, property: string, options: HttpProbeOptions | undefined,
+  defaults: { path: string; initialDelay: number; period: number; timeout: number; failureThreshold: number }): kplus.Probe {
+  const path = options?.path ?? defaults.path;
+  v.check(path.startsWith('/'), `${property}.path`, path, "must start with '/'");
+  const period = options?.period ?? Duration.seconds(defaults.period);
+  const timeout = options?.timeout ?? Duration.seconds(defaults.timeout);
+  const initialDelay = options?.initialDelay ?? Duration.seconds(defaults.initialDelay);
+  v.check(period.toSeconds() >= 1, `${property}.period`, period, 'must be at least 1 second');
+  v.check(timeout.toSeconds() >= 1 && timeout.toSeconds() <= period.toSeconds(), `${property}.timeout`, timeout,
+    `must be at least 1 second and at most the period (${period.toHumanString()})`);
+  v.check(initialDelay.toSeconds() >= 0, `${property}.initialDelay`, initialDelay, 'must not be negative');
+  return kplus.Probe.fromHttpGet(path, {
+    port,
+    initialDelaySeconds: initialDelay,
+    periodSeconds: period,
+    timeoutSeconds: timeout,
+    failureThreshold: v.integer(`${property}.failureThreshold`, options?.failureThreshold ?? defaults.failureThreshold, 1, 1000),
+  });
+}
+
 /**
  * A model server as production needs it: a Deployment and ClusterIP Service
  * with `/health` and `/ready` probes, requests and limits, Pod Security
@@ -216,7 +361,11 @@ export class ModelService extends Construct implements IRunbookSource {
   /** Resolved monitoring settings, shared with constructs that add alerts about this model (drift, backups). */
   public readonly monitoring: ResolvedMonitoring;
 
-  /** The cdk8s-plus Deployment (escape hatch). */
+  /**
+   * The cdk8s-plus Deployment (escape hatch). Once a {@link adoptWorkload | canary adopts the pods}
+   * it is no longer synthesized: changes to its pod template still reach the new workload,
+   * other changes fail synth (see {@link adoptWorkload}).
+   */
   public readonly deployment: kplus.Deployment;
   /** The model server container. */
   public readonly container: kplus.Container;
@@ -232,6 +381,7 @@ export class ModelService extends Construct implements IRunbookSource {
   public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
   private readonly ingressRules: kplus.k8s.NetworkPolicyIngressRule[] = [];
   private readonly egressRules: kplus.k8s.NetworkPolicyEgressRule[] = [];
+  private readonly podTargetLabels: string[] = [];
   /** The ExternalSecret, when env references AWS Secrets Manager. */
   public readonly externalSecret?: ExternalSecret;
   /** The ServiceMonitor, when monitoring is enabled. */
@@ -245,174 +395,44 @@ export class ModelService extends Construct implements IRunbookSource {
   constructor(scope: Construct, id: string, props: ModelServiceProps) {
     super(scope, id);
     const v: PropsValidator = new PropsValidator(this);
+    const r = resolveModelService(v, id, Chart.of(this).namespace, props);
+    this.name = r.name;
+    this.namespace = r.namespace;
+    this.preset = r.preset;
+    this.port = r.port;
+    this.servicePort = r.servicePort;
+    this.metricsPort = r.metricsPort;
+    this.replicas = r.replicas;
+    this.resources = r.resources;
+    this.version = r.version;
+    this.modelCard = r.modelCard;
+    this.gpuCount = r.gpu?.count ?? 0;
+    this.slo = r.slo;
+    this.selectorLabels = r.selectorLabels;
+    this.labels = r.labels;
 
-    // ---- resolve --------------------------------------------------------
-    this.name = v.dnsLabel('name', props.name ?? id, 52);
-    this.namespace = Chart.of(this).namespace;
-    this.preset = props.preset ?? CostPreset.PRODUCTION;
-    this.port = v.integer('port', props.port ?? DEFAULT_PORT, 1, 65535);
-    this.servicePort = v.integer('servicePort', props.servicePort ?? 80, 1, 65535);
-    this.metricsPort = v.integer('metricsPort', props.metricsPort ?? this.port, 1, 65535);
-    this.replicas = v.integer('replicas', props.replicas ?? this.preset.replicas, 1, 1000);
-    this.resources = props.resources ?? this.preset.resources;
-    this.version = props.version;
-    this.modelCard = props.modelCard;
-    this.gpuCount = props.gpu ? v.integer('gpu.count', props.gpu.count, 1, 16) : 0;
-    this.slo = {
-      errorRate: v.range('slo.errorRate', props.slo?.errorRate ?? 0.01, 0.0001, 0.5),
-      latencyP99: props.slo?.latencyP99 ?? Duration.millis(500),
-    };
-    const monitoring = props.monitoring ?? {};
-    const topologySpread = props.topologySpread ?? this.preset.topologySpread;
-    const capacity = props.capacity ?? this.preset.capacity;
-    const runAsUser = v.integer('runAsUser', props.runAsUser ?? 1000, 1, 2147483647);
-
-    // ---- validate -------------------------------------------------------
-    validatePinnedImage(v, 'image', props.image);
-    validateModelVersion(v, 'version', props.version);
-    if (props.modelCard) {
-      validateModelCard(v, 'modelCard', props.modelCard);
-    } else {
-      v.check(!this.preset.requireModelCard, 'modelCard', undefined,
-        `is required by the '${this.preset.name}' preset: production models must ship a model card (purpose, training data, metrics, limitations, intended use, not intended for)`);
-    }
-    validateComputeResources(v, 'resources', this.resources);
-    v.check(this.slo.latencyP99.toMilliseconds() > 0, 'slo.latencyP99', this.slo.latencyP99, 'must be longer than 0');
-    const env = resolveEnv(v, props.env);
-    const shutdown = {
-      preStopDelay: props.shutdown?.preStopDelay ?? Duration.seconds(10),
-      terminationGracePeriod: props.shutdown?.terminationGracePeriod ?? Duration.seconds(45),
-    };
-    v.check(shutdown.terminationGracePeriod.toSeconds() > shutdown.preStopDelay.toSeconds(), 'shutdown.terminationGracePeriod',
-      shutdown.terminationGracePeriod, `must be longer than 'shutdown.preStopDelay' (${shutdown.preStopDelay.toHumanString()}) so the server gets time to drain after SIGTERM`);
-    const pdbRequested = props.podDisruptionBudget;
-    if (pdbRequested !== undefined && pdbRequested !== false) {
-      v.check(this.replicas > 1, 'podDisruptionBudget', pdbRequested,
-        `needs more than one replica (replicas is ${this.replicas}): a budget over a single pod either blocks node drains or protects nothing`);
-    }
-    const pdbMaxUnavailable = typeof pdbRequested === 'object' ? v.integer('podDisruptionBudget.maxUnavailable', pdbRequested.maxUnavailable ?? 1, 1, 1000) : 1;
-    if (typeof pdbRequested === 'object') {
-      v.check(pdbMaxUnavailable < this.replicas, 'podDisruptionBudget.maxUnavailable', pdbMaxUnavailable, `must be less than replicas (${this.replicas})`);
-    }
-
-    // ---- metadata -------------------------------------------------------
-    this.selectorLabels = { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name };
-    this.labels = {
-      ...this.selectorLabels,
-      'app.kubernetes.io/version': this.version.model,
-      'app.kubernetes.io/component': 'model-server',
-      'app.kubernetes.io/part-of': v.dnsLabel('partOf', props.partOf ?? this.name),
-      'app.kubernetes.io/managed-by': MANAGED_BY,
-    };
-    const versionAnnotations: Record<string, string> = {
-      [`${ANNOTATION_PREFIX}/model-version`]: this.version.model,
-      [`${ANNOTATION_PREFIX}/training-commit`]: this.version.trainingCommit,
-      [`${ANNOTATION_PREFIX}/data-version`]: this.version.dataVersion,
-      [`${ANNOTATION_PREFIX}/hyperparameters`]: stableJson(this.version.hyperparameters ?? {}),
-      [`${ANNOTATION_PREFIX}/cost-preset`]: this.preset.name,
-    };
-
-    // ---- identity -------------------------------------------------------
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
       metadata: { name: this.name, labels: this.labels, annotations: { ...props.serviceAccountAnnotations } },
       automountToken: false,
     });
+    this.deployment = this.renderDeployment(r);
+    this.container = this.renderContainer(r);
+    this.externalSecret = this.addEnv(r.env, props.secretStore);
+    this.schedulePods(r);
+    this.service = this.renderService();
+    this.networkPolicy = this.renderNetworkPolicy(v, props.networkPolicy, r.monitoring);
+    this.podDisruptionBudget = r.pdbMaxUnavailable === undefined ? undefined : this.renderDisruptionBudget(r.pdbMaxUnavailable);
+    this.modelCardConfigMap = this.modelCard ? this.renderModelCard(r.versionAnnotations) : undefined;
 
-    // ---- workload -------------------------------------------------------
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name: this.name, labels: this.labels, annotations: versionAnnotations },
-      podMetadata: { labels: this.labels, annotations: versionAnnotations },
-      select: false,
-      replicas: this.replicasOwnedByAutoscaler ? undefined : this.replicas,
-      serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: false,
-      terminationGracePeriod: shutdown.terminationGracePeriod,
-      securityContext: restrictedPodSecurity(runAsUser),
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.percent(25),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
-    });
-    this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
-
-    const probes = props.probes ?? {};
-    this.container = this.deployment.addContainer({
-      name: CONTAINER_NAME,
-      image: props.image,
-      imagePullPolicy: props.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      command: props.command ? [...props.command] : undefined,
-      args: props.args ? [...props.args] : undefined,
-      ports: this.containerPorts(),
-      resources: {
-        cpu: { request: this.resources.cpu.request, limit: this.resources.cpu.limit },
-        memory: { request: this.resources.memory.request, limit: this.resources.memory.limit },
-      },
-      liveness: this.probe(v, 'probes.liveness', probes.liveness, { path: '/health', initialDelay: 30, period: 10, timeout: 1, failureThreshold: 3 }),
-      readiness: this.probe(v, 'probes.readiness', probes.readiness, { path: '/ready', initialDelay: 10, period: 5, timeout: 1, failureThreshold: 3 }),
-      startup: this.probe(v, 'probes.startup', probes.startup, { path: '/health', initialDelay: 0, period: 10, timeout: 5, failureThreshold: 30 }),
-      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(shutdown.preStopDelay.toSeconds())]) },
-      securityContext: restrictedContainerSecurity(runAsUser),
-    });
-    this.container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: props.tmpSize ?? Size.gibibytes(1) }));
-
-    this.externalSecret = this.addEnv(env, props.secretStore);
-    this.addPodSpecPatches(v, props.gpu, topologySpread, capacity);
-
-    // ---- network --------------------------------------------------------
-    this.service = new kplus.Service(this, 'Service', {
-      metadata: { name: this.name, labels: this.labels },
-      type: kplus.ServiceType.CLUSTER_IP,
-      ports: this.servicePorts(),
-    });
-    for (const [key, value] of Object.entries(this.selectorLabels)) {
-      this.service.selectLabel(key, value);
-    }
-    this.networkPolicy = this.renderNetworkPolicy(v, props.networkPolicy, monitoring);
-
-    // ---- availability ---------------------------------------------------
-    const wantPdb = pdbRequested === undefined ? this.preset.podDisruptionBudget && this.replicas > 1 : pdbRequested !== false;
-    if (wantPdb) {
-      this.podDisruptionBudget = new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
-        metadata: { name: this.name, labels: this.labels },
-        spec: {
-          maxUnavailable: kplus.k8s.IntOrString.fromNumber(pdbMaxUnavailable),
-          selector: { matchLabels: { ...this.selectorLabels } },
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
-        },
-      });
-    }
-
-    // ---- model card -----------------------------------------------------
-    if (this.modelCard) {
-      this.modelCardConfigMap = new kplus.ConfigMap(this, 'ModelCard', {
-        metadata: { name: `${this.name}-model-card`, labels: this.labels, annotations: versionAnnotations },
-        data: {
-          'model-card.md': this.modelCardMarkdown(),
-          'model-card.json': stableJson({ name: this.name, version: this.version, card: this.modelCard }, 2),
-        },
-      });
-    }
-
-    // ---- monitoring -----------------------------------------------------
-    this.monitoring = resolveMonitoring(monitoring);
-    this.alerts = this.defineAlerts(v, monitoring);
+    this.monitoring = resolveMonitoring(r.monitoring);
+    this.alerts = this.defineAlerts(v, r.monitoring);
     if (this.monitoring.enabled) {
-      const selectorLabels = this.monitoring.selectorLabels;
-      this.serviceMonitor = new ServiceMonitor(this, 'ServiceMonitor', {
-        metadata: { name: this.name, labels: { ...this.labels, ...selectorLabels } },
-        spec: {
-          selector: { matchLabels: { ...this.selectorLabels } },
-          endpoints: [{
-            port: this.metricsPort === this.port ? 'http' : 'metrics',
-            path: monitoring.path ?? '/metrics',
-            interval: promDuration(monitoring.scrapeInterval ?? Duration.seconds(30)),
-          }],
-        },
-      });
+      this.serviceMonitor = this.renderServiceMonitor(r.monitoring);
       this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
-        name: this.name, labels: { ...this.labels, ...selectorLabels }, alertLabels: { model: this.name }, alerts: this.alerts,
+        name: this.name, labels: { ...this.labels, ...this.monitoring.selectorLabels }, alertLabels: { model: this.name }, alerts: this.alerts,
       });
     }
+    this.node.defaultChild = this.deployment;
   }
 
   /**
@@ -515,18 +535,39 @@ export class ModelService extends Construct implements IRunbookSource {
    * leaves the synthesized output (nothing else manages the same pods), and
    * the autoscaler, if any, targets the new workload. Returns the pod
    * template as the Deployment would have rendered it (resolved lazily at
-   * synth, so later changes to the container or JSON patches are included).
+   * synth, so later changes to the container, the pod scheduling or JSON
+   * patches under `/spec/template` are included).
+   *
+   * Later changes to the now detached {@link deployment} outside its pod
+   * template (its metadata, spec fields, JSON patches elsewhere, constructs
+   * added under it) would be lost: synth fails on them with an error that
+   * names the changed fields.
    */
   public adoptWorkload(workload: WorkloadReference): () => Record<string, unknown> {
     const v: PropsValidator = new PropsValidator(this);
     v.check(this.adoptedBy === undefined, 'workload', workload.kind, `the pods are already run by ${this.adoptedBy?.kind} ${this.adoptedBy?.name}`);
     this.adoptedBy = workload;
     const deployment = ApiObject.of(this.deployment);
+    const fieldsAtAdoption = fieldsOutsidePodTemplate(deployment.toJson());
+    const childrenAtAdoption = this.deployment.node.children.map((c) => c.node.id);
     this.node.tryRemoveChild(this.deployment.node.id);
-    this.retargetAutoscaler(workload);
+    this.node.addValidation({
+      validate: () => {
+        const now = fieldsOutsidePodTemplate(deployment.toJson());
+        const changed = [...new Set([...fieldsAtAdoption.keys(), ...now.keys()])].filter((f) => fieldsAtAdoption.get(f) !== now.get(f));
+        changed.push(...this.deployment.node.children.map((c) => c.node.id).filter((id) => !childrenAtAdoption.includes(id)).map((id) => `child construct '${id}'`));
+        return changed.length === 0 ? [] : [
+          `the Deployment is not synthesized since ${workload.kind} ${workload.name} runs its pods, but it changed outside its pod template after that `
+          + `(${changed.join(', ')}); only pod template changes reach the ${workload.kind}: make the others on the ${workload.kind}`,
+        ];
+      },
+    });
     return () => {
-      const json = deployment.toJson() as { spec: { template: Record<string, unknown> } };
-      return json.spec.template;
+      const template = valueAt(deployment.toJson(), 'spec', 'template');
+      if (!isRecord(template)) {
+        throw new Error(`${this.node.path}: the Deployment rendered no pod template`);
+      }
+      return template;
     };
   }
 
@@ -535,37 +576,12 @@ export class ModelService extends Construct implements IRunbookSource {
     return this.adoptedBy ?? { apiVersion: 'apps/v1', kind: 'Deployment', name: this.name };
   }
 
-  /** Points the autoscaler at `workload`; overridden by autoscaled subclasses. */
-  protected retargetAutoscaler(_workload: WorkloadReference): void {
-    // A plain ModelService has no autoscaler.
-  }
-
   /**
    * Whether an autoscaler subclass owns the replica count; the Deployment then
    * leaves `spec.replicas` unset (read during construction, so a getter).
    */
   protected get replicasOwnedByAutoscaler(): boolean {
     return false;
-  }
-
-  private probe(v: PropsValidator, property: string, options: HttpProbeOptions | undefined,
-    defaults: { path: string; initialDelay: number; period: number; timeout: number; failureThreshold: number }): kplus.Probe {
-    const path = options?.path ?? defaults.path;
-    v.check(path.startsWith('/'), `${property}.path`, path, "must start with '/'");
-    const period = options?.period ?? Duration.seconds(defaults.period);
-    const timeout = options?.timeout ?? Duration.seconds(defaults.timeout);
-    const initialDelay = options?.initialDelay ?? Duration.seconds(defaults.initialDelay);
-    v.check(period.toSeconds() >= 1, `${property}.period`, period, 'must be at least 1 second');
-    v.check(timeout.toSeconds() >= 1 && timeout.toSeconds() <= period.toSeconds(), `${property}.timeout`, timeout,
-      `must be at least 1 second and at most the period (${period.toHumanString()})`);
-    v.check(initialDelay.toSeconds() >= 0, `${property}.initialDelay`, initialDelay, 'must not be negative');
-    return kplus.Probe.fromHttpGet(path, {
-      port: this.port,
-      initialDelaySeconds: initialDelay,
-      periodSeconds: period,
-      timeoutSeconds: timeout,
-      failureThreshold: v.integer(`${property}.failureThreshold`, options?.failureThreshold ?? defaults.failureThreshold, 1, 1000),
-    });
   }
 
   private containerPorts(): kplus.ContainerPort[] {
@@ -596,41 +612,76 @@ export class ModelService extends Construct implements IRunbookSource {
     return renderExternalSecret(this, 'ExternalSecret', { name: externalSecretName, labels: this.labels, entries, store });
   }
 
-  /** Pod-spec fields cdk8s-plus has no API for, added as JSON patches (user patches still apply after them). */
-  private addPodSpecPatches(v: PropsValidator, gpu: GpuOptions | undefined, spread: TopologySpreadMode, capacity: CapacityPolicy): void {
+  private renderDeployment(r: ResolvedModelService): kplus.Deployment {
+    const deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name: this.name, labels: this.labels, annotations: r.versionAnnotations },
+      podMetadata: { labels: this.labels, annotations: r.versionAnnotations },
+      select: false,
+      replicas: this.replicasOwnedByAutoscaler ? undefined : this.replicas,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      terminationGracePeriod: r.shutdown.terminationGracePeriod,
+      securityContext: restrictedPodSecurity(r.runAsUser),
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.percent(25),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
+    return deployment;
+  }
+
+  private renderContainer(r: ResolvedModelService): kplus.Container {
+    const container = this.deployment.addContainer({
+      name: CONTAINER_NAME,
+      image: r.image,
+      imagePullPolicy: r.imagePullPolicy,
+      command: r.command,
+      args: r.args,
+      ports: this.containerPorts(),
+      resources: {
+        cpu: { request: this.resources.cpu.request, limit: this.resources.cpu.limit },
+        memory: { request: this.resources.memory.request, limit: this.resources.memory.limit },
+      },
+      liveness: r.probes.liveness,
+      readiness: r.probes.readiness,
+      startup: r.probes.startup,
+      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(r.shutdown.preStopDelay.toSeconds())]) },
+      securityContext: restrictedContainerSecurity(r.runAsUser),
+    });
+    container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: r.tmpSize }));
+    return container;
+  }
+
+  /**
+   * Scheduling: tolerations and node affinity through cdk8s-plus; GPU
+   * resources, the GPU node selector, topology spread and pod seccomp by JSON
+   * patch, because cdk8s-plus has no API for them (user patches still apply after these).
+   */
+  private schedulePods(r: ResolvedModelService): void {
+    const scheduling = this.deployment.scheduling;
     const apiObject = ApiObject.of(this.deployment);
     const podSpec = '/spec/template/spec';
     addPodSeccomp(apiObject, podSpec);
-
-    const nodeSelector: Record<string, string> = {};
-    const tolerations: object[] = [];
-    if (gpu) {
-      const resourceName = v.nonEmpty('gpu.resourceName', gpu.resourceName ?? 'nvidia.com/gpu');
-      const escaped = resourceName.replace(/~/g, '~0').replace(/\//g, '~1');
+    if (r.gpu) {
+      const escaped = r.gpu.resourceName.replace(/~/g, '~0').replace(/\//g, '~1');
       // The generated KubeDeployment maps resource quantities through
       // `Quantity.value` after patches are applied, so the patch carries a Quantity.
-      const gpus = kplus.k8s.Quantity.fromNumber(this.gpuCount);
+      const gpus = kplus.k8s.Quantity.fromNumber(r.gpu.count);
       apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/containers/0/resources/limits/${escaped}`, gpus));
       apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/containers/0/resources/requests/${escaped}`, gpus));
-      Object.assign(nodeSelector, gpu.nodeSelector ?? { 'nvidia.com/gpu.present': 'true' });
-      tolerations.push({ key: gpu.tolerationKey ?? 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' });
+      if (Object.keys(r.gpu.nodeSelector).length > 0) {
+        apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/nodeSelector`, { ...r.gpu.nodeSelector }));
+      }
+      scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.exists(r.gpu.tolerationKey, { effect: kplus.TaintEffect.NO_SCHEDULE })));
     }
-    if (Object.keys(nodeSelector).length > 0) {
-      apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/nodeSelector`, nodeSelector));
-    }
-    if (capacity === CapacityPolicy.SPOT_PREFERRED) {
+    if (r.capacity === CapacityPolicy.SPOT_PREFERRED) {
       // Spot nodes are often tainted so only workloads that opted in land there.
-      tolerations.push({ key: 'karpenter.sh/capacity-type', operator: 'Equal', value: 'spot', effect: 'NoSchedule' });
+      scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.is('karpenter.sh/capacity-type', 'spot', { effect: kplus.TaintEffect.NO_SCHEDULE })));
     }
-    if (tolerations.length > 0) {
-      apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/tolerations`, tolerations));
-    }
-    const affinity = this.capacityAffinity(capacity);
-    if (affinity) {
-      apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/affinity`, affinity));
-    }
-    if (spread !== TopologySpreadMode.NONE && this.replicas > 1) {
-      const zoneMode = spread === TopologySpreadMode.STRICT ? 'DoNotSchedule' : 'ScheduleAnyway';
+    this.attractToCapacity(r.capacity);
+    if (r.topologySpread !== TopologySpreadMode.NONE && this.replicas > 1) {
+      const zoneMode = r.topologySpread === TopologySpreadMode.STRICT ? 'DoNotSchedule' : 'ScheduleAnyway';
       const constraint = (topologyKey: string, whenUnsatisfiable: string) => ({
         maxSkew: 1,
         topologyKey,
@@ -645,26 +696,73 @@ export class ModelService extends Construct implements IRunbookSource {
     }
   }
 
-  private capacityAffinity(capacity: CapacityPolicy): object | undefined {
-    const preferOn = (labels: ReadonlyArray<[string, string]>, weight: number) => labels.map(([key, value]) => ({
-      weight,
-      preference: { matchExpressions: [{ key, operator: 'In', values: [value] }] },
-    }));
+  private attractToCapacity(capacity: CapacityPolicy): void {
+    const scheduling = this.deployment.scheduling;
+    const preferOn = (labels: ReadonlyArray<[string, string]>) => {
+      for (const [key, value] of labels) {
+        scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.in(key, [value])), { weight: 50 });
+      }
+    };
     switch (capacity) {
       case CapacityPolicy.ON_DEMAND:
         // NotIn also admits nodes without the label (clusters without Karpenter or node groups).
-        return {
-          nodeAffinity: {
-            requiredDuringSchedulingIgnoredDuringExecution: {
-              nodeSelectorTerms: [{ matchExpressions: SPOT_LABELS.map(([key, value]) => ({ key, operator: 'NotIn', values: [value] })) }],
-            },
-          },
-        };
+        scheduling.attract(kplus.Node.labeled(...SPOT_LABELS.map(([key, value]) => kplus.NodeLabelQuery.notIn(key, [value]))));
+        return;
       case CapacityPolicy.SPOT_ALLOWED:
-        return { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: preferOn(ON_DEMAND_LABELS, 50) } };
+        return preferOn(ON_DEMAND_LABELS);
       case CapacityPolicy.SPOT_PREFERRED:
-        return { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: preferOn(SPOT_LABELS, 50) } };
+        return preferOn(SPOT_LABELS);
     }
+  }
+
+  private renderService(): kplus.Service {
+    const service = new kplus.Service(this, 'Service', {
+      metadata: { name: this.name, labels: this.labels },
+      type: kplus.ServiceType.CLUSTER_IP,
+      ports: this.servicePorts(),
+    });
+    for (const [key, value] of Object.entries(this.selectorLabels)) {
+      service.selectLabel(key, value);
+    }
+    return service;
+  }
+
+  private renderDisruptionBudget(maxUnavailable: number): kplus.k8s.KubePodDisruptionBudget {
+    return new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata: { name: this.name, labels: this.labels },
+      spec: {
+        maxUnavailable: kplus.k8s.IntOrString.fromNumber(maxUnavailable),
+        selector: { matchLabels: { ...this.selectorLabels } },
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+  }
+
+  private renderModelCard(versionAnnotations: Readonly<Record<string, string>>): kplus.ConfigMap {
+    return new kplus.ConfigMap(this, 'ModelCard', {
+      metadata: { name: `${this.name}-model-card`, labels: this.labels, annotations: versionAnnotations },
+      data: {
+        'model-card.md': this.modelCardMarkdown(),
+        'model-card.json': stableJson({ name: this.name, version: this.version, card: this.modelCard }, 2),
+      },
+    });
+  }
+
+  private renderServiceMonitor(monitoring: MonitoringOptions): ServiceMonitor {
+    const podTargetLabels = this.podTargetLabels;
+    return new ServiceMonitor(this, 'ServiceMonitor', {
+      metadata: { name: this.name, labels: { ...this.labels, ...this.monitoring.selectorLabels } },
+      spec: {
+        selector: { matchLabels: { ...this.selectorLabels } },
+        // Read at synth, so labels added by scrapePodLabel after construction are rendered.
+        get podTargetLabels() { return podTargetLabels.length > 0 ? [...podTargetLabels] : undefined; },
+        endpoints: [{
+          port: this.metricsPort === this.port ? 'http' : 'metrics',
+          path: monitoring.path ?? '/metrics',
+          interval: promDuration(monitoring.scrapeInterval ?? Duration.seconds(30)),
+        }],
+      },
+    });
   }
 
   /**
@@ -674,6 +772,18 @@ export class ModelService extends Construct implements IRunbookSource {
    */
   public allowEgress(rule: kplus.k8s.NetworkPolicyEgressRule): void {
     this.egressRules.push(rule);
+  }
+
+  /**
+   * Copies the pod label `label` onto every scraped series (the
+   * ServiceMonitor's `podTargetLabels`), for example the pod-template-hash
+   * label that tells canary from stable pods. Rendered at synth; no effect
+   * without monitoring.
+   */
+  public scrapePodLabel(label: string): void {
+    if (!this.podTargetLabels.includes(label)) {
+      this.podTargetLabels.push(label);
+    }
   }
 
   /** Adds an ingress rule to the model's NetworkPolicy; rendered at synth like {@link allowEgress}. */
@@ -758,4 +868,19 @@ export class ModelService extends Construct implements IRunbookSource {
       }),
     ];
   }
+}
+
+/** The rendered fields of a Deployment outside `spec.template`, by path, as stable JSON. */
+function fieldsOutsidePodTemplate(deployment: unknown): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const [key, value] of Object.entries(isRecord(deployment) ? deployment : {})) {
+    if (key === 'spec' && isRecord(value)) {
+      for (const [field, specValue] of Object.entries(value)) {
+        if (field !== 'template') fields.set(`spec.${field}`, stableJson(specValue));
+      }
+    } else {
+      fields.set(key, stableJson(value));
+    }
+  }
+  return fields;
 }

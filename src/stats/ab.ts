@@ -382,7 +382,9 @@ export function assignVariant(userId: string, experimentId: string, weights: rea
   if (typeof experimentId !== 'string' || experimentId === '') throw new RangeError('experimentId must be a non-empty string');
   const ranges = bucketRanges(weights);
   const bucket = fnv1a32(`${experimentId}:${userId}`) % 100;
-  const range = ranges.find((r) => bucket >= r.from && bucket <= r.to)!;
+  const range = ranges.find((r) => bucket >= r.from && bucket <= r.to);
+  // bucketRanges covers 0..99 without gaps, so every bucket has a variant
+  if (range === undefined) throw new Error(`no variant covers bucket ${bucket}`);
   return { bucket, variant: range.name };
 }
 

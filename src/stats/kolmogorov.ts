@@ -230,6 +230,36 @@ function smirnovProbs(n: number, x: number): SfCdf {
     return { sf, cdf: 1 - sf };
   }
 
+  return smirnovSeries(n, x, n1mxfl, n1mxceil);
+}
+
+/**
+ * The term A_v = C(n, v) (1 - x - v/n)^(n-v) (x + v/n)^(v-1) of the Smirnov series,
+ * with C(n, v) ~ cHi * 2^cExp and both bases in double-double.
+ */
+function smirnovTerm(n: number, x: number, v: number, cHi: number, cExp: number): number {
+  divInto(n - v, n);
+  let bh = tpHi - x;
+  let bb = bh - tpHi;
+  let bl = (tpHi - (bh - bb)) + (-x - bb) + tpLo;
+  let t = bh + bl;
+  powScaledInto(t, bl - (t - bh), n - v);
+  const t2M = pwM;
+  const t2E = pwE;
+  divInto(v, n);
+  bh = tpHi + x;
+  bb = bh - tpHi;
+  bl = (tpHi - (bh - bb)) + (x - bb) + tpLo;
+  t = bh + bl;
+  powScaledInto(t, bl - (t - bh), v - 1);
+  return scaleByPow2(cHi * pwM * t2M, cExp + pwE + t2E);
+}
+
+/**
+ * The series part of {@link smirnovProbs}: sum of the terms A_v, from the lower end
+ * (v = 0, 1, ...) or, when it has fewer terms, from the upper end (v = n, n - 1, ...).
+ */
+function smirnovSeries(n: number, x: number, n1mxfl: number, n1mxceil: number): SfCdf {
   const nUpperTerms = n - n1mxceil + 1;
   const useUpperSum = (nUpperTerms <= 1 && x < 0.5) ||
     (n >= SM_UPPERSUM_MIN_N && nUpperTerms <= SM_UPPER_MAX_TERMS && x <= 0.5 / Math.sqrt(n));
@@ -273,23 +303,7 @@ function smirnovProbs(n: number, x: number): SfCdf {
   };
   updateBinomial(0);
   for (let j = 1; j < nTerms; j++) {
-    const v = start + j * step;
-    // A_v = C(n, v) (1 - x - v/n)^(n-v) (x + v/n)^(v-1), bases in double-double
-    divInto(n - v, n);
-    let bh = tpHi - x;
-    let bb = bh - tpHi;
-    let bl = (tpHi - (bh - bb)) + (-x - bb) + tpLo;
-    let t = bh + bl;
-    powScaledInto(t, bl - (t - bh), n - v);
-    const t2M = pwM;
-    const t2E = pwE;
-    divInto(v, n);
-    bh = tpHi + x;
-    bb = bh - tpHi;
-    bl = (tpHi - (bh - bb)) + (x - bb) + tpLo;
-    t = bh + bl;
-    powScaledInto(t, bl - (t - bh), v - 1);
-    const term = scaleByPow2(cHi * pwM * t2M, cExp + pwE + t2E);
+    const term = smirnovTerm(n, x, start + j * step, cHi, cExp);
     if (Number.isFinite(term) && term !== 0) {
       // double-double accumulation
       const s0 = sumHi + term;

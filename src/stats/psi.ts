@@ -189,12 +189,14 @@ export function psiNumeric(
   };
 }
 
+function isCountMap(counts: CategoryCounts): counts is ReadonlyMap<string, number> {
+  return counts instanceof Map;
+}
+
 /** Reads category counts from a Map or record, validating them. */
 export function categoryCountsToMap(counts: CategoryCounts, name: string): Map<string, number> {
   if (counts === null || typeof counts !== 'object') throw new TypeError(`${name} must be a Map or a record of counts`);
-  const entries: Array<[string, number]> = counts instanceof Map
-    ? Array.from((counts as ReadonlyMap<string, number>).entries())
-    : Object.entries(counts as Readonly<Record<string, number>>);
+  const entries: Array<[string, number]> = isCountMap(counts) ? Array.from(counts.entries()) : Object.entries(counts);
   const out = new Map<string, number>();
   for (const [k, v] of entries) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { getMonitor } from '@pulumi/pulumi/runtime/settings';
+import { isRecord } from '../core/json';
 
 /** One resource registration seen by the mocks. */
 export interface RegisteredResource {
@@ -39,8 +40,8 @@ export const MOCK_REGION = 'us-east-1';
 /** What the mocks answer `secretsmanager.getRandomPassword` with. */
 export const MOCK_RANDOM_PASSWORD = 'MockRandomPassword0123456789abcd';
 
+/** The parts of a `RegisterResourceRequest` the recorder reads. */
 type MonitorRequest = { getType(): string; getName(): string; getParent(): string };
-type Monitor = { registerResource(req: MonitorRequest, cb: unknown): unknown };
 
 /**
  * Records every resource a Pulumi program registers under
@@ -62,18 +63,11 @@ export class PulumiMockRecorder {
       call: (args) => recorder.call(args),
     }, project, options.stack ?? 'test', options.preview ?? false);
     if (options.config) {
-      const entries = Object.entries(options.config).map(([key, value]) => [key.includes(':') ? key : `${project}:${key}`, value]);
-      pulumi.runtime.setAllConfig(Object.fromEntries(entries) as Record<string, string>,
-        (options.secretKeys ?? []).map((key) => key.includes(':') ? key : `${project}:${key}`));
+      const qualified = (key: string) => key.includes(':') ? key : `${project}:${key}`;
+      const entries = Object.entries(options.config).map(([key, value]): [string, string] => [qualified(key), value]);
+      pulumi.runtime.setAllConfig(Object.fromEntries(entries), (options.secretKeys ?? []).map(qualified));
     }
-    // MockResourceArgs carries no parent: wrap the mock monitor to note each
-    // registration's parent URN before the mocks see it.
-    const monitor = getMonitor() as unknown as Monitor;
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: MonitorRequest, cb: unknown) => {
-      recorder.parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
-      return register(req, cb);
-    };
+    recorder.recordParents();
     return recorder;
   }
 
@@ -118,8 +112,30 @@ export class PulumiMockRecorder {
     }
   }
 
+  /**
+   * MockResourceArgs carries no parent: wrap the mock monitor's
+   * `registerResource` to note each registration's parent URN before the
+   * mocks see it.
+   */
+  private recordParents(): void {
+    const monitor = getMonitor();
+    if (monitor === undefined) {
+      throw new Error('pulumi.runtime.setMocks installed no resource monitor');
+    }
+    // The monitor's method is typed with gRPC overloads; the wrapper only reads the request and passes both arguments on.
+    const register = monitor.registerResource.bind(monitor);
+    Object.defineProperty(monitor, 'registerResource', {
+      configurable: true,
+      writable: true,
+      value: (req: MonitorRequest, cb: unknown): unknown => {
+        this.parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+        return Reflect.apply(register, monitor, [req, cb]);
+      },
+    });
+  }
+
   private newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-    const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+    const inputs = recordOf(args.inputs);
     const state = { ...inputs, ...computedOutputs(args.type, args.name, inputs) };
     const parentUrn = this.parents.get(`${args.type}::${args.name}`);
     this.resources.push({
@@ -146,9 +162,14 @@ export class PulumiMockRecorder {
         // A fixed value so tests can check where it flows (and that it is marked secret).
         return { randomPassword: MOCK_RANDOM_PASSWORD };
       default:
-        return args.inputs as Record<string, unknown>;
+        return recordOf(args.inputs);
     }
   }
+}
+
+/** The inputs the mocks receive (typed `any` by Pulumi) as a record. */
+function recordOf(inputs: unknown): Record<string, unknown> {
+  return isRecord(inputs) ? inputs : {};
 }
 
 /** Outputs AWS computes, by type. */

@@ -252,14 +252,15 @@ export async function reconcileOnce(api: KubeApi, config: FallbackConfig, option
   const query = `labelSelector=${encodeURIComponent(config.podSelector)}&fieldSelector=${encodeURIComponent('status.phase=Pending')}`;
   const list = await api.getJson<{ items?: PodJson[] }>(`/api/v1/namespaces/${ns}/pods?${query}`);
   const nodePool = await api.getJson<NodePoolJson>(`/apis/karpenter.sh/v1/nodepools/${config.spotNodePool}`);
-  const decisions = planFallback(list?.items ?? [], nodePool, config, now);
+  const pods = list?.items ?? [];
+  const byName = new Map(pods.map((p) => [p.metadata.name, p]));
   const out: FallbackDecision[] = [];
-  for (const d of decisions) {
-    if (d.action !== 'fallback' || options.dryRun) {
+  for (const d of planFallback(pods, nodePool, config, now)) {
+    const pod = byName.get(d.pod);
+    if (d.action !== 'fallback' || options.dryRun || pod === undefined) {
       out.push(d);
       continue;
     }
-    const pod = (list?.items ?? []).find((p) => p.metadata.name === d.pod)!;
     const applied = await api.jsonPatch(`/api/v1/namespaces/${ns}/pods/${d.pod}`, fallbackPatch(pod, config.pool, now));
     if (!applied) {
       out.push({ ...d, action: 'wait', reason: 'the pod changed while deciding; checked again next run' });

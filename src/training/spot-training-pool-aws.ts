@@ -9,6 +9,7 @@ import { IrsaRole, OidcProvider } from '../aws/irsa-role';
 import { PolicyStatement, componentLabel, s3PrefixReadStatements } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
 import { PropsValidator } from '../core/errors';
+import { IRSA_ROLE_ARN_ANNOTATION, irsaAnnotations } from '../core/labels';
 import { TrainingPoolCostProfile } from './cost-profile';
 import { TRAINING_POOL_LABEL, TRAINING_TAINT_KEY } from './scheduling';
 
@@ -205,143 +206,49 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
 
   constructor(name: string, args: SpotTrainingPoolAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: invalid arguments leave no dangling component.
-    const v: PropsValidator = new PropsValidator(componentLabel(SpotTrainingPoolAws.TYPE, name));
-    v.dnsLabel('poolName', args.poolName, 40);
-    if (typeof args.clusterName === 'string') {
-      v.matches('clusterName', args.clusterName, /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "must be an EKS cluster name: letters, digits, '-' and '_', at most 100 characters");
-    }
-    v.dnsLabel('namespace', args.namespace);
-    const capacity = args.capacity ?? SpotCapacity.karpenter();
-    v.check(capacity instanceof SpotCapacity, 'capacity', capacity, 'must be SpotCapacity.karpenter() or SpotCapacity.managedNodeGroup()');
-    const nodeGroup = capacity.nodeGroupOptions ? validateNodeGroup(v, capacity.nodeGroupOptions) : undefined;
-    const karpenter = capacity.karpenterOptions;
-    if (karpenter?.queueName !== undefined) {
-      v.check(karpenter.interruptionQueue !== false, 'capacity.queueName', karpenter.queueName, "has no effect with 'interruptionQueue: false'");
-      v.matches('capacity.queueName', karpenter.queueName, /^[A-Za-z0-9_-]{1,80}$/, "must be an SQS queue name: letters, digits, '-' and '_', at most 80 characters");
-    }
-    const ownBucket = args.bucket === undefined;
-    v.check(ownBucket || (args.checkpointBucket === undefined && args.checkpointRetentionDays === undefined), 'bucket', '<SecureBucket>',
-      "cannot be combined with 'checkpointBucket' or 'checkpointRetentionDays': a shared bucket's lifecycle belongs to its owner");
-    const imported = args.checkpointBucket?.existingBucketName !== undefined;
-    v.check(!imported || args.checkpointRetentionDays === undefined, 'checkpointRetentionDays', args.checkpointRetentionDays,
-      "has no effect on an imported bucket ('checkpointBucket.existingBucketName'): its lifecycle is not managed here");
-    const retentionDays = v.integer('checkpointRetentionDays', args.checkpointRetentionDays ?? 30, 1, 3650);
-    const prefixes = validateJobs(v, args.jobs ?? [], args.namespace, ownBucket && !imported);
-    const dataReads = Object.fromEntries((args.jobs ?? []).map((job, i) => [job.name, s3PrefixReadStatements(v, `jobs[${i}].dataUris`, job.dataUris ?? [], 'Data')]));
+    const r = resolveArgs(new PropsValidator(componentLabel(SpotTrainingPoolAws.TYPE, name)), args);
     super(SpotTrainingPoolAws.TYPE, name, {}, opts);
     this.poolName = args.poolName;
     this.namespace = args.namespace;
-    this.prefixes = prefixes;
-    const child = { parent: this };
+    this.prefixes = r.prefixes;
     const tags = { ...args.tags };
 
     // ---- checkpoints ----------------------------------------------------
-    this.bucket = args.bucket ?? new SecureBucket(`${name}-checkpoints`, {
-      noncurrentVersionExpirationDays: 7,
-      noncurrentVersionsToKeep: 1,
-      ...args.checkpointBucket,
-      ...(imported ? {} : { expirations: [{ prefix: CHECKPOINTS_ROOT, days: retentionDays }, ...(args.checkpointBucket?.expirations ?? [])] }),
-      tags: { ...tags, ...args.checkpointBucket?.tags },
-    }, child);
-    const jobRoles: Record<string, IrsaRole> = {};
-    for (const job of args.jobs ?? []) {
-      jobRoles[job.name] = new IrsaRole(`${name}-${job.name}-irsa`, {
-        oidcProvider: args.oidcProvider,
-        namespace: args.namespace,
-        serviceAccount: job.serviceAccount ?? job.name,
-        statements: [...this.bucket.readWriteStatements(prefixes[job.name]), ...dataReads[job.name]],
-        description: `Training job ${args.namespace}/${job.name}: read/write on s3 prefix ${prefixes[job.name]}`,
-        tags,
-      }, child);
-    }
-    this.jobRoles = jobRoles;
+    this.bucket = args.bucket ?? this.renderBucket(name, args, r, tags);
+    this.jobRoles = this.renderJobRoles(name, args, r, tags);
 
     // ---- node identity --------------------------------------------------
-    const partition = getPartitionOutput({}, child);
-    this.nodeRole = new iam.Role(`${name}-node-role`, {
-      description: `Nodes of the spot training pool ${args.poolName}`,
-      assumeRolePolicy: pulumi.jsonStringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: pulumi.interpolate`ec2.${partition.dnsSuffix}` }, Action: 'sts:AssumeRole' }],
-      }),
-      tags,
-    }, child);
-    for (const [role, policy] of NODE_POLICIES) {
-      new iam.RolePolicyAttachment(`${name}-node-${role}`, {
-        role: this.nodeRole.name,
-        policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}`,
-      }, child);
-    }
+    const partition = getPartitionOutput({}, { parent: this });
+    this.nodeRole = this.renderNodeRole(name, args.poolName, partition, tags);
     this.nodeRoleArn = this.nodeRole.arn;
     this.nodeRoleName = this.nodeRole.name;
 
     // ---- capacity -------------------------------------------------------
-    const rules: Record<string, cloudwatch.EventRule> = {};
-    if (nodeGroup) {
-      this.nodeGroup = this.renderNodeGroup(name, args, nodeGroup, tags);
+    let rules: Record<string, cloudwatch.EventRule> = {};
+    if (r.nodeGroup) {
+      this.nodeGroup = this.renderNodeGroup(name, args, r.nodeGroup, tags);
       this.costProfile = {
         pool: args.poolName,
         provisioner: 'eks-managed-node-group',
         capacityType: 'spot',
-        instances: { categories: [], instanceTypes: [...nodeGroup.instanceTypes], architectures: [nodeGroup.architecture], gpu: nodeGroup.gpu },
-        limits: { nodes: nodeGroup.maxSize },
+        instances: { categories: [], instanceTypes: [...r.nodeGroup.instanceTypes], architectures: [r.nodeGroup.architecture], gpu: r.nodeGroup.gpu },
+        limits: { nodes: r.nodeGroup.maxSize },
       };
     } else {
-      this.instanceProfile = new iam.InstanceProfile(`${name}-node-profile`, { role: this.nodeRole.name, tags }, child);
+      this.instanceProfile = new iam.InstanceProfile(`${name}-node-profile`, { role: this.nodeRole.name, tags }, { parent: this });
       this.instanceProfileName = this.instanceProfile.name;
-      if (karpenter?.accessEntry ?? true) {
-        new eks.AccessEntry(`${name}-node-access`, { clusterName: args.clusterName, principalArn: this.nodeRole.arn, type: 'EC2_LINUX', tags }, child);
+      if (r.karpenter.accessEntry ?? true) {
+        new eks.AccessEntry(`${name}-node-access`, { clusterName: args.clusterName, principalArn: this.nodeRole.arn, type: 'EC2_LINUX', tags }, { parent: this });
       }
-      if (karpenter?.interruptionQueue ?? true) {
+      if (r.karpenter.interruptionQueue ?? true) {
         this.interruptionQueue = new sqs.Queue(`${name}-interruption-queue`, {
-          name: karpenter?.queueName,
+          name: r.karpenter.queueName,
           messageRetentionSeconds: 300,
           sqsManagedSseEnabled: true,
           tags,
-        }, child);
+        }, { parent: this });
         this.interruptionQueueName = this.interruptionQueue.name;
-        for (const r of INTERRUPTION_RULES) {
-          const rule = new cloudwatch.EventRule(`${name}-${r.role}`, {
-            description: `Karpenter interruption handling of ${args.poolName}: ${r.description}`,
-            eventPattern: JSON.stringify({ source: [r.source], 'detail-type': [r.detailType] }),
-            tags,
-          }, child);
-          new cloudwatch.EventTarget(`${name}-${r.role}-target`, {
-            // The id of a rule on the default event bus is its name.
-            rule: rule.id,
-            arn: this.interruptionQueue.arn,
-            targetId: 'KarpenterInterruptionQueueTarget',
-          }, child);
-          rules[r.role] = rule;
-        }
-        const queue = this.interruptionQueue;
-        new sqs.QueuePolicy(`${name}-interruption-queue-policy`, {
-          queueUrl: queue.url,
-          policy: pulumi.jsonStringify({
-            Version: '2012-10-17',
-            Id: 'EC2InterruptionPolicy',
-            Statement: [
-              {
-                // Only this component's rules: any other account's rule could otherwise inject fake interruptions (and drain nodes).
-                Sid: 'EventBridgeRules',
-                Effect: 'Allow',
-                Principal: { Service: ['events.amazonaws.com'] },
-                Action: 'sqs:SendMessage',
-                Resource: queue.arn,
-                Condition: { ArnEquals: { 'aws:SourceArn': Object.values(rules).map((rule) => rule.arn) } },
-              },
-              { Sid: 'SqsService', Effect: 'Allow', Principal: { Service: ['sqs.amazonaws.com'] }, Action: 'sqs:SendMessage', Resource: queue.arn },
-              {
-                Sid: 'DenyInsecureTransport',
-                Effect: 'Deny',
-                Principal: '*',
-                Action: 'sqs:*',
-                Resource: queue.arn,
-                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-              },
-            ],
-          }),
-        }, child);
+        rules = this.renderInterruptionRules(name, args.poolName, this.interruptionQueue, tags);
       }
     }
     this.interruptionRules = rules;
@@ -366,12 +273,12 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
   }
 
   /** The ServiceAccount annotation binding a job to its IRSA role. */
-  public serviceAccountAnnotations(job: string): pulumi.Output<{ 'eks.amazonaws.com/role-arn': string }> {
+  public serviceAccountAnnotations(job: string): pulumi.Output<{ [IRSA_ROLE_ARN_ANNOTATION]: string }> {
     const role = this.jobRoles[job];
     if (!role) {
       throw new Error(`${SpotTrainingPoolAws.TYPE}: no job '${job}' (known: ${Object.keys(this.jobRoles).join(', ') || 'none'})`);
     }
-    return role.roleArn.apply((arn) => ({ 'eks.amazonaws.com/role-arn': arn }));
+    return role.roleArn.apply((arn) => irsaAnnotations(arn));
   }
 
   /**
@@ -402,6 +309,98 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
     return prefix;
   }
 
+  private renderBucket(name: string, args: SpotTrainingPoolAwsArgs, r: ResolvedArgs, tags: Record<string, string>): SecureBucket {
+    return new SecureBucket(`${name}-checkpoints`, {
+      noncurrentVersionExpirationDays: 7,
+      noncurrentVersionsToKeep: 1,
+      ...args.checkpointBucket,
+      ...(r.imported ? {} : { expirations: [{ prefix: CHECKPOINTS_ROOT, days: r.retentionDays }, ...(args.checkpointBucket?.expirations ?? [])] }),
+      tags: { ...tags, ...args.checkpointBucket?.tags },
+    }, { parent: this });
+  }
+
+  /** One IRSA role per job: read and write on its checkpoint prefix, read on its data. */
+  private renderJobRoles(name: string, args: SpotTrainingPoolAwsArgs, r: ResolvedArgs, tags: Record<string, string>): Record<string, IrsaRole> {
+    const jobRoles: Record<string, IrsaRole> = {};
+    for (const job of args.jobs ?? []) {
+      jobRoles[job.name] = new IrsaRole(`${name}-${job.name}-irsa`, {
+        oidcProvider: args.oidcProvider,
+        namespace: args.namespace,
+        serviceAccount: job.serviceAccount ?? job.name,
+        statements: [...this.bucket.readWriteStatements(r.prefixes[job.name]), ...r.dataReads[job.name]],
+        description: `Training job ${args.namespace}/${job.name}: read/write on s3 prefix ${r.prefixes[job.name]}`,
+        tags,
+      }, { parent: this });
+    }
+    return jobRoles;
+  }
+
+  /** The node role with the managed policies every EKS node needs. */
+  private renderNodeRole(name: string, poolName: string, partition: ReturnType<typeof getPartitionOutput>, tags: Record<string, string>): iam.Role {
+    const role = new iam.Role(`${name}-node-role`, {
+      description: `Nodes of the spot training pool ${poolName}`,
+      assumeRolePolicy: pulumi.jsonStringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: pulumi.interpolate`ec2.${partition.dnsSuffix}` }, Action: 'sts:AssumeRole' }],
+      }),
+      tags,
+    }, { parent: this });
+    for (const [suffix, policy] of NODE_POLICIES) {
+      new iam.RolePolicyAttachment(`${name}-node-${suffix}`, {
+        role: role.name,
+        policyArn: pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policy}`,
+      }, { parent: this });
+    }
+    return role;
+  }
+
+  /** The EventBridge rules feeding the interruption queue, and the queue policy that admits only them. */
+  private renderInterruptionRules(name: string, poolName: string, queue: sqs.Queue, tags: Record<string, string>): Record<string, cloudwatch.EventRule> {
+    const rules: Record<string, cloudwatch.EventRule> = {};
+    for (const r of INTERRUPTION_RULES) {
+      const rule = new cloudwatch.EventRule(`${name}-${r.role}`, {
+        description: `Karpenter interruption handling of ${poolName}: ${r.description}`,
+        eventPattern: JSON.stringify({ source: [r.source], 'detail-type': [r.detailType] }),
+        tags,
+      }, { parent: this });
+      new cloudwatch.EventTarget(`${name}-${r.role}-target`, {
+        // The id of a rule on the default event bus is its name.
+        rule: rule.id,
+        arn: queue.arn,
+        targetId: 'KarpenterInterruptionQueueTarget',
+      }, { parent: this });
+      rules[r.role] = rule;
+    }
+    new sqs.QueuePolicy(`${name}-interruption-queue-policy`, {
+      queueUrl: queue.url,
+      policy: pulumi.jsonStringify({
+        Version: '2012-10-17',
+        Id: 'EC2InterruptionPolicy',
+        Statement: [
+          {
+            // Only this component's rules: any other account's rule could otherwise inject fake interruptions (and drain nodes).
+            Sid: 'EventBridgeRules',
+            Effect: 'Allow',
+            Principal: { Service: ['events.amazonaws.com'] },
+            Action: 'sqs:SendMessage',
+            Resource: queue.arn,
+            Condition: { ArnEquals: { 'aws:SourceArn': Object.values(rules).map((rule) => rule.arn) } },
+          },
+          { Sid: 'SqsService', Effect: 'Allow', Principal: { Service: ['sqs.amazonaws.com'] }, Action: 'sqs:SendMessage', Resource: queue.arn },
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'sqs:*',
+            Resource: queue.arn,
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      }),
+    }, { parent: this });
+    return rules;
+  }
+
   private renderNodeGroup(name: string, args: SpotTrainingPoolAwsArgs, g: ResolvedNodeGroup, tags: Record<string, string>): eks.NodeGroup {
     const launchTemplate = new ec2.LaunchTemplate(`${name}-launch-template`, {
       description: `Nodes of the spot training pool ${args.poolName}: IMDSv2 only, encrypted root volume`,
@@ -429,6 +428,45 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
       tags,
     }, { parent: this, ignoreChanges: ['scalingConfig.desiredSize'] });
   }
+}
+
+/** Validated {@link SpotTrainingPoolAwsArgs}. */
+interface ResolvedArgs {
+  readonly nodeGroup?: ResolvedNodeGroup;
+  readonly karpenter: KarpenterCapacityOptions;
+  /** Whether `checkpointBucket` imports an existing bucket (its lifecycle is not managed here). */
+  readonly imported: boolean;
+  readonly retentionDays: number;
+  /** Checkpoint prefix of each job. */
+  readonly prefixes: Record<string, string>;
+  /** Read statements of each job's data. */
+  readonly dataReads: Record<string, PolicyStatement[]>;
+}
+
+function resolveArgs(v: PropsValidator, args: SpotTrainingPoolAwsArgs): ResolvedArgs {
+  v.dnsLabel('poolName', args.poolName, 40);
+  if (typeof args.clusterName === 'string') {
+    v.matches('clusterName', args.clusterName, /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, "must be an EKS cluster name: letters, digits, '-' and '_', at most 100 characters");
+  }
+  v.dnsLabel('namespace', args.namespace);
+  const capacity = args.capacity ?? SpotCapacity.karpenter();
+  v.check(capacity instanceof SpotCapacity, 'capacity', capacity, 'must be SpotCapacity.karpenter() or SpotCapacity.managedNodeGroup()');
+  const nodeGroup = capacity.nodeGroupOptions ? validateNodeGroup(v, capacity.nodeGroupOptions) : undefined;
+  const karpenter = capacity.karpenterOptions ?? {};
+  if (karpenter.queueName !== undefined) {
+    v.check(karpenter.interruptionQueue !== false, 'capacity.queueName', karpenter.queueName, "has no effect with 'interruptionQueue: false'");
+    v.matches('capacity.queueName', karpenter.queueName, /^[A-Za-z0-9_-]{1,80}$/, "must be an SQS queue name: letters, digits, '-' and '_', at most 80 characters");
+  }
+  const ownBucket = args.bucket === undefined;
+  v.check(ownBucket || (args.checkpointBucket === undefined && args.checkpointRetentionDays === undefined), 'bucket', '<SecureBucket>',
+    "cannot be combined with 'checkpointBucket' or 'checkpointRetentionDays': a shared bucket's lifecycle belongs to its owner");
+  const imported = args.checkpointBucket?.existingBucketName !== undefined;
+  v.check(!imported || args.checkpointRetentionDays === undefined, 'checkpointRetentionDays', args.checkpointRetentionDays,
+    "has no effect on an imported bucket ('checkpointBucket.existingBucketName'): its lifecycle is not managed here");
+  const retentionDays = v.integer('checkpointRetentionDays', args.checkpointRetentionDays ?? 30, 1, 3650);
+  const prefixes = validateJobs(v, args.jobs ?? [], args.namespace, ownBucket && !imported);
+  const dataReads = Object.fromEntries((args.jobs ?? []).map((job, i) => [job.name, s3PrefixReadStatements(v, `jobs[${i}].dataUris`, job.dataUris ?? [], 'Data')]));
+  return { nodeGroup, karpenter, imported, retentionDays, prefixes, dataReads };
 }
 
 interface ResolvedNodeGroup {

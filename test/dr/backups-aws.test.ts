@@ -5,9 +5,9 @@ import { Chart, Duration, Testing } from 'cdk8s';
 import { PlatformBackups } from '../../src/dr/backups';
 import { PlatformBackupsAws, PlatformBackupsAwsArgs, VaultLockMode } from '../../src/dr/backups-aws';
 import { DisasterRecoveryPolicy } from '../../src/policy/disaster-recovery';
-import { ValidationError } from '../../src/core/errors';
 import { RegisteredResource, promiseOf } from '../../src/testing/pulumi-mocks';
 import { parsePolicy, recorderReady } from '../support/pulumi';
+import { assertValidationError } from '../support/assert';
 
 const OIDC = { arn: 'arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/AB12', url: 'https://oidc.eks.us-east-1.amazonaws.com/id/AB12' };
 const POLICY: DisasterRecoveryPolicy = { rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(30), drRegion: 'us-west-2' };
@@ -29,14 +29,7 @@ function backups(args: Partial<PlatformBackupsAwsArgs> = {}, opts?: { provider?:
 const providerName = (r: RegisteredResource) => r.provider?.split('::')[3];
 
 function assertInvalid(fn: () => unknown, ...fragments: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected a ValidationError, got ${String(err)}`);
-    assert.match(err.message, /^ml-platform:dr:PlatformBackupsAws\(platform\): invalid '/);
-    for (const fragment of fragments) {
-      assert.ok(err.message.includes(fragment), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(fragment)}`);
-    }
-    return true;
-  });
+  assertValidationError(fn, 'ml-platform:dr:PlatformBackupsAws(platform)', ...fragments);
 }
 
 describe('PlatformBackupsAws', () => {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { assertMatchesCrd } from '../support/crd-schema';
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -11,11 +10,12 @@ import { Chart, Cron, Duration } from 'cdk8s';
 import { BackedUpService, PlatformBackups, PlatformBackupsProps, VolumeBackupMethod } from '../../src/dr/backups';
 import { ModelService } from '../../src/serving/model-service';
 import { DisasterRecoveryPolicy } from '../../src/policy/disaster-recovery';
-import { ValidationError } from '../../src/core/errors';
 import { CostPreset } from '../../src/policy/presets';
 import { DRILL_METRICS } from '../../src/dr/restore-drill-script';
 import { CARD, IMAGE, VERSION } from '../support/fixtures';
 import { findObject, inventory, objectsOfKind, synthValid, testChart } from '../support/synth';
+import { assertValidationError } from '../support/assert';
+import { ProcessRun, runNode } from '../support/process';
 
 const POLICY: DisasterRecoveryPolicy = { rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(30), drRegion: 'us-west-2' };
 
@@ -41,13 +41,7 @@ function platform(props: Partial<PlatformBackupsProps> = {}, withModel = true) {
 }
 
 function assertInvalid(fn: () => unknown, ...fragments: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected a ValidationError, got ${String(err)}`);
-    for (const fragment of fragments) {
-      assert.ok(err.message.includes(fragment), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(fragment)}`);
-    }
-    return true;
-  });
+  assertValidationError(fn, undefined, ...fragments);
 }
 
 describe('PlatformBackups', () => {
@@ -149,7 +143,7 @@ describe('RestoreDrill', () => {
     assert.equal(pod.serviceAccountName, 'platform-restore-drill');
     assert.deepEqual(pod.securityContext.seccompProfile, { type: 'RuntimeDefault' });
     assert.equal(pod.containers[0].securityContext.readOnlyRootFilesystem, true);
-    assert.deepEqual(pod.containers[0].command, ['node', '/opt/ml-platform/restore-drill.js', '/opt/ml-platform/config.json']);
+    assert.deepEqual(pod.containers[0].command, ['node', '/opt/ml-platform/restore-drill.js', 'run', '--config', '/opt/ml-platform/config.json']);
 
     const role = findObject(objects, 'Role', 'platform-restore-drill');
     assert.equal(role.metadata.namespace, 'velero');
@@ -191,6 +185,7 @@ describe('RestoreDrill', () => {
     });
     assertVeleroValid({ ...config.restore, metadata: { ...config.restore.metadata, name: 'platform-restore-drill-x' } });
     assert.equal(backups.drill?.scratchNamespace, 'ml-churn-drill');
+    assert.equal(backups.drill?.node.defaultChild, backups.drill?.cronJob, 'the CronJob is the primary object');
   });
 
   it('alerts when the drill fails, exceeds the RTO or has not succeeded recently', async () => {
@@ -379,7 +374,7 @@ describe('restore drill script', () => {
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   /** Lays out the ConfigMap as the volume would, points the job at the fake servers and runs the CronJob's exact command. */
-  async function runDrill(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  async function runDrill(): Promise<ProcessRun> {
     const { chart, backups: b } = platform({ drill: {} });
     const cm = findObject(await synthValid(chart), 'ConfigMap', 'platform-restore-drill');
     const dir = mkdtempSync(join(tmpdir(), 'restore-drill-'));
@@ -389,13 +384,7 @@ describe('restore drill script', () => {
       const config = { ...JSON.parse(cm.data['config.json']), apiServer: url, pushgatewayUrl: url, serviceAccountDir: dir, pollSeconds: 0.05 };
       writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
       const command = b.drill!.command.map((part) => part.replace('/opt/ml-platform', dir));
-      const child: ChildProcess = spawn(process.execPath, command.slice(1), { env: { PATH: process.env.PATH } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-      return { code, stdout, stderr };
+      return await runNode(command.slice(1));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,6 @@
  * (`node ml-drift.cjs run --config /etc/ml-drift/config.json`).
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,25 +13,9 @@ import { buildBundle } from '../../scripts/bundles';
 import type { DriftCheckResult } from '../../src/drift/check';
 import type { DriftCheckConfig } from '../../src/drift/config';
 import { churnRows, tempDir, writeChurnFiles } from '../fixtures/drift/data';
+import { ProcessRun, runNode } from '../support/process';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function runNode(args: string[], options: { cwd: string; stdin?: string; env?: NodeJS.ProcessEnv }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: options.cwd, env: { PATH: process.env.PATH, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
-}
 
 const NOW = '2024-06-01T00:00:00Z';
 const FEATURES: DriftCheckConfig['features'] = [
@@ -53,7 +36,7 @@ describe('ml-drift bundle, end to end', () => {
     fs.writeFileSync(file, JSON.stringify(config, null, 2));
     return file;
   };
-  const cli = (args: string[], extra: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> =>
+  const cli = (args: string[], extra: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessRun> =>
     runNode([bundle, ...args], { cwd: tmp.dir, ...extra });
   const readJson = (file: string): DriftCheckResult => JSON.parse(fs.readFileSync(path.join(tmp.dir, file), 'utf8')) as DriftCheckResult;
 

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DriftCheckConfig, DriftConfigError, inferDriftDataFormat, parseDriftConfig, validateDriftConfig } from '../../src/drift/config';
+import { DriftCheckConfig, DriftConfigError, inferDriftDataFormat, isDriftCheckConfig, parseDriftConfig, resolveDriftConfig, validateDriftConfig } from '../../src/drift/config';
 
 const VALID: DriftCheckConfig = {
   model: 'churn',
@@ -114,6 +114,21 @@ describe('drift config', () => {
       assert.ok(err instanceof DriftConfigError);
       assert.deepEqual(err.problems, ['model: must be a non-empty string, got ""']);
       assert.equal(err.message, 'invalid drift config: model: must be a non-empty string, got ""');
+      return true;
+    });
+  });
+
+  it('narrows an unknown value with isDriftCheckConfig exactly when it validates', () => {
+    const raw: unknown = JSON.parse(JSON.stringify(VALID));
+    assert.equal(isDriftCheckConfig(raw), true);
+    assert.equal(isDriftCheckConfig(withChanges({ features: [] })), false);
+    assert.equal(isDriftCheckConfig('churn'), false);
+  });
+
+  it('refuses to resolve a source whose format can neither be read nor inferred', () => {
+    assert.throws(() => resolveDriftConfig({ ...VALID, current: { uri: 'data/current.txt' } }), (err: unknown) => {
+      assert.ok(err instanceof DriftConfigError);
+      assert.match(err.problems[0], /^current\.format: is required because the format cannot be inferred from "data\/current\.txt"/);
       return true;
     });
   });

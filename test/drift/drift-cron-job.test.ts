@@ -141,4 +141,9 @@ describe('DriftCronJob', () => {
     assert.throws(() => drift({ outputs: { reportPrefix: 's3://b/reports' } }), /'outputs\.reportPrefix' \("s3:\/\/b\/reports"\): must end with '\/'/);
     assert.throws(() => drift({ outputs: { pushgatewayUrl: 'pushgateway:9091' } }), /'outputs\.pushgatewayUrl'/);
   });
+
+  it('has the CronJob as its default child', () => {
+    const { job } = drift();
+    assert.equal(job.node.defaultChild, job.job.cronJob);
+  });
 });

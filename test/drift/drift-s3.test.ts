@@ -3,7 +3,6 @@
  * the CronJob runs it (endpoint from AWS_ENDPOINT_URL_S3, path-style).
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -13,17 +12,10 @@ import S3rver from 's3rver';
 import { readBundle } from '../../src/core/bundles';
 import type { DriftCheckResult } from '../../src/drift/check';
 import { churnParquet, churnRows, tempDir, toCsv, toJsonl } from '../fixtures/drift/data';
+import { ProcessRun, runNode } from '../support/process';
 
-function run(bundle: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, ...args], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(bundle: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<ProcessRun> {
+  return runNode([bundle, ...args], { cwd, env });
 }
 
 describe('ml-drift with S3 (s3rver)', () => {

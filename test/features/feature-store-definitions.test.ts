@@ -8,7 +8,9 @@ import {
 } from '../../src/features/definitions';
 import { renderFeatureRepository, resolveFilePath } from '../../src/features/python';
 import { longestCronGapMinutes } from '../../src/features/schedule';
-import { OfflineStore, OnlineStore, onlineStoreParameters, renderFeatureStoreYaml } from '../../src/features/stores';
+import {
+  OfflineStore, OnlineStore, OnlineStoreKind, offlineStoreParameters, onlineStoreParameters, renderFeatureStoreYaml, validateStores,
+} from '../../src/features/stores';
 import { CHURN_FEATURES } from '../../examples/churn-feature-definitions';
 
 const VIEW = CHURN_FEATURES.featureViews[0];
@@ -166,6 +168,32 @@ describe('feature_store.yaml rendering', () => {
       offline_store: { type: 'file' },
       entity_key_serialization_version: 3,
     });
+  });
+});
+
+describe('store variants', () => {
+  it('narrow their options by kind, without casts', () => {
+    const redis = OnlineStore.redis({ host: 'redis.example.com', port: 6380 });
+    assert.equal(redis.kind, OnlineStoreKind.REDIS);
+    assert.equal(redis.spec.kind === OnlineStoreKind.REDIS ? redis.spec.options.port : undefined, 6380);
+    const dynamo = OnlineStore.dynamoDb({ region: 'eu-west-1' });
+    assert.deepEqual(onlineStoreParameters(dynamo, 'unused'),
+      { type: 'dynamodb', region: 'eu-west-1', table_name_template: '{project}.{table_name}', consistent_reads: false });
+    const athena = OfflineStore.athena({ region: 'eu-west-1', database: 'features', s3StagingLocation: 's3://bucket/athena/' });
+    assert.equal(athena.kind, 'athena');
+    assert.deepEqual(athena.options, { region: 'eu-west-1', database: 'features', s3StagingLocation: 's3://bucket/athena/' });
+    assert.deepEqual(offlineStoreParameters(athena), {
+      type: 'athena', region: 'eu-west-1', database: 'features', workgroup: 'primary', data_source: 'AwsDataCatalog', s3_staging_location: 's3://bucket/athena/',
+    });
+  });
+
+  it('validate the options of their kind', () => {
+    const v: PropsValidator = new PropsValidator('stores');
+    assert.throws(() => validateStores(v, OnlineStore.dynamoDb({ region: 'Europe' }), OfflineStore.file({ baseUri: 's3://bucket/offline/' }), { path: 's3://bucket/registry.db' }),
+      /invalid 'onlineStore.region' \("Europe"\): must be an AWS region/);
+    assert.throws(() => validateStores(v, OnlineStore.inClusterRedis(), OfflineStore.redshift({
+      region: 'eu-west-1', database: 'dev', s3StagingLocation: 's3://bucket/stage/', iamRole: 'arn:aws:iam::123456789012:role/redshift',
+    }), { path: 's3://bucket/registry.db' }), /invalid 'offlineStore' \("redshift"\): needs either 'clusterId' and 'user'/);
   });
 });
 

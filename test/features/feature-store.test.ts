@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { App, Chart, Cron, Duration, Size, Testing, YamlOutputType } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { parse, parseAllDocuments } from 'yaml';
-import { CostPreset, EnvSource, ModelService, ValidationError } from '../../src';
+import { CostPreset, EnvSource, ModelService } from '../../src';
 import {
   FEAST_IMAGE, FeastProjectDir, FeatureStore, FeatureStoreProps,
 } from '../../src/features/feature-store';
@@ -18,6 +18,7 @@ import { CHURN_FEATURES } from '../../examples/churn-feature-definitions';
 import { CARD, IMAGE, VERSION } from '../support/fixtures';
 import { ManifestObject, validateManifests } from '../support/schema';
 import { findObject, inventory, objectsOfKind, synthValid, testChart } from '../support/synth';
+import { assertValidationError } from '../support/assert';
 
 /** The FeatureStore CR has no @kubernetes-models package: it is validated against the CRD schema in these tests instead. */
 const UNVALIDATED: string[] = [];
@@ -53,14 +54,7 @@ function store(props: Partial<FeatureStoreProps> = {}, namespace = 'ml-churn') {
 
 /** Asserts that building the store throws a ValidationError whose message contains every fragment. */
 function assertInvalid(props: Partial<FeatureStoreProps>, ...fragments: string[]): void {
-  assert.throws(() => store(props), (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected a ValidationError, got ${String(err)}`);
-    assert.match(err.message, /^test\/features: invalid '/);
-    for (const fragment of fragments) {
-      assert.ok(err.message.includes(fragment), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(fragment)}`);
-    }
-    return true;
-  });
+  assertValidationError(() => store(props), 'test/features', ...fragments);
 }
 
 function configOf(objects: readonly unknown[], name = 'features-config'): Record<string, any> {
@@ -75,6 +69,12 @@ function onlyFeatureStore(objects: readonly unknown[]): Record<string, any> {
 }
 
 describe('FeatureStore (plain Kubernetes mode)', () => {
+  it('makes the feature server Deployment the default child', () => {
+    const { features } = store();
+    assert.ok(features.deployment);
+    assert.equal(features.node.defaultChild, features.deployment);
+  });
+
   it('renders the DEV object set with an in-cluster Redis, every object schema-valid', async () => {
     const objects = await synthValid(store().chart);
     const apply = objectsOfKind(objects, 'Job')[0].metadata.name as string;
@@ -480,6 +480,20 @@ describe('FeatureStore (plain Kubernetes mode)', () => {
 
 describe('FeatureStore (Feast operator mode)', () => {
   const git = FeastProjectDir.git({ url: 'https://github.com/acme/feature-repo.git', ref: '4f2a9c1', featureRepoPath: 'churn' });
+
+  it('makes the operator FeatureStore object the default child', () => {
+    const { features } = store({ mode: FeatureStoreMode.OPERATOR, operator: { projectDir: git } });
+    assert.ok(features.featureStoreResource);
+    assert.equal(features.node.defaultChild, features.featureStoreResource);
+  });
+
+  it('exposes the project directory as a typed variant', () => {
+    const packaged = FeastProjectDir.packaged({ featureRepoPath: '/app/repo' });
+    assert.equal(git.kind, 'git');
+    assert.equal(git.spec.kind === 'git' ? git.spec.options.ref : undefined, '4f2a9c1');
+    assert.equal(packaged.kind, 'packaged');
+    assert.deepEqual(packaged.options, { featureRepoPath: '/app/repo' });
+  });
 
   it('renders a feast.dev/v1 FeatureStore valid against the CRD schema, with the same stores, scaling and cron materialization', async () => {
     const { chart } = store({

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { App } from 'cdk8s';
-import { ModelPlatformChart, ValidationError, synthObjects } from '../../src';
+import { ModelPlatformChart, ServingChart, ValidationError, synthObjects } from '../../src';
 import { MOCK_ACCOUNT, PulumiMockRecorder, promiseOf } from '../../src/testing/pulumi-mocks';
 import { CHURN_MODEL, CHURN_PLATFORM, ChurnChart } from '../../examples/churn';
 import { validateManifests } from '../support/schema';
@@ -67,6 +67,18 @@ describe('ModelPlatformChart', () => {
     assert.equal(kinds(objects).Deployment, 1, 'the second model opted out of the canary');
     const drill = objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'ml-churn-backups-restore-drill') as any;
     assert.ok(drill, 'one drill covers the namespace');
+  });
+
+  it('renders its Namespace cluster-scoped, enforcing Pod Security restricted (the ServingChart also warns)', () => {
+    const app = new App();
+    new ModelPlatformChart(app, 'ns', { ...CHURN_PLATFORM, featureStore: undefined, training: undefined, models: [{ ...CHURN_MODEL, features: undefined, drift: undefined }] });
+    const { image, version, modelCard } = CHURN_MODEL;
+    new ServingChart(app, 'serving', { namespace: 'ml-serving', models: [{ id: 'm', image, version, modelCard }] });
+    const namespaces = synthObjects(app).filter((o) => o.kind === 'Namespace');
+    assert.deepEqual(namespaces.map((n) => n.metadata), [
+      { name: 'ml-churn', labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28' } },
+      { name: 'ml-serving', labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'v1.28', 'pod-security.kubernetes.io/warn': 'restricted' } },
+    ]);
   });
 
   it('rejects bad platform config with the property named', () => {

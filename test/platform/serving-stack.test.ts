@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { ModelServingStack, readServingStackConfig, servingStackFromConfig } from '../../src/pulumi';
+import { ModelServingStack, clusterFromConfig, readServingStackConfig, servingStackFromConfig } from '../../src/pulumi';
 import { MOCK_ACCOUNT, promiseOf } from '../../src/testing/pulumi-mocks';
 import { CARD, IMAGE, VERSION } from '../support/fixtures';
 import { recorderReady } from '../support/pulumi';
@@ -50,6 +50,7 @@ describe('ModelServingStack', () => {
     } as never);
     assert.deepEqual({ ...config, kubeconfig: undefined }, { clusterName: 'c1', oidcProviderArn: CLUSTER.oidcProvider.arn, oidcProviderUrl: CLUSTER.oidcProvider.url,
       kubeconfig: undefined, namespace: undefined, existingArtifactBucket: 'corp-models', imageRepositories: undefined });
+    assert.deepEqual(clusterFromConfig(config), { name: 'c1', oidcProvider: CLUSTER.oidcProvider, kubeconfig: undefined });
     const stack = servingStackFromConfig('cfg', [MODELS[0]], config);
     assert.equal(await promiseOf(stack.artifacts.bucketName), 'corp-models');
     await rec.settle();

@@ -5,20 +5,15 @@ import {
   BackupStores, DisasterRecoveryPolicy, awsScheduleExpression, cronExpression, deriveBackupCadence, dynamoDbPointInTimeRecovery,
   elastiCacheServerlessSnapshotSettings, elastiCacheSnapshotSettings, goDuration, humanDuration, retentionDays,
 } from '../../src/policy/disaster-recovery';
-import { PropsValidator, ValidationError } from '../../src/core/errors';
+import { PropsValidator } from '../../src/core/errors';
+import { assertValidationError } from '../support/assert';
 
 const policy = (rpo: Duration, retention = Duration.days(30), rest: Partial<DisasterRecoveryPolicy> = {}): DisasterRecoveryPolicy =>
   ({ rpo, rto: Duration.hours(1), retention, ...rest });
 
 /** Asserts a ValidationError whose message contains every fragment. */
 function assertInvalid(fn: () => unknown, ...fragments: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected a ValidationError, got ${String(err)}`);
-    for (const fragment of fragments) {
-      assert.ok(err.message.includes(fragment), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(fragment)}`);
-    }
-    return true;
-  });
+  assertValidationError(fn, undefined, ...fragments);
 }
 
 describe('deriveBackupCadence', () => {

@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Duration } from 'cdk8s';
-import { AbTest, AbTestProps, CanaryRollout, CostPreset, ModelService, ValidationError } from '../../src';
+import { AbTest, AbTestProps, CanaryRollout, CostPreset, ModelService } from '../../src';
 import { analyse } from '../../src/rollout/ab-analysis';
 import { assignVariant, requiredSampleSize } from '../../src/stats';
 import { CARD, IMAGE, VERSION } from '../support/fixtures';
 import { findObject, objectsOfKind, synthValid, testChart } from '../support/synth';
+import { assertValidationError } from '../support/assert';
 
 const DESIGN = { dailyUsers: 20000, baselineRate: 0.75, minDetectableEffect: 0.02, plannedDuration: Duration.days(14) };
 
@@ -31,13 +32,7 @@ function experiment(props: Partial<AbTestProps> = {}, modelsCount = 2) {
 }
 
 function assertInvalid(props: Partial<AbTestProps>, ...fragments: string[]): void {
-  assert.throws(() => experiment(props), (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected a ValidationError, got ${String(err)}`);
-    for (const f of fragments) {
-      assert.ok(err.message.includes(f), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(f)}`);
-    }
-    return true;
-  });
+  assertValidationError(() => experiment(props), undefined, ...fragments);
 }
 
 describe('AbTest', () => {
@@ -62,6 +57,11 @@ describe('AbTest', () => {
     const drs = objectsOfKind(objects, 'DestinationRule');
     assert.deepEqual(drs.map((d) => d.spec.host), ['churn-v1.ml-churn.svc.cluster.local', 'churn-v2.ml-churn.svc.cluster.local']);
     assert.equal(drs[0].spec.trafficPolicy.outlierDetection.consecutive5xxErrors, 5);
+  });
+
+  it('makes the routing VirtualService its default child', () => {
+    const { ab } = experiment();
+    assert.equal(ab.node.defaultChild, ab.virtualService);
   });
 
   it('uses the same assignment function as the routes: a user always lands in the routed range', () => {

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiObject, App, Chart, Duration, JsonPatch } from 'cdk8s';
+import { EnvValue, Node, NodeTaintQuery } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { Rollout } from '../../imports/rollout-argoproj.io';
 import {
-  AutoscaledModel, AutoscalingEngine, CanaryRollout, CanaryRolloutProps, ModelService, RolloutStep, TrafficRouting, ValidationError,
+  AutoscaledModel, AutoscalingEngine, CanaryRollout, CanaryRolloutProps, ModelService, RolloutStep, TrafficRouting,
 } from '../../src';
 import { requiredSampleSize } from '../../src/stats';
 import { CARD, IMAGE, VERSION } from '../support/fixtures';
 import { findObject, inventory, objectsOfKind, synthValid, testChart } from '../support/synth';
+import { assertValidationError } from '../support/assert';
 
 function canary(props: Partial<CanaryRolloutProps> = {}, engine?: AutoscalingEngine) {
   const { chart } = testChart('ml-churn');
@@ -16,14 +20,7 @@ function canary(props: Partial<CanaryRolloutProps> = {}, engine?: AutoscalingEng
 }
 
 function assertInvalid(props: Partial<CanaryRolloutProps>, ...fragments: string[]): void {
-  assert.throws(() => canary(props), (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected a ValidationError, got ${String(err)}`);
-    assert.match(err.message, /^test\/churn-canary: invalid '/);
-    for (const f of fragments) {
-      assert.ok(err.message.includes(f), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(f)}`);
-    }
-    return true;
-  });
+  assertValidationError(() => canary(props), 'test/churn-canary', ...fragments);
 }
 
 describe('CanaryRollout', () => {
@@ -165,6 +162,49 @@ describe('CanaryRollout', () => {
   it('tells Argo CD which fields Argo Rollouts edits', () => {
     assert.deepEqual(canary().rollout.argoCdIgnoreDifferences().map((d) => d.kind), ['VirtualService', 'DestinationRule']);
     assert.deepEqual(canary({ trafficRouting: TrafficRouting.REPLICAS }).rollout.argoCdIgnoreDifferences(), []);
+  });
+
+  it('renders through the generated Rollout class, its node.defaultChild', () => {
+    const { rollout } = canary();
+    assert.ok(rollout.rollout instanceof Rollout);
+    assert.equal(rollout.node.defaultChild, rollout.rollout);
+    assert.equal(ApiObject.of(rollout), rollout.rollout);
+  });
+
+  describe('the adopted Deployment', () => {
+    it('carries later pod template changes of the model into the Rollout', async () => {
+      const { chart, model } = canary();
+      model.container.env.addVariable('LATE', EnvValue.fromValue('1'));
+      model.deployment.scheduling.tolerate(Node.tainted(NodeTaintQuery.exists('dedicated')));
+      ApiObject.of(model.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/priorityClassName', 'model-serving'));
+      const template = findObject(await synthValid(chart), 'Rollout', 'churn-model').spec.template;
+      assert.ok(template.spec.containers[0].env.some((e: any) => e.name === 'LATE'));
+      assert.ok(template.spec.tolerations.some((t: any) => t.key === 'dedicated'));
+      assert.equal(template.spec.priorityClassName, 'model-serving');
+    });
+
+    it('fails synth on later changes outside the pod template instead of dropping them', () => {
+      const annotated = canary();
+      annotated.model.deployment.metadata.addAnnotation('team', 'churn');
+      assert.throws(() => synthValidSync(annotated.chart),
+        /test\/churn-model.*the Deployment is not synthesized since Rollout churn-model runs its pods.*\(metadata\).*make the others on the Rollout/s);
+
+      const patched = canary();
+      ApiObject.of(patched.model.deployment).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 30));
+      assert.throws(() => synthValidSync(patched.chart), /changed outside its pod template after that \(spec\.minReadySeconds\)/);
+
+      const child = canary();
+      new Construct(child.model.deployment, 'Extra');
+      assert.throws(() => synthValidSync(child.chart), /\(child construct 'Extra'\)/);
+    });
+
+    it('accepts changes made before the canary adopted the pods', () => {
+      const { chart } = testChart('ml-churn');
+      const model = new AutoscaledModel(chart, 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD });
+      ApiObject.of(model.deployment).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 30));
+      new CanaryRollout(chart, 'churn-canary', { model });
+      assert.doesNotThrow(() => synthValidSync(chart));
+    });
   });
 
   describe('validation', () => {

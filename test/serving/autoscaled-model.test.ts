@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Duration } from 'cdk8s';
 import {
-  AutoscaledModel, AutoscaledModelProps, AutoscalingEngine, CostPreset, ModelService, ValidationError,
+  AutoscaledModel, AutoscaledModelProps, AutoscalingEngine, CostPreset, ModelService,
 } from '../../src';
 import { ScaledObject } from '../../imports/scaledobject-keda.sh';
 import { CARD, IMAGE, VERSION } from '../support/fixtures';
 import { findObject, inventory, objectsOfKind, synthValid, testChart } from '../support/synth';
+import { assertValidationError } from '../support/assert';
 
 function autoscaled(props: Partial<AutoscaledModelProps> = {}) {
   const { chart } = testChart('ml-churn');
@@ -15,14 +16,7 @@ function autoscaled(props: Partial<AutoscaledModelProps> = {}) {
 }
 
 function assertInvalid(props: Partial<AutoscaledModelProps>, ...fragments: string[]): void {
-  assert.throws(() => autoscaled(props), (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected a ValidationError, got ${String(err)}`);
-    assert.match(err.message, /^test\/churn-model: invalid '/);
-    for (const fragment of fragments) {
-      assert.ok(err.message.includes(fragment), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(fragment)}`);
-    }
-    return true;
-  });
+  assertValidationError(() => autoscaled(props), 'test/churn-model', ...fragments);
 }
 
 describe('AutoscaledModel', () => {

@@ -3,10 +3,11 @@ import { describe, it } from 'node:test';
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import {
-  CapacityPolicy, CostPreset, EnvSource, ModelService, ModelServiceProps, TopologySpreadMode, ValidationError,
+  CapacityPolicy, CostPreset, EnvSource, ModelService, ModelServiceProps, TopologySpreadMode,
 } from '../../src';
 import { CARD, IMAGE, VERSION } from '../support/fixtures';
 import { findObject, inventory, objectsOfKind, synthValid, testChart } from '../support/synth';
+import { assertValidationError } from '../support/assert';
 
 function model(props: Partial<ModelServiceProps> = {}, id = 'churn-model') {
   const { chart } = testChart('ml-churn');
@@ -16,14 +17,7 @@ function model(props: Partial<ModelServiceProps> = {}, id = 'churn-model') {
 
 /** Asserts that building the service throws a ValidationError whose message contains every fragment. */
 function assertInvalid(props: Partial<ModelServiceProps>, ...fragments: string[]): void {
-  assert.throws(() => model(props), (err: unknown) => {
-    assert.ok(err instanceof ValidationError, `expected a ValidationError, got ${String(err)}`);
-    assert.match(err.message, /^test\/churn-model: invalid '/);
-    for (const fragment of fragments) {
-      assert.ok(err.message.includes(fragment), `message ${JSON.stringify(err.message)} lacks ${JSON.stringify(fragment)}`);
-    }
-    return true;
-  });
+  assertValidationError(() => model(props), 'test/churn-model', ...fragments);
 }
 
 describe('ModelService', () => {
@@ -377,6 +371,20 @@ describe('ModelService', () => {
       assert.equal(dep.spec.template.spec.priorityClassName, 'model-serving');
       assert.ok(dep.spec.template.spec.containers[0].env.some((e: any) => e.name === 'EXTRA'));
       assert.equal(service.url, 'http://churn-model.ml-churn.svc.cluster.local:80');
+    });
+
+    it('makes the Deployment its default child', () => {
+      const { service } = model();
+      assert.equal(service.node.defaultChild, service.deployment);
+      assert.equal(ApiObject.of(service), ApiObject.of(service.deployment));
+    });
+
+    it('scrapes extra pod labels added after construction', async () => {
+      const { chart, service } = model();
+      service.scrapePodLabel('team');
+      service.scrapePodLabel('team');
+      assert.deepEqual(findObject(await synthValid(chart), 'ServiceMonitor', 'churn-model').spec.podTargetLabels, ['team']);
+      assert.equal('podTargetLabels' in findObject(await synthValid(model().chart), 'ServiceMonitor', 'churn-model').spec, false);
     });
   });
 

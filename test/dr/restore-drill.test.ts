@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { IncomingMessage, ServerResponse, createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  DRILL_MARK_LABEL, DRILL_METRICS, RestoreDrillApi, RestoreDrillConfig, drillPushUrl, formatDrillMetrics, newestCompletedBackup,
+  restoreDrillClient, restoreDrillConfigProblem, restoreRequest, runRestoreDrill, workloadPath,
+} from '../../src/dr/restore-drill';
+import { RESTORE_DRILL_SCRIPT } from '../../src/dr/restore-drill-script';
+import { KubeClient } from '../../src/kube/kube-client';
+
+const BUNDLE = join(__dirname, '..', '..', 'bundles', 'restore-drill.js');
+
+const CONFIG: RestoreDrillConfig = {
+  drill: 'platform-restore-drill',
+  veleroNamespace: 'velero',
+  schedule: 'platform-ml-churn',
+  sourceNamespace: 'ml-churn',
+  scratchNamespace: 'ml-churn-drill',
+  restore: {
+    apiVersion: 'velero.io/v1',
+    kind: 'Restore',
+    metadata: { name: 'ignored', namespace: 'velero', labels: { a: 'b' } },
+    spec: { scheduleName: 'platform-ml-churn', includedNamespaces: ['ml-churn'], namespaceMapping: { 'ml-churn': 'ml-churn-drill' } },
+  },
+  workloads: [{ apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', name: 'churn-model' }],
+  timeoutSeconds: 600,
+  rtoSeconds: 300,
+  pollSeconds: 10,
+  pushgatewayUrl: 'http://pushgateway:9091/',
+  cleanup: true,
+};
+
+const NS = '/api/v1/namespaces/ml-churn-drill';
+const VELERO = '/apis/velero.io/v1/namespaces/velero';
+
+/** An in-memory cluster behind the drill's API, with a fake clock: every sleep advances it. */
+class FakeCluster implements RestoreDrillApi {
+  public scratch?: Record<string, string>;
+  public restorePhases = ['InProgress', 'Completed'];
+  public readyAfterPolls = 2;
+  public readonly calls: string[] = [];
+  public created?: Record<string, unknown>;
+  public clock = Date.parse('2026-01-01T06:00:00Z');
+  public readonly pushes: Array<{ url: string; body: string }> = [];
+  public readonly logs: string[] = [];
+  public readonly errors: string[] = [];
+
+  public getJson<T>(path: string): Promise<T | undefined> {
+    this.calls.push(`GET ${path}`);
+    return Promise.resolve(this.answer(path) as T | undefined);
+  }
+
+  public createJson<T>(path: string, body: unknown): Promise<T> {
+    this.calls.push(`POST ${path}`);
+    this.created = body as Record<string, unknown>;
+    return Promise.resolve({ metadata: { name: 'platform-restore-drill-abcde' } } as T);
+  }
+
+  public mergePatch(path: string, patch: any): Promise<void> {
+    this.calls.push(`PATCH ${path}`);
+    this.scratch = { ...this.scratch, ...patch.metadata.labels };
+    return Promise.resolve();
+  }
+
+  public deleteJson(path: string): Promise<boolean> {
+    this.calls.push(`DELETE ${path}`);
+    const existed = this.scratch !== undefined;
+    this.scratch = undefined;
+    return Promise.resolve(existed);
+  }
+
+  public deps() {
+    return {
+      api: this,
+      push: (url: string, body: string) => {
+        this.pushes.push({ url, body });
+        return Promise.resolve();
+      },
+      log: (m: string) => this.logs.push(m),
+      error: (m: string) => this.errors.push(m),
+      now: () => this.clock,
+      sleep: (ms: number) => {
+        this.clock += ms;
+        return Promise.resolve();
+      },
+    };
+  }
+
+  private answer(path: string): unknown {
+    if (path === NS) {
+      return this.scratch === undefined ? undefined : { metadata: { labels: this.scratch } };
+    }
+    if (path.startsWith(`${VELERO}/backups?`)) {
+      return {
+        items: [
+          { metadata: { name: 'b-old' }, status: { phase: 'Completed', completionTimestamp: '2026-01-01T03:05:00Z' } },
+          { metadata: { name: 'b-new' }, status: { phase: 'Completed', completionTimestamp: '2026-01-01T05:00:00Z' } },
+        ],
+      };
+    }
+    if (path === `${VELERO}/restores/platform-restore-drill-abcde`) {
+      const phase = this.restorePhases.length > 1 ? this.restorePhases.shift() : this.restorePhases[0];
+      if (phase !== 'InProgress') {
+        this.scratch = this.scratch ?? { restored: 'yes' };
+      }
+      return { status: { phase, errors: 0, warnings: 0 } };
+    }
+    if (path === '/apis/apps/v1/namespaces/ml-churn-drill/deployments/churn-model') {
+      return --this.readyAfterPolls > 0 ? { status: {} } : { status: { readyReplicas: 1 } };
+    }
+    throw new Error(`unexpected GET ${path}`);
+  }
+}
+
+const metric = (body: string, name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(body)?.[1]);
+
+describe('restore drill logic', () => {
+  it('picks the newest completed backup, ignoring unfinished and failed ones', () => {
+    assert.deepEqual(newestCompletedBackup([
+      { metadata: { name: 'a' }, status: { phase: 'Completed', completionTimestamp: '2026-01-01T03:00:00Z' } },
+      { metadata: { name: 'b' }, status: { phase: 'Completed', completionTimestamp: '2026-01-01T05:00:00Z' } },
+      { metadata: { name: 'c' }, status: { phase: 'PartiallyFailed', completionTimestamp: '2026-01-01T06:00:00Z' } },
+      { metadata: { name: 'd' }, status: { phase: 'Completed' } },
+      { metadata: { name: 'e' } },
+    ]), { name: 'b', completionTimestamp: '2026-01-01T05:00:00Z' });
+    assert.equal(newestCompletedBackup([]), undefined);
+  });
+
+  it('builds the Restore from the configured manifest: generateName, the backup instead of the schedule', () => {
+    assert.deepEqual(restoreRequest(CONFIG, 'b-new'), {
+      apiVersion: 'velero.io/v1',
+      kind: 'Restore',
+      metadata: { namespace: 'velero', labels: { a: 'b' }, generateName: 'platform-restore-drill-' },
+      spec: { includedNamespaces: ['ml-churn'], namespaceMapping: { 'ml-churn': 'ml-churn-drill' }, backupName: 'b-new' },
+    });
+    assert.equal(CONFIG.restore.metadata && (CONFIG.restore.metadata as any).name, 'ignored', 'the config is not modified');
+  });
+
+  it('names API paths, the push URL and formats the gauges sorted and rounded', () => {
+    assert.equal(workloadPath('ns', { apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', plural: 'rollouts', name: 'm' }), '/apis/argoproj.io/v1alpha1/namespaces/ns/rollouts/m');
+    assert.equal(workloadPath('ns', { apiVersion: 'v1', kind: 'Pod', plural: 'pods', name: 'p' }), '/api/v1/namespaces/ns/pods/p');
+    assert.equal(drillPushUrl('http://pg:9091//', 'a b'), 'http://pg:9091/metrics/job/ml_platform_restore_drill/drill/a%20b');
+    assert.equal(formatDrillMetrics({ [DRILL_METRICS.success]: 1, [DRILL_METRICS.duration]: 12.34567 }), [
+      '# TYPE ml_platform_restore_drill_duration_seconds gauge', 'ml_platform_restore_drill_duration_seconds 12.346',
+      '# TYPE ml_platform_restore_drill_success gauge', 'ml_platform_restore_drill_success 1', '',
+    ].join('\n'));
+    assert.equal(restoreDrillConfigProblem(CONFIG), undefined);
+    assert.match(restoreDrillConfigProblem({ ...CONFIG, scratchNamespace: 'ml-churn' }) ?? '', /must differ from the source namespace/);
+  });
+
+  it('restores, waits, marks the namespace, pushes the measured times and cleans up', async () => {
+    const cluster = new FakeCluster();
+    const started = cluster.clock;
+    assert.equal(await runRestoreDrill(CONFIG, cluster.deps()), 0, cluster.errors.join('\n'));
+    assert.deepEqual(cluster.created?.spec, { includedNamespaces: ['ml-churn'], namespaceMapping: { 'ml-churn': 'ml-churn-drill' }, backupName: 'b-new' });
+    assert.ok(cluster.calls.includes(`PATCH ${NS}`), 'marked as the drill\'s own before waiting');
+    assert.deepEqual(cluster.calls.filter((c) => c.startsWith('DELETE')), [`DELETE ${NS}`], 'cleanup deletes the restored copy');
+    const [{ url, body }] = cluster.pushes;
+    assert.equal(url, 'http://pushgateway:9091/metrics/job/ml_platform_restore_drill/drill/platform-restore-drill');
+    assert.equal(metric(body, DRILL_METRICS.success), 1);
+    assert.equal(metric(body, DRILL_METRICS.rto), 300);
+    assert.equal(metric(body, DRILL_METRICS.lastRun), started / 1000);
+    assert.equal(metric(body, DRILL_METRICS.backupAge), 3600, 'the backup completed an hour before the restore started');
+    assert.equal(metric(body, DRILL_METRICS.duration), 20, 'one poll for the restore, one for the workload');
+    assert.equal(metric(body, DRILL_METRICS.lastSuccess), (started + 20000) / 1000);
+    assert.ok(cluster.logs.some((l) => l === 'restore drill succeeded in 20.0s (RTO 300s)'));
+  });
+
+  it('gives up at the timeout, pushes success 0 with the time spent, and exits 1', async () => {
+    const cluster = new FakeCluster();
+    cluster.readyAfterPolls = Number.POSITIVE_INFINITY;
+    assert.equal(await runRestoreDrill({ ...CONFIG, cleanup: false }, cluster.deps()), 1);
+    assert.deepEqual(cluster.errors, ['timed out after 600s waiting for Deployment churn-model to have a ready replica']);
+    const body = cluster.pushes[0].body;
+    assert.equal(metric(body, DRILL_METRICS.success), 0);
+    assert.ok(metric(body, DRILL_METRICS.duration) >= 600);
+    assert.ok(Number.isNaN(metric(body, DRILL_METRICS.lastSuccess)));
+    assert.equal(cluster.calls.filter((c) => c.startsWith('DELETE')).length, 0, 'cleanup: false keeps the scratch namespace');
+    assert.equal(cluster.scratch?.[DRILL_MARK_LABEL], 'platform-restore-drill');
+  });
+
+  it('fails when the metrics cannot be pushed, and reports a failed cleanup without failing', async () => {
+    const cluster = new FakeCluster();
+    const deps = { ...cluster.deps(), push: async () => Promise.reject(new Error('HTTP 503 down')) };
+    assert.equal(await runRestoreDrill(CONFIG, deps), 1);
+    assert.deepEqual(cluster.errors, ['pushing metrics failed: HTTP 503 down', 'pushing metrics failed: HTTP 503 down']);
+
+    class CleanupFails extends FakeCluster {
+      public override deleteJson(): Promise<boolean> {
+        return Promise.reject(new Error('forbidden'));
+      }
+    }
+    const ok = new CleanupFails();
+    assert.equal(await runRestoreDrill(CONFIG, ok.deps()), 0);
+    assert.deepEqual(ok.errors, ['cleanup failed: forbidden']);
+  });
+
+  it('fails without a completed backup, before creating anything', async () => {
+    class NoBackups extends FakeCluster {
+      public override getJson<T>(): Promise<T | undefined> {
+        return Promise.resolve(undefined);
+      }
+    }
+    const cluster = new NoBackups();
+    assert.equal(await runRestoreDrill(CONFIG, cluster.deps()), 1);
+    assert.deepEqual(cluster.errors, ['schedule platform-ml-churn has no completed backup in namespace velero']);
+    assert.equal(cluster.created, undefined);
+    assert.ok(Number.isNaN(metric(cluster.pushes[0].body, DRILL_METRICS.duration)), 'no restore started: no duration');
+  });
+});
+
+describe('restore drill client', () => {
+  it('creates, merge-patches and deletes through the KubeClient, reading a rotating token for every request', async () => {
+    const requests: Array<{ method: string; path: string; type?: string; auth?: string; body: string }> = [];
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        requests.push({ method: req.method ?? '', path: req.url ?? '', type: req.headers['content-type'], auth: req.headers.authorization, body });
+        res.statusCode = req.url === '/gone' ? 404 : req.url === '/denied' ? 403 : req.method === 'POST' ? 201 : 200;
+        res.end(req.method === 'POST' ? JSON.stringify({ metadata: { name: 'created-x' } }) : '{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dir = mkdtempSync(join(tmpdir(), 'drill-sa-'));
+    try {
+      writeFileSync(join(dir, 'token'), 'one\n');
+      const client = restoreDrillClient({ ...CONFIG, apiServer: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, serviceAccountDir: dir });
+      assert.ok(client instanceof KubeClient);
+      assert.deepEqual(await client.createJson('/restores', { kind: 'Restore' }), { metadata: { name: 'created-x' } });
+      writeFileSync(join(dir, 'token'), 'two\n');
+      await client.mergePatch('/ns', { metadata: { labels: { a: 'b' } } });
+      assert.equal(await client.deleteJson('/ns'), true);
+      assert.equal(await client.deleteJson('/gone'), false);
+      await assert.rejects(client.deleteJson('/denied'), /DELETE \/denied: HTTP 403/);
+      assert.deepEqual(requests.map((r) => [r.method, r.auth]), [['POST', 'Bearer one'], ['PATCH', 'Bearer two'], ['DELETE', 'Bearer two'], ['DELETE', 'Bearer two'], ['DELETE', 'Bearer two']]);
+      assert.equal(requests[1].type, 'application/merge-patch+json');
+      assert.deepEqual(JSON.parse(requests[1].body), { metadata: { labels: { a: 'b' } } });
+      assert.throws(() => restoreDrillClient({ ...CONFIG, serviceAccountDir: dir }, {}), /KUBERNETES_SERVICE_HOST is not set/);
+      assert.ok(restoreDrillClient({ ...CONFIG, serviceAccountDir: dir }, { KUBERNETES_SERVICE_HOST: 'fd00::1' }) instanceof KubeClient);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('restore drill bundle', () => {
+  it('is what RESTORE_DRILL_SCRIPT returns (deprecated alias)', () => {
+    assert.equal(RESTORE_DRILL_SCRIPT, readFileSync(BUNDLE, 'utf8'));
+  });
+
+  it('exits 2 on bad usage and on a scratch namespace equal to the source', () => {
+    const usage = spawnSync(process.execPath, [BUNDLE], { encoding: 'utf8' });
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /^usage: restore-drill run --config FILE/);
+    const dir = mkdtempSync(join(tmpdir(), 'drill-cfg-'));
+    try {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...CONFIG, scratchNamespace: 'ml-churn' }));
+      const run = spawnSync(process.execPath, [BUNDLE, 'run', '--config', join(dir, 'config.json')], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+      assert.equal(run.status, 2);
+      assert.equal(run.stderr, 'restore-drill: the scratch namespace must differ from the source namespace\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the committed bundle identical to its sources', async () => {
+    const { buildBundle } = await import('../../scripts/bundles');
+    const fresh = await buildBundle('restore-drill');
+    assert.equal(readFileSync(BUNDLE, 'utf8'), fresh, 'run `npm run bundle` and commit bundles/');
+  });
+});
