@@ -33,7 +33,7 @@ export * from './drift/config';
 export * from './drift/drift-cron-job';
 export * from './features/definitions';
 export * from './features/python';
-export * from './features/schedule';
+export * from './core/cron';
 export * from './features/stores';
 export * from './features/feature-store';
 export * from './platform/platform-chart';

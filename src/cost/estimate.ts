@@ -1,4 +1,5 @@
 import { KubernetesObject } from '../core/synth';
+import { parseCron, runsPerMonth } from '../core/cron';
 import { isRecord, valueAt } from '../core/json';
 import { InstancePrice, PriceTable, US_EAST_1, familyOf } from './prices';
 
@@ -318,32 +319,12 @@ function recordAt(x: unknown, ...path: string[]): Readonly<Record<string, unknow
 
 /** Share of the week between a KEDA cron start and end (`0 8 * * 1-5` .. `0 20 * * 1-5`). */
 function cronWindowShare(start: string, end: string): number {
-  const [, startHour, , , days] = start.split(/\s+/);
-  const endHour = Number(end.split(/\s+/)[1]);
-  return ((endHour - Number(startHour)) * countField(days, 0, 6)) / (24 * 7);
-}
-
-/** Approximate runs a month of a five-field cron schedule. */
-export function runsPerMonth(schedule: string): number {
-  const fields = schedule.trim().split(/\s+/);
-  if (fields.length !== 5) {
-    return 30;
+  const from = parseCron(start);
+  const to = parseCron(end);
+  if (!from || !to) {
+    return 1;
   }
-  const [minute, hour, dom, , dow] = fields;
-  const perDay = countField(minute, 0, 59) * countField(hour, 0, 23);
-  const daysPerMonth = dom !== '*' ? countField(dom, 1, 31) : dow !== '*' ? countField(dow, 0, 6) * (30.4 / 7) : 30.4;
-  return perDay * daysPerMonth;
-}
-
-function countField(field: string, lo: number, hi: number): number {
-  let n = 0;
-  for (const part of field.split(',')) {
-    const [range, stepText] = part.split('/');
-    const step = stepText ? Number(stepText) : 1;
-    const [a, b] = range === '*' ? [lo, hi] : range.includes('-') ? range.split('-').map(Number) : [Number(range), Number(range)];
-    n += Math.floor((b - a) / step) + 1;
-  }
-  return n;
+  return ((Math.min(...to.hours) - Math.min(...from.hours)) * from.daysOfWeek.size) / (24 * 7);
 }
 
 function cpuCores(q: unknown): number {

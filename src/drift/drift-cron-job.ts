@@ -9,7 +9,7 @@ import { validateHttpUrl } from '../core/url';
 import { AlertDefinition, AlertSeverity, DEFAULT_PUSHGATEWAY_URL, promSelector, runbookUrl } from '../monitoring/monitoring';
 import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
 import { ComputeResources } from '../core/resources';
-import { runsPerMonth } from '../cost/estimate';
+import { runsPerMonth } from '../core/cron';
 import { DRIFT_DEFAULTS, DriftCheckConfig, DriftDataSource, DriftFeatureConfig, DriftLabelsConfig, validateDriftConfig } from './config';
 import { ModelService } from '../serving/model-service';
 import { NodeScriptCronJob } from '../kube/node-script-job';

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { PropsValidator } from '../core/errors';
-import { OptionsVariant } from './variant';
+import { OptionsVariant } from '../core/variant';
 
 /**
  * Value type of an entity's join key, as Feast's `ValueType` enum names it.

@@ -33,14 +33,14 @@ import { CostPreset, CostPresetSettings, TopologySpreadMode } from '../policy/pr
 import { ComputeResources, memoryMebibytes, validateComputeResources } from '../core/resources';
 import { FeatureDefinitions, onlineFeatureViews, validateFeatureDefinitions } from './definitions';
 import { FEATURE_REPOSITORY_FILE, renderFeatureRepository } from './python';
-import { longestCronGapMinutes } from './schedule';
+import { longestCronGapMinutes } from '../core/cron';
 import {
   FeatureStoreAwsBinding, FeatureStoreMode, InClusterRedisOptions, OfflineStore, OnlineStore, OnlineStoreKind,
   REDIS_IMAGE, REDIS_PASSWORD_ENV, REDIS_UID, RegistryOptions, renderFeatureStoreConfig, validateStores,
 } from './stores';
 import { ModelService } from '../serving/model-service';
 import { NetworkPeer, clusterLocalHost, dnsEgressRule, networkPeer, tcpPort } from '../kube/network';
-import { OptionsVariant } from './variant';
+import { OptionsVariant } from '../core/variant';
 
 /**
  * The public Feast feature server image, pinned to the release the

@@ -3,7 +3,7 @@ import { EnvSource } from '../kube/env';
 import { PropsValidator } from '../core/errors';
 import { validatePinnedImage } from '../kube/image';
 import { ComputeResources } from '../core/resources';
-import { OptionsVariant } from './variant';
+import { OptionsVariant } from '../core/variant';
 
 /**
  * The Redis image of the in-cluster (dev) online store: the official image,

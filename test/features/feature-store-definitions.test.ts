@@ -7,7 +7,7 @@ import {
   BatchSource, EntityValueType, FeastType, FeatureDefinitions, FeatureViewDefinition, featureReferences, onlineFeatureViews, validateFeatureDefinitions,
 } from '../../src/features/definitions';
 import { renderFeatureRepository, resolveFilePath } from '../../src/features/python';
-import { longestCronGapMinutes } from '../../src/features/schedule';
+import { longestCronGapMinutes } from '../../src/core/cron';
 import {
   OfflineStore, OnlineStore, OnlineStoreKind, offlineStoreParameters, onlineStoreParameters, renderFeatureStoreYaml, validateStores,
 } from '../../src/features/stores';

@@ -1,4 +1,20 @@
 /**
+ * The one cron parser of the library (Kubernetes CronJob schedules, KEDA cron
+ * triggers): five standard fields, `*`, lists, ranges, steps, month and day
+ * names and the `@hourly`-style macros.
+ */
+
+/** The values each field of a cron schedule matches. */
+export interface CronFields {
+  readonly minutes: Set<number>;
+  readonly hours: Set<number>;
+  readonly daysOfMonth: Set<number>;
+  readonly months: Set<number>;
+  /** Sunday is 0 (a `7` in the expression is folded into 0). */
+  readonly daysOfWeek: Set<number>;
+}
+
+/**
  * The longest time between two runs of a standard five-field cron schedule
  * (minute, hour, day of month, month, day of week; `*`, lists, ranges,
  * steps, month and day names, and the `@hourly`-style macros), found by
@@ -15,7 +31,7 @@ export function longestCronGapMinutes(expression: string): number | undefined {
   if (!fields) {
     return undefined;
   }
-  const [minutes, hours, daysOfMonth, months, daysOfWeek] = fields;
+  const { minutes, hours, daysOfMonth, months, daysOfWeek } = fields;
   const domRestricted = daysOfMonth.size < 31;
   const dowRestricted = daysOfWeek.size < 7;
   const minuteList = [...minutes].sort((a, b) => a - b);
@@ -45,6 +61,21 @@ export function longestCronGapMinutes(expression: string): number | undefined {
   return longest > 0 ? longest : undefined;
 }
 
+/**
+ * Approximate runs a month (30.4 days) of a cron schedule, for cost estimates
+ * and staleness thresholds: runs a day times the days it runs; 30 when the
+ * expression is not a cron schedule.
+ */
+export function runsPerMonth(schedule: string): number {
+  const fields = parseCron(schedule);
+  if (!fields) {
+    return 30;
+  }
+  const perDay = fields.minutes.size * fields.hours.size;
+  const daysPerMonth = fields.daysOfMonth.size < 31 ? fields.daysOfMonth.size : fields.daysOfWeek.size < 7 ? fields.daysOfWeek.size * (30.4 / 7) : 30.4;
+  return perDay * daysPerMonth;
+}
+
 const MACROS: Record<string, string> = {
   '@yearly': '0 0 1 1 *',
   '@annually': '0 0 1 1 *',
@@ -58,7 +89,13 @@ const MACROS: Record<string, string> = {
 const MONTH_NAMES = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAY_NAMES = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
-function parseCron(expression: string): Array<Set<number>> | undefined {
+/**
+ * The five fields of a standard cron schedule as sets of the values they
+ * match (minute, hour, day of month, month, day of week with Sunday = 0),
+ * accepting `*`, lists, ranges, steps, month and day names and the
+ * `@hourly`-style macros; undefined when `expression` is not one.
+ */
+export function parseCron(expression: string): CronFields | undefined {
   const expanded = MACROS[expression.trim().toLowerCase()] ?? expression.trim();
   const parts = expanded.split(/\s+/);
   if (parts.length !== 5) {
@@ -74,11 +111,12 @@ function parseCron(expression: string): Array<Set<number>> | undefined {
     }
     sets.push(set);
   }
-  if (sets[4].has(7)) {
-    sets[4].delete(7);
-    sets[4].add(0);
+  const [minutes, hours, daysOfMonth, months, daysOfWeek] = sets;
+  if (daysOfWeek.has(7)) {
+    daysOfWeek.delete(7);
+    daysOfWeek.add(0);
   }
-  return sets;
+  return { minutes, hours, daysOfMonth, months, daysOfWeek };
 }
 
 function parseField(field: string, min: number, max: number, names: string[] | undefined, nameBase: number): Set<number> | undefined {

@@ -1,5 +1,5 @@
 /**
- * Base of the feature store's typed variants (`OnlineStore`, `OfflineStore`,
+ * Base of the library's typed variants with options (`OnlineStore`, `OfflineStore`,
  * `BatchSource`, `FeastProjectDir`): a discriminated `spec` whose `kind`
  * narrows `options`, so no consumer casts.
  */
