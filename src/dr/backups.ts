@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Cron, Duration, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Cron, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
@@ -20,6 +20,7 @@ import { validateHttpUrl } from '../core/url';
 import { DisasterRecoveryAwsBinding, renderRestoreRunbook } from './runbook';
 import { WorkloadReference } from '../serving/model-service';
 import { NODE_IMAGE } from '../kube/node-script-job';
+import { clusterScoped } from '../kube/patches';
 
 /** How Velero backs up the data in PersistentVolumes. */
 export enum VolumeBackupMethod {
@@ -607,12 +608,7 @@ export class RestoreDrill extends Construct {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.name },
       subjects: [subject],
     });
-    if (Chart.of(this).namespace) {
-      // Cluster-scoped objects: drop the chart namespace cdk8s stamps on every object. A JSON patch because neither
-      // cdk8s (metadata.namespace defaults to the chart's) nor cdk8s-plus (its ClusterRole does the same) can unset it.
-      ApiObject.of(clusterRole).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-      ApiObject.of(clusterBinding).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    }
+    clusterScoped(ApiObject.of(clusterRole), ApiObject.of(clusterBinding));
   }
 }
 

@@ -1,6 +1,7 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { clusterScoped } from './patches';
 
 /**
  * Container security context of Pod Security "restricted": non-root with a
@@ -46,9 +47,7 @@ export function podSecurityNamespace(scope: Construct, name: string, options: Po
       },
     },
   });
-  // Namespaces are cluster-scoped, but cdk8s stamps the chart's namespace on every ApiObject and has
-  // no API to leave it off one object (`metadata.namespace: undefined` falls back to the chart's): drop it by patch.
-  ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  clusterScoped(ApiObject.of(namespace));
   return namespace;
 }
 

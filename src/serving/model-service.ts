@@ -20,6 +20,7 @@ import {
 import { CapacityPolicy, CostPreset, CostPresetSettings, TopologySpreadMode } from '../policy/presets';
 import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
 import { ComputeResources, validateComputeResources } from '../core/resources';
+import { addExtendedResource, addNodeSelector } from '../kube/patches';
 
 /** Timings of one HTTP probe; unset fields keep the probe's default. */
 export interface HttpProbeOptions {
@@ -664,14 +665,9 @@ export class ModelService extends Construct implements IRunbookSource {
     const podSpec = '/spec/template/spec';
     addPodSeccomp(apiObject, podSpec);
     if (r.gpu) {
-      const escaped = r.gpu.resourceName.replace(/~/g, '~0').replace(/\//g, '~1');
-      // The generated KubeDeployment maps resource quantities through
-      // `Quantity.value` after patches are applied, so the patch carries a Quantity.
-      const gpus = kplus.k8s.Quantity.fromNumber(r.gpu.count);
-      apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/containers/0/resources/limits/${escaped}`, gpus));
-      apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/containers/0/resources/requests/${escaped}`, gpus));
+      addExtendedResource(apiObject, podSpec, r.gpu.resourceName, r.gpu.count);
       if (Object.keys(r.gpu.nodeSelector).length > 0) {
-        apiObject.addJsonPatch(JsonPatch.add(`${podSpec}/nodeSelector`, { ...r.gpu.nodeSelector }));
+        addNodeSelector(apiObject, podSpec, r.gpu.nodeSelector);
       }
       scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.exists(r.gpu.tolerationKey, { effect: kplus.TaintEffect.NO_SCHEDULE })));
     }

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
+import { ApiObject, Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   Ec2NodeClass, Ec2NodeClassSpecBlockDeviceMappingsEbsVolumeType, Ec2NodeClassSpecMetadataOptionsHttpEndpoint,
@@ -18,6 +18,7 @@ import {
 } from './pool-resolve';
 import { FALLBACK_TAINT_KEY, PodToleration, TRAINING_POOL_LABEL, TRAINING_TAINT_KEY, trainingNodeSelector, trainingToleration } from './scheduling';
 import { ITrainingPool, TrainingJob, TrainingJobProps } from './training-job';
+import { clusterScoped as makeClusterScoped } from '../kube/patches';
 
 export * from './pool-options';
 export * from './training-job';
@@ -188,11 +189,8 @@ export class SpotTrainingPool extends Construct implements ITrainingPool {
       this.fallbackController = controller.cronJob;
       clusterScoped.push(this.fallbackNodePool, ...controller.clusterScoped);
     }
-    if (this.namespace) {
-      // NodePools, EC2NodeClasses and cluster RBAC are cluster-scoped: drop the chart namespace cdk8s stamps on
-      // every object (a JSON patch: cdk8s has no API to leave an object of a namespaced chart without namespace).
-      clusterScoped.forEach((o) => o.addJsonPatch(JsonPatch.remove('/metadata/namespace')));
-    }
+    // NodePools, EC2NodeClasses and cluster RBAC are cluster-scoped.
+    makeClusterScoped(...clusterScoped);
     this.node.defaultChild = this.nodePool;
   }
 

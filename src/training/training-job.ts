@@ -16,6 +16,7 @@ import { mebibytes } from './pool-resolve';
 import {
   CHECKPOINT_ENV, DO_NOT_DISRUPT_ANNOTATION, FALLBACK_ALLOWED, FALLBACK_POD_LABEL, PodToleration, TRAINING_POOL_LABEL,
 } from './scheduling';
+import { addExtendedResource, addNodeSelector } from '../kube/patches';
 
 /** Capacity a training job runs on: what {@link TrainingJob} needs to schedule its pods there. */
 export interface ITrainingPool extends IConstruct {
@@ -224,7 +225,7 @@ export class TrainingJob extends Construct {
     const job = ApiObject.of(this.job);
     const podSpec = '/spec/template/spec';
     addPodSeccomp(job, podSpec);
-    job.addJsonPatch(JsonPatch.add(`${podSpec}/nodeSelector`, { ...this.pool.nodeSelector }));
+    addNodeSelector(job, podSpec, this.pool.nodeSelector);
     // A spot reclaim (eviction by Karpenter's interruption handling, node
     // shutdown, pod GC of a lost node) marks the pod DisruptionTarget: ignore
     // it, so only real failures count against backoffLimit.
@@ -233,10 +234,7 @@ export class TrainingJob extends Construct {
     }));
     job.addJsonPatch(JsonPatch.add('/spec/podReplacementPolicy', 'Failed'));
     if (gpus > 0) {
-      // The generated KubeJob maps quantities through `Quantity.value` after patches, so the patch carries a Quantity.
-      const quantity = kplus.k8s.Quantity.fromNumber(gpus);
-      job.addJsonPatch(JsonPatch.add(`${podSpec}/containers/0/resources/limits/nvidia.com~1gpu`, quantity));
-      job.addJsonPatch(JsonPatch.add(`${podSpec}/containers/0/resources/requests/nvidia.com~1gpu`, quantity));
+      addExtendedResource(job, podSpec, 'nvidia.com/gpu', gpus);
     }
   }
 }
