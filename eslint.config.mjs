@@ -12,7 +12,7 @@ const PULUMI_ONLY_IN_AWS_PLANE = {
 const NO_CLI = { group: ['**/cli/*', '**/cli'], message: 'src/cli holds process entry points; the library never imports them.' };
 
 export default tseslint.config(
-  { ignores: ['imports/**', 'bundles/**', 'lib/**', 'dist/**', 'node_modules/**', 'scratch/**', 'docs/api/**', 'eslint.config.mjs'] },
+  { ignores: ['imports/**', 'bundles/**', 'bin/**', 'test/consumers/**', 'lib/**', 'dist/**', 'node_modules/**', 'scratch/**', 'docs/api/**', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

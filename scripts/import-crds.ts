@@ -28,6 +28,8 @@ export const CRD_IMPORTS: Readonly<Record<string, string>> = {
   restore: 'velero/velero.io_restores.yaml',
   externalsecret: 'external-secrets/external-secrets.io_externalsecrets.yaml',
   featurestore: 'feast/feast.dev_featurestores.yaml',
+  application: 'argo-cd/application-crd.yaml',
+  kustomization: 'flux/kustomize.toolkit.fluxcd.io_kustomizations.yaml',
 };
 
 /** Runs `cdk8s import` for every CRD of `crdsDir` into `outDir` (which must exist); throws on the first failure. */

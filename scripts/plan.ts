@@ -12,8 +12,23 @@ import { PulumiMockRecorder, RegisteredResource, promiseOf } from '../src/testin
 
 interface PlannedObject { apiVersion: string; kind: string; metadata?: { name?: string; namespace?: string } }
 
-async function main(): Promise<void> {
-  const configFile = process.argv[2] ?? join(__dirname, '..', 'examples', 'pulumi', 'plan-config.json');
+const USAGE = `usage: npm run plan -- [CONFIG.json]
+
+Runs examples/pulumi under Pulumi mocks and lists every resource and Kubernetes object it
+would create (an offline plan, NOT \`pulumi preview\`). CONFIG.json holds the stack config as
+{ "key": "value" } (default: examples/pulumi/plan-config.json).
+Exit codes: 0 plan printed, 1 the program or its config failed, 2 bad arguments.`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (argv.length > 1 || argv[0]?.startsWith('-')) {
+    console.error(`plan: unexpected arguments: ${argv.join(' ')}\n${USAGE}`);
+    return 2;
+  }
+  const configFile = argv[0] ?? join(__dirname, '..', 'examples', 'pulumi', 'plan-config.json');
   const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, string>;
   const recorder = await PulumiMockRecorder.install({ project: 'ml-platform-churn', stack: 'offline-plan', config });
   const program = (await import('../examples/pulumi/index')) as { bindings: import('@pulumi/pulumi').Output<unknown> };
@@ -39,9 +54,13 @@ async function main(): Promise<void> {
   lines.push('', `${recorder.resources.length} Pulumi resources; ${recorder.ofType('kubernetes:yaml/v2:ConfigGroup')
     .reduce((n, g) => n + ((g.inputs.objs ?? []) as unknown[]).length, 0)} Kubernetes objects.`);
   console.log(lines.join('\n'));
+  return 0;
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, (err: unknown) => {
+  // One line naming the cause (for example a missing stack config key), not a stack trace.
+  console.error(`plan: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  process.exitCode = 1;
 });

@@ -39,3 +39,7 @@ export * from './features/feature-store';
 export * from './platform/platform-chart';
 export * from './platform/cost';
 export * from './kube/network';
+export * from './platform/contract';
+export * from './platform/shared-chart';
+export * from './platform/team-chart';
+export * from './platform/gitops';

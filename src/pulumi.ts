@@ -1,6 +1,8 @@
 // AWS plane of ml-platform-constructs: Pulumi components, the cdk8s bridge and
 // the Pulumi stacks. Import as `ml-platform-constructs/pulumi`; importing it
 // loads @pulumi/pulumi (GitOps users who only synthesize never do).
+// First: fails with what to install when the optional Pulumi peer packages are missing.
+import './aws/peers';
 export * from './aws/policy';
 export * from './aws/secure-bucket';
 export * from './aws/irsa-role';
@@ -13,3 +15,6 @@ export * from './dr/backups-aws';
 export * from './features/feature-store-aws';
 export * from './drift/drift-cron-job-aws';
 export * from './platform/platform-stack';
+export * from './platform/platform-reference-stack';
+export * from './platform/shared-stack';
+export * from './platform/team-stack';

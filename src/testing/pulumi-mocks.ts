@@ -73,6 +73,11 @@ export class PulumiMockRecorder {
 
   /** Every registration so far, in order. */
   public readonly resources: RegisteredResource[] = [];
+  /**
+   * Outputs of other stacks, by stack name: what a `pulumi.StackReference`
+   * to that stack reads (an unknown stack has no outputs).
+   */
+  public readonly stackOutputs = new Map<string, Record<string, unknown>>();
   private readonly parents = new Map<string, string>();
 
   private constructor() {}
@@ -136,7 +141,9 @@ export class PulumiMockRecorder {
 
   private newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
     const inputs = recordOf(args.inputs);
-    const state = { ...inputs, ...computedOutputs(args.type, args.name, inputs) };
+    const state: Record<string, unknown> = args.type === 'pulumi:pulumi:StackReference'
+      ? { ...inputs, outputs: this.stackOutputs.get(String(inputs.name)) ?? {}, secretOutputNames: [] }
+      : { ...inputs, ...computedOutputs(args.type, args.name, inputs) };
     const parentUrn = this.parents.get(`${args.type}::${args.name}`);
     this.resources.push({
       type: args.type,

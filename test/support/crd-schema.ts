@@ -5,7 +5,8 @@ import { parse } from 'yaml';
 
 /**
  * Validation against a CRD's openAPIV3Schema, for kinds without a
- * `@kubernetes-models/*` package (Velero, Feast): the vendored upstream CRD
+ * `@kubernetes-models/*` package (Velero, Feast, Argo CD Application,
+ * Flux Kustomization): the vendored upstream CRD
  * files in crds/ (tests never read ../shared). Strict, as
  * `kubectl apply` with field validation: every object schema with
  * `properties` rejects unknown fields unless it preserves them. CEL rules
@@ -15,6 +16,8 @@ const CRD_FILES: Readonly<Record<string, string>> = {
   'velero.io/v1/Schedule': 'velero/velero.io_schedules.yaml',
   'velero.io/v1/Restore': 'velero/velero.io_restores.yaml',
   'feast.dev/v1/FeatureStore': 'feast/feast.dev_featurestores.yaml',
+  'argoproj.io/v1alpha1/Application': 'argo-cd/application-crd.yaml',
+  'kustomize.toolkit.fluxcd.io/v1/Kustomization': 'flux/kustomize.toolkit.fluxcd.io_kustomizations.yaml',
 };
 
 interface CrdDocument {

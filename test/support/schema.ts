@@ -1,8 +1,10 @@
 /**
  * Schema validation of synthesized manifests against the Kubernetes API
  * schemas (`kubernetes-models`), the CRD schemas (`@kubernetes-models/*`),
- * and, for kinds without such a package (Velero, Feast), the upstream CRD
- * files (`crd-schema.ts`).
+ * and, for kinds without such a package (Velero, Feast, Argo CD Application,
+ * Flux Kustomization), the upstream CRD files (`crd-schema.ts`). Argo CD's
+ * `argoproj.io` group shares its module with Argo Rollouts, which has no
+ * `Application` model, so Applications fall through to their CRD file.
  *
  * Every object must have a validator: an apiVersion/kind this helper cannot
  * validate fails, unless the caller lists it in `unvalidated` (with a reason).

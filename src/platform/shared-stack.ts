@@ -1,0 +1,163 @@
+import * as pulumi from '@pulumi/pulumi';
+import { App } from 'cdk8s';
+import { componentLabel } from '../aws/policy';
+import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
+import { ChartDeployment } from '../bridge/chart-deployment';
+import { PlatformBackupsAws, PlatformBackupsAwsArgs } from '../dr/backups-aws';
+import { FeatureOnlineStoreEngine, FeatureStoreAws, FeatureStoreAwsArgs } from '../features/feature-store-aws';
+import { SpotTrainingPoolAws, SpotTrainingPoolAwsArgs } from '../training/spot-training-pool-aws';
+import { PropsValidator } from '../core/errors';
+import { CostPreset } from '../policy/presets';
+import { FeatureStoreAwsBinding } from '../features/stores';
+import { DisasterRecoveryAwsBinding } from '../dr/runbook';
+import { PlatformContract } from './contract';
+import { TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
+import { ExistingCluster, clusterResourceOptions, validateCluster } from './serving-stack';
+import { PlatformChart, PlatformChartAwsBindings, PlatformChartProps } from './shared-chart';
+
+/** Arguments of a {@link PlatformStack}. */
+export interface PlatformStackArgs {
+  /** The existing EKS cluster. */
+  readonly cluster: ExistingCluster;
+  /** The platform: what the cdk8s `PlatformChart` takes, without what this stack fills in. */
+  readonly platform: Omit<PlatformChartProps, 'aws' | 'cluster' | 'buckets'>;
+  /** The model artifact bucket, when there is no DR policy (with one, the replicated `model-artifacts` bucket). @default - a new secure bucket */
+  readonly artifacts?: SecureBucketArgs;
+  /** The drift reports bucket, when there is no DR policy (with one, the replicated `drift-baselines` bucket). @default - a new secure bucket */
+  readonly reports?: SecureBucketArgs;
+  /** AWS side of the feature store. @default - DynamoDB online store */
+  readonly featureStore?: Pick<FeatureStoreAwsArgs, 'onlineStore' | 'redis' | 'dynamoDb' | 'storage' | 'bucket' | 'offlineStoreStatements'>;
+  /** AWS side of the backups. @default - vaults, plan and Velero bucket from the DR policy */
+  readonly backups?: Omit<PlatformBackupsAwsArgs, 'disasterRecovery'>;
+  /** AWS side of the training pool. @default - Karpenter prerequisites and a checkpoint bucket */
+  readonly training?: Omit<SpotTrainingPoolAwsArgs, 'poolName' | 'clusterName' | 'namespace' | 'oidcProvider' | 'jobs'>;
+  /** Tags of every AWS resource. @default { 'ml-platform/cluster': <cluster name> } */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** The contract as one Output per field: export them as the stack's outputs (`export const { contractVersion, ... } = stack.outputs`). */
+export type PlatformContractOutputs = { readonly [K in keyof PlatformContract]: pulumi.Output<PlatformContract[K]> };
+
+/**
+ * The platform team's stack: the AWS halves of the shared parts (AWS Backup
+ * and Velero from the DR policy, the artifact and reports buckets, the
+ * feature store's online store, registry and roles, the spot training
+ * prerequisites) and the {@link PlatformChart} through the bridge. Its
+ * {@link PlatformContract} (`contract`, and `outputs` to export field by
+ * field) is what team stacks read with `PlatformReference.fromStack`.
+ */
+export class PlatformStack extends pulumi.ComponentResource {
+  /** Pulumi type token. */
+  public static readonly TYPE = 'ml-platform:stacks:PlatformStack';
+
+  /** Model artifacts (teams' models read their prefix). */
+  public readonly artifacts: SecureBucket;
+  /** Drift baselines and reports (teams' drift jobs write their prefix). */
+  public readonly reports: SecureBucket;
+  /** The feature store's AWS half. */
+  public readonly featureStore?: FeatureStoreAws;
+  /** Backups. */
+  public readonly backups?: PlatformBackupsAws;
+  /** Training pool prerequisites. */
+  public readonly training?: SpotTrainingPoolAws;
+  /** The contract the teams read. */
+  public readonly contract: pulumi.Output<PlatformContract>;
+  /** The contract, one Output per field (the stack outputs). */
+  public readonly outputs: PlatformContractOutputs;
+  /** The Kubernetes objects. */
+  public readonly kubernetes: ChartDeployment<PlatformChartProps>;
+
+  constructor(name: string, args: PlatformStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    const v: PropsValidator = new PropsValidator(componentLabel(PlatformStack.TYPE, name));
+    validateCluster(v, args.cluster);
+    super(PlatformStack.TYPE, name, {}, opts);
+    const p = args.platform;
+    const ns = p.namespace;
+    const oidc = args.cluster.oidcProvider;
+    const tags = { 'ml-platform/cluster': args.cluster.name, ...args.tags };
+    const child = { parent: this };
+    const preset = p.preset ?? CostPreset.PRODUCTION;
+    const dr = platformDisasterRecovery({ preset, disasterRecovery: p.disasterRecovery });
+    if (dr) {
+      this.backups = new PlatformBackupsAws(`${name}-dr`, {
+        ...args.backups, disasterRecovery: dr, velero: args.backups?.velero ?? { oidcProvider: oidc }, tags: { ...tags, ...args.backups?.tags },
+      }, child);
+    }
+    this.artifacts = this.backups?.buckets['model-artifacts']
+      ?? new SecureBucket(`${name}-artifacts`, { ...args.artifacts, tags: { ...tags, ...args.artifacts?.tags } }, child);
+    this.reports = this.backups?.buckets['drift-baselines']
+      ?? new SecureBucket(`${name}-reports`, { ...args.reports, tags: { ...tags, ...args.reports?.tags } }, child);
+    if (p.featureStore) {
+      const fs = p.featureStore;
+      this.featureStore = new FeatureStoreAws(`${name}-features`, {
+        onlineStore: FeatureOnlineStoreEngine.DYNAMODB,
+        ...(this.backups && !args.featureStore?.storage && !args.featureStore?.bucket ? { bucket: this.backups.buckets['feature-registry'] } : {}),
+        ...args.featureStore,
+        storeName: fs.name ?? 'features', namespace: ns, project: fs.project ?? fs.name ?? 'features', features: fs.features, oidcProvider: oidc,
+        mode: fs.mode, preset, disasterRecovery: dr, tags,
+      }, child);
+      if (this.backups && Object.keys(this.featureStore.tables).length > 0) {
+        this.backups.protect('feature-tables', Object.values(this.featureStore.tables).map((t) => t.arn));
+      }
+    }
+    if (p.training) {
+      const training = p.training;
+      this.training = new SpotTrainingPoolAws(`${name}-training`, {
+        ...args.training, poolName: training.pool.name ?? 'training', clusterName: args.cluster.name, namespace: ns, oidcProvider: oidc,
+        tags: { ...tags, ...args.training?.tags },
+        jobs: Object.entries(training.jobs ?? {}).map(([id, job]) => ({ name: job.name ?? id, dataUris: training.dataUris?.[id] })),
+      }, child);
+    }
+
+    const aws = this.collectBindings(p);
+    const cluster = pulumi.all([pulumi.output(args.cluster.oidcProvider.arn), pulumi.output(args.cluster.oidcProvider.url)])
+      .apply(([arn, url]) => ({ name: args.cluster.name, oidcProviderArn: arn, oidcProviderUrl: url }));
+    const buckets = pulumi.all([this.artifacts.bucketName, this.reports.bucketName]).apply(([artifacts, reports]) => ({ artifacts, reports }));
+    this.kubernetes = new ChartDeployment<PlatformChartProps>(`${name}-platform`, {
+      chart: (scope, props) => new PlatformChart(scope, ns, props),
+      props: { ...p, cluster, buckets, aws },
+    }, clusterResourceOptions(name, args.cluster, this));
+    // The contract is what the chart states, with the AWS values it received.
+    // The contract is what the chart states with the AWS values it received (rendered apart: a chart only computes, it declares no resource).
+    this.contract = pulumi.all([cluster, buckets, aws]).apply(([c, b, a]) => new PlatformChart(new App(), ns, { ...p, cluster: c, buckets: b, aws: a }).contract);
+    this.outputs = contractOutputs(this.contract);
+    this.registerOutputs({ ...this.outputs });
+  }
+
+  private collectBindings(p: PlatformStackArgs['platform']): pulumi.Output<PlatformChartAwsBindings> {
+    const none = pulumi.output(undefined);
+    const featureStore: pulumi.Output<FeatureStoreAwsBinding | undefined> = this.featureStore ? this.featureStore.binding : none;
+    const backups: pulumi.Output<DisasterRecoveryAwsBinding | undefined> = this.backups ? this.backups.runbookBinding : none;
+    const training: pulumi.Output<TrainingAwsBinding | undefined> = this.training
+      ? pulumi.all([
+        this.training.instanceProfileName ?? pulumi.output(undefined),
+        pulumi.all(Object.fromEntries(Object.entries(this.training.jobRoles).map(([job, role]) => [job, role.roleArn]))),
+        this.training.bucket.bucketName,
+      ]).apply(([instanceProfile, roles, bucket]) => ({
+        ...(instanceProfile ? { instanceProfile } : {}),
+        jobs: Object.fromEntries(Object.entries(p.training?.jobs ?? {}).map(([id, job]) => {
+          const jobName = job.name ?? id;
+          return [id, { roleArn: roles[jobName], checkpointUri: `s3://${bucket}/checkpoints/${p.namespace}/${jobName}/` }];
+        })),
+      }))
+      : none;
+    return pulumi.all([featureStore, backups, training]).apply(([fs, bk, tr]) => ({
+      ...(fs ? { featureStore: fs } : {}), ...(bk ? { backups: bk } : {}), ...(tr ? { training: tr } : {}),
+    }));
+  }
+}
+
+/** One Output per contract field. */
+function contractOutputs(contract: pulumi.Output<PlatformContract>): PlatformContractOutputs {
+  return {
+    contractVersion: contract.apply((c) => c.contractVersion),
+    cluster: contract.apply((c) => c.cluster),
+    namespaces: contract.apply((c) => c.namespaces),
+    preset: contract.apply((c) => c.preset),
+    featureStore: contract.apply((c) => c.featureStore),
+    buckets: contract.apply((c) => c.buckets),
+    disasterRecovery: contract.apply((c) => c.disasterRecovery),
+    gateway: contract.apply((c) => c.gateway),
+    monitoring: contract.apply((c) => c.monitoring),
+  };
+}

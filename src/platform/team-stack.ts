@@ -1,0 +1,108 @@
+import * as pulumi from '@pulumi/pulumi';
+import { componentLabel } from '../aws/policy';
+import { SecureBucket } from '../aws/secure-bucket';
+import { ChartDeployment } from '../bridge/chart-deployment';
+import { DriftMonitoringAws } from '../drift/drift-cron-job-aws';
+import { ModelServiceAws } from '../serving/model-service-aws';
+import { PropsValidator } from '../core/errors';
+import { DisasterRecoveryPolicy } from '../policy/disaster-recovery';
+import { CostPresetSettings } from '../policy/presets';
+import { PlatformModel } from './platform-chart';
+import { PlatformReference } from './platform-reference-stack';
+import { ExistingCluster, clusterResourceOptions, modelBindings } from './serving-stack';
+import { TeamAwsBindings, TeamChart, TeamChartProps } from './team-chart';
+
+/** Arguments of a {@link TeamStack}. */
+export interface TeamStackArgs {
+  /** The platform, read from its stack (`await PlatformReference.fromStack('org/platform/prod')`). */
+  readonly platform: PlatformReference;
+  /** The team's id in the platform's contract (`namespaces.teams`). */
+  readonly team: string;
+  /** The team's models. */
+  readonly models: readonly PlatformModel[];
+  /** Preset of models that set none. @default - the platform's */
+  readonly preset?: CostPresetSettings;
+  /** A DR policy of the team's own; `false` for none. @default - the platform's (its backups cover the team's namespace) */
+  readonly disasterRecovery?: DisasterRecoveryPolicy | false;
+  /** How the team reaches the platform's cluster. @default - the ambient kubeconfig */
+  readonly clusterAccess?: Pick<ExistingCluster, 'kubeconfig' | 'provider'>;
+  /** Create an ECR repository per model. @default false */
+  readonly imageRepositories?: boolean;
+  /** Tags of every AWS resource. @default { 'ml-platform/cluster': <the platform's cluster> } */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * An ML team's stack on a shared platform: per model the AWS half (IRSA
+ * role reading its prefix of the platform's artifact bucket, optional ECR
+ * repository) and the drift job's role writing to the platform's reports
+ * bucket, then the {@link TeamChart} through the bridge with every AWS value
+ * filled in. Everything shared (cluster, OIDC provider, buckets, preset, DR
+ * policy, feature store, monitoring, gateway) comes from the platform's
+ * typed contract. Its model resources are those `ModelPlatformStack`
+ * creates for the same models (same types, names and inputs).
+ */
+export class TeamStack extends pulumi.ComponentResource {
+  /** Pulumi type token. */
+  public static readonly TYPE = 'ml-platform:stacks:TeamStack';
+
+  /** The platform's artifact bucket (imported by name). */
+  public readonly artifacts: SecureBucket;
+  /** The platform's reports bucket (imported by name), when a model has a drift job. */
+  public readonly reports?: SecureBucket;
+  /** AWS halves of the models, by id. */
+  public readonly models: Readonly<Record<string, ModelServiceAws>>;
+  /** AWS halves of the drift jobs, by model id. */
+  public readonly drift: Readonly<Record<string, DriftMonitoringAws>>;
+  /** Every AWS value the chart received. */
+  public readonly bindings: pulumi.Output<TeamAwsBindings>;
+  /** The Kubernetes objects. */
+  public readonly kubernetes: ChartDeployment<TeamChartProps>;
+
+  constructor(name: string, args: TeamStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    const v: PropsValidator = new PropsValidator(componentLabel(TeamStack.TYPE, name));
+    const contract = args.platform.contract;
+    const ns = contract.namespaces.teams[args.team];
+    v.check(ns !== undefined, 'team', args.team, `is no team of the platform of ${args.platform.source} (teams: ${Object.keys(contract.namespaces.teams).join(', ') || 'none'})`);
+    v.check(args.models.length > 0, 'models', [], 'must list at least one model');
+    super(TeamStack.TYPE, name, {}, opts);
+    const cluster = args.platform.cluster(args.clusterAccess);
+    const oidc = cluster.oidcProvider;
+    const tags = { 'ml-platform/cluster': cluster.name, ...args.tags };
+    const child = { parent: this };
+    const drillNamespace = contract.disasterRecovery?.drillNamespace;
+
+    this.artifacts = new SecureBucket(`${name}-artifacts`, { existingBucketName: contract.buckets.artifacts }, child);
+    this.reports = args.models.some((m) => m.drift) ? new SecureBucket(`${name}-reports`, { existingBucketName: contract.buckets.reports }, child) : undefined;
+    const models: Record<string, ModelServiceAws> = {};
+    const drift: Record<string, DriftMonitoringAws> = {};
+    for (const m of args.models) {
+      models[m.id] = new ModelServiceAws(`${name}-${m.id}`, {
+        modelName: m.name ?? m.id, namespace: ns, oidcProvider: oidc, bucket: this.artifacts, imageRepository: args.imageRepositories,
+        restoreNamespaces: drillNamespace ? [drillNamespace] : undefined, tags,
+      }, child);
+      if (m.drift) {
+        const dataUris = [m.drift.reference.uri, m.drift.current.uri].filter((u) => u.startsWith('s3://')).map((u) => u.replace(/[^/]*$/, ''));
+        drift[m.id] = new DriftMonitoringAws(`${name}-${m.id}-drift`, {
+          modelName: m.name ?? m.id, namespace: ns, oidcProvider: oidc, dataUris, tags, sharedBucket: this.reports,
+        }, child);
+      }
+    }
+    this.models = models;
+    this.drift = drift;
+
+    const record = (entries: Array<[string, pulumi.Output<string>]>): pulumi.Output<Record<string, string>> => pulumi.all(Object.fromEntries(entries));
+    this.bindings = pulumi.all([
+      modelBindings(models),
+      record(Object.entries(drift).map(([id, d]) => [id, d.roleArn])),
+      record(Object.entries(drift).map(([id, d]) => [id, d.reportPrefix])),
+    ]).apply(([m, driftRoles, driftReports]) => ({ models: m, driftRoles, driftReports }));
+    this.kubernetes = new ChartDeployment<TeamChartProps>(`${name}-team`, {
+      chart: (scope, props) => new TeamChart(scope, args.team, props),
+      props: {
+        team: args.team, platform: contract, models: args.models, preset: args.preset, disasterRecovery: args.disasterRecovery, aws: this.bindings,
+      },
+    }, clusterResourceOptions(name, cluster, this));
+    this.registerOutputs({ bindings: this.bindings });
+  }
+}
