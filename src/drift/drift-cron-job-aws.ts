@@ -23,7 +23,7 @@ export interface DriftMonitoringAwsArgs {
 }
 
 /**
- * The AWS half of a {@link DriftCronJob}: a secure bucket for baselines and
+ * The AWS half of a `DriftCronJob` (`ml-platform-constructs`): a secure bucket for baselines and
  * reports (versioned: every run's report is kept), and an IRSA role that
  * reads the data prefixes and writes only the report prefix.
  */

@@ -87,7 +87,7 @@ export interface ModelPlatformProps {
  * from the DR policy with a restore runbook; a spot training pool; and the
  * monitoring alerts of every part, each with its runbook. The same class
  * renders for `cdk8s synth` and, with AWS bindings, through the Pulumi
- * {@link ModelPlatformStack}.
+ * `ModelPlatformStack` (`ml-platform-constructs/pulumi`).
  */
 export class ModelPlatformChart extends Chart {
   /**

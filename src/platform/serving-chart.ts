@@ -33,7 +33,7 @@ export interface ServingChartProps {
  * The serving plane of a platform as one chart: a namespace that enforces
  * Pod Security "restricted" and an {@link AutoscaledModel} per model, bound
  * to its AWS role and artifacts when `aws` is given. The same class renders
- * for `cdk8s synth` and, through {@link ChartDeployment}, for `pulumi up`.
+ * for `cdk8s synth` and, through `ChartDeployment` (`ml-platform-constructs/pulumi`), for `pulumi up`.
  */
 export class ServingChart extends Chart {
   /** The model services by id. */

@@ -68,7 +68,7 @@ export interface AbTestProps {
   readonly design: ExperimentDesign;
   /** Host clients call. @default - the control model's Service */
   readonly host?: string;
-  /** Header carrying the user's bucket (0-99), set by the caller or an edge filter with {@link assignVariant}. @default 'x-ab-bucket' */
+  /** Header carrying the user's bucket (0-99), set by the caller or an edge filter with `assignVariant` (`src/stats/ab.ts`). @default 'x-ab-bucket' */
   readonly bucketHeader?: string;
   /** Retries of every route. @default - 3 attempts, 2s per try */
   readonly retries?: RetryOptions;
@@ -81,7 +81,7 @@ export interface AbTestProps {
 /**
  * A sticky A/B experiment between model services on Istio. Users are
  * assigned by `bucket = FNV-1a(experimentId + ':' + userId) mod 100`
- * ({@link assignVariant}, computed by the caller or an edge filter into a
+ * (`assignVariant`, computed by the caller or an edge filter into a
  * header); the VirtualService routes each variant's bucket range to its
  * model and everything else, including requests without the header, to
  * control. At synth time the planned duration is checked against the sample
@@ -89,7 +89,7 @@ export interface AbTestProps {
  * with a chi-square test and recommends continue / deploy / keep control.
  */
 export class AbTest extends Construct {
-  /** Bucket ranges per variant (inclusive), from {@link bucketRanges}. */
+  /** Bucket ranges per variant (inclusive), from `bucketRanges`. */
   public readonly ranges: ReadonlyArray<{ readonly name: string; readonly from: number; readonly to: number }>;
   /** Required users per variant (control first). */
   public readonly requiredSamples: readonly number[];

@@ -31,7 +31,7 @@ export interface ModelServiceAwsArgs {
 }
 
 /**
- * The AWS half of a {@link ModelService}: versioned, encrypted model artifact
+ * The AWS half of a `ModelService` (`ml-platform-constructs`): versioned, encrypted model artifact
  * storage, an IRSA role that can only read the model's own prefix, and an
  * optional ECR repository. `serviceAccountAnnotations` and `modelUri` feed
  * the Kubernetes half (through {@link ChartDeployment}).
