@@ -471,9 +471,11 @@ export interface RestoreDrillProps extends Omit<RestoreDrillOptions, 'namespace'
  * Velero schedule into a scratch namespace with a `velero.io/v1` Restore
  * (`namespaceMapping`), waits until the restored services have a ready
  * replica, pushes the measured restore time to a Pushgateway and deletes the
- * scratch namespace. Its ServiceAccount may only create and read Restores,
- * read Backups, read the named workloads and read, label and delete the
- * scratch namespace (which it deletes only when it carries its own label).
+ * scratch namespace. Its ServiceAccount may only create, read and delete
+ * Restores (it deletes its own after a failure), read Backups, read the
+ * named workloads and read, label and delete the scratch namespace (which it
+ * deletes only when it carries its own label, or was made by one of its
+ * Restores).
  *
  * The restored services run in the scratch namespace with their own
  * ServiceAccounts: a model server that reads its artifacts through IRSA
@@ -578,7 +580,8 @@ export class RestoreDrill extends Construct {
       metadata: drillMetadata(r, this.name),
       rules: [
         { apiGroups: ['velero.io'], resources: ['backups'], verbs: ['get', 'list'] },
-        { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'get'] },
+        // delete: a failed drill deletes its own Restore (Velero stops working on it), so it never blocks the next run.
+        { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'get', 'delete'] },
       ],
     });
     new kplus.k8s.KubeRoleBinding(this, 'RoleBinding', {

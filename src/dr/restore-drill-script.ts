@@ -6,7 +6,7 @@
  */
 import { readBundle } from '../core/bundles';
 
-export { DRILL_METRICS, DRILL_PUSH_JOB } from './restore-drill';
+export { DRILL_FAILURE_METRIC, DRILL_METRICS, DRILL_PUSH_JOB } from './restore-drill';
 export type { DrillWorkload, RestoreDrillConfig } from './restore-drill';
 
 /**

@@ -4,9 +4,8 @@
  * which talks to the Kubernetes API and the Pushgateway only through the
  * injected {@link RestoreDrillDeps}, so tests run it against fakes.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { KubeClient, SERVICE_ACCOUNT_DIR, inClusterApiServer } from '../kube/kube-client';
+import { KubeClient, KubeResult } from '../kube/kube-client';
+import { pushMetrics } from '../kube/pushgateway';
 
 /** Pushgateway job the drill pushes to. */
 export const DRILL_PUSH_JOB = 'ml_platform_restore_drill';
@@ -28,11 +27,24 @@ export const DRILL_METRICS = {
 } as const;
 
 /**
- * Label the drill puts on the scratch namespace it restored into (Velero
- * creates it with the labels of the backed-up one); it deletes only a
- * namespace carrying this label with its own name.
+ * Gauge pushed with every run: 1 with the failed `stage` and the root cause
+ * (`reason`, shortened) when the drill failed, 0 with `stage="none"` when it
+ * succeeded (a push replaces the earlier run's series).
+ */
+export const DRILL_FAILURE_METRIC = 'ml_platform_restore_drill_failure_info';
+
+/**
+ * Label of the drill's own objects, valued with the drill's name: the
+ * Restores it creates carry it from creation, and it labels the scratch
+ * namespace as soon as it sees it (Velero creates it with the labels of the
+ * backed-up one, plus `velero.io/restore-name`). The drill deletes only a
+ * namespace carrying this label, or one whose `velero.io/restore-name` names
+ * a Restore carrying it.
  */
 export const DRILL_MARK_LABEL = 'ml-platform-constructs.dev/restore-drill';
+
+/** Label Velero puts on what a restore created, naming the Restore (`velero.io/restore-name`, pkg/apis/velero/v1/labels_annotations.go). */
+export const VELERO_RESTORE_NAME_LABEL = 'velero.io/restore-name';
 
 /** A workload the drill waits for in the scratch namespace. */
 export interface DrillWorkload {
@@ -58,7 +70,7 @@ export interface RestoreDrillConfig {
   readonly sourceNamespace: string;
   /** Namespace the backup is restored into (created by the restore, deleted afterwards). */
   readonly scratchNamespace: string;
-  /** The Restore to create (a `velero.io/v1` manifest); the script sets `generateName` and `spec.backupName`. */
+  /** The Restore to create (a `velero.io/v1` manifest); the script sets its name, its mark label and `spec.backupName`. */
   readonly restore: Readonly<Record<string, unknown>>;
   /** Workloads that must become ready. */
   readonly workloads: readonly DrillWorkload[];
@@ -68,6 +80,8 @@ export interface RestoreDrillConfig {
   readonly rtoSeconds: number;
   /** Seconds between status polls. */
   readonly pollSeconds: number;
+  /** Deadline of one API or Pushgateway request, in seconds. @default 30 */
+  readonly requestTimeoutSeconds?: number;
   /** Base URL of the Pushgateway. */
   readonly pushgatewayUrl: string;
   /** Delete the scratch namespace after the drill. */
@@ -82,12 +96,14 @@ export interface RestoreDrillConfig {
 export interface RestoreDrillApi {
   /** GET a JSON object; undefined when it does not exist (404). */
   getJson<T>(path: string): Promise<T | undefined>;
-  /** POST a JSON object; resolves to the created object. */
-  createJson<T>(path: string, body: unknown): Promise<T>;
+  /** Every item of a list, paged. */
+  list<T>(path: string): Promise<T[]>;
+  /** POST a JSON object; the created object, or 404/409/422. */
+  create<T>(path: string, body: unknown): Promise<KubeResult<T>>;
   /** PATCH with a JSON merge patch. */
-  mergePatch(path: string, patch: unknown): Promise<void>;
-  /** DELETE an object; false when it did not exist. */
-  deleteJson(path: string): Promise<boolean>;
+  mergePatch(path: string, patch: unknown): Promise<KubeResult<unknown>>;
+  /** DELETE an object. */
+  delete(path: string): Promise<KubeResult<unknown>>;
 }
 
 /** What {@link runRestoreDrill} needs from its process. */
@@ -104,6 +120,8 @@ export interface RestoreDrillDeps {
   readonly now?: () => number;
   /** Waits this many milliseconds. @default a timer */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** A number in [0, 1) for the Restore's name. @default Math.random */
+  readonly random?: () => number;
 }
 
 /** A Velero Backup, as far as the drill reads it. */
@@ -131,12 +149,21 @@ export type DrillMetrics = Partial<Record<DrillMetricName, number>>;
 const TERMINAL_PHASES = ['Completed', 'PartiallyFailed', 'Failed', 'FailedValidation'];
 
 interface NamespaceObject {
-  readonly metadata?: { readonly labels?: Readonly<Record<string, string>> };
+  readonly metadata?: { readonly labels?: Readonly<Record<string, string>>; readonly deletionTimestamp?: string };
 }
 
 interface RestoreObject {
-  readonly metadata?: { readonly name?: string };
-  readonly status?: { readonly phase?: string; readonly errors?: number; readonly warnings?: number };
+  readonly metadata?: { readonly name?: string; readonly labels?: Readonly<Record<string, string>> };
+  readonly spec?: { readonly backupName?: string };
+  readonly status?: { readonly phase?: string; readonly errors?: number; readonly warnings?: number; readonly failureReason?: string };
+}
+
+/** Where a failed drill stopped, and why. */
+export interface DrillFailure {
+  /** The step: `pre-clean`, `find-backup`, `create-restore`, `restore`, `workloads` or `push`. */
+  readonly stage: string;
+  /** The root cause. */
+  readonly message: string;
 }
 
 interface WorkloadObject {
@@ -161,13 +188,26 @@ export function newestCompletedBackup(items: readonly VeleroBackup[]): Completed
 }
 
 /**
- * The Restore to create for a backup: the configured manifest with
- * `generateName: <drill>-` instead of a name, and `spec.backupName` instead
- * of `spec.scheduleName` (Velero refuses a Restore that names both).
+ * The Restore to create for a backup: the configured manifest named `name`,
+ * labelled {@link DRILL_MARK_LABEL}, with `spec.backupName` instead of
+ * `spec.scheduleName` (Velero refuses a Restore that names both).
  */
-export function restoreRequest(config: RestoreDrillConfig, backupName: string): Record<string, unknown> {
+export function restoreRequest(config: RestoreDrillConfig, backupName: string, name: string): Record<string, unknown> {
   const { metadata, spec, ...rest } = config.restore;
-  return { ...rest, metadata: { ...without(metadata, 'name'), generateName: `${config.drill}-` }, spec: { ...without(spec, 'scheduleName'), backupName } };
+  const labels = { ...without(valueOf(metadata, 'labels'), ''), [DRILL_MARK_LABEL]: config.drill };
+  return { ...rest, metadata: { ...without(metadata, 'generateName'), name, labels }, spec: { ...without(spec, 'scheduleName'), backupName } };
+}
+
+/**
+ * The name of the Restore a run creates: `<drill>-<start time in base 36><3
+ * random characters>` (at most 52 + 1 + 10 = 63 characters, a valid label
+ * value for Velero's `velero.io/restore-name`). Chosen once per run, it makes
+ * the create idempotent: a POST retried after a lost answer meets 409 and
+ * finds its own Restore.
+ */
+export function restoreName(drill: string, startedMs: number, random: () => number = Math.random): string {
+  const suffix = Math.floor(random() * 36 ** 3).toString(36).padStart(3, '0');
+  return `${drill}-${Math.floor(startedMs / 1000).toString(36)}${suffix}`;
 }
 
 /** API path of a workload in a namespace. */
@@ -181,79 +221,105 @@ export function drillPushUrl(pushgatewayUrl: string, drill: string): string {
   return `${pushgatewayUrl.replace(/\/+$/, '')}/metrics/job/${DRILL_PUSH_JOB}/drill/${encodeURIComponent(drill)}`;
 }
 
-/** Prometheus text exposition of the drill's gauges, sorted by name, values rounded to milliseconds. */
-export function formatDrillMetrics(metrics: DrillMetrics): string {
-  const lines: string[] = [];
-  for (const name of Object.values(DRILL_METRICS).sort()) {
+/**
+ * Prometheus text exposition of the drill's gauges, sorted by name, values
+ * rounded to milliseconds; with `outcome`, also {@link DRILL_FAILURE_METRIC}
+ * (the root cause of a failure, or `stage="none"` after a success).
+ */
+export function formatDrillMetrics(metrics: DrillMetrics, outcome?: { readonly failure?: DrillFailure }): string {
+  const gauges: Array<[string, string]> = [];
+  for (const name of Object.values(DRILL_METRICS)) {
     const value = metrics[name];
     if (value !== undefined) {
-      lines.push(`# TYPE ${name} gauge`, `${name} ${String(Math.round(value * 1000) / 1000)}`);
+      gauges.push([name, `${name} ${String(Math.round(value * 1000) / 1000)}`]);
     }
   }
+  if (outcome) {
+    const f = outcome.failure;
+    gauges.push([DRILL_FAILURE_METRIC, `${DRILL_FAILURE_METRIC}{reason="${labelValue(f?.message ?? '')}",stage="${labelValue(f?.stage ?? 'none')}"} ${f ? 1 : 0}`]);
+  }
+  const lines = gauges.sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([name, sample]) => [`# TYPE ${name} gauge`, sample]);
   return `${lines.join('\n')}\n`;
 }
 
+/** A label value escaped for the text format (backslash, quote, newline) and cut to 200 characters. */
+function labelValue(v: string): string {
+  return v.slice(0, 200).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
 /**
- * The drill: (1) deletes a scratch namespace left by an earlier run (only if
- * an earlier drill marked it with {@link DRILL_MARK_LABEL}), (2) finds the
- * newest completed backup of the schedule, (3) creates a Restore of it into
- * the scratch namespace, (4) waits for the Restore to finish, marks the
- * scratch namespace as the drill's, and waits for every workload to have a
- * ready replica, (5) pushes success, duration, backup age and timestamps to
- * the Pushgateway, (6) deletes the scratch namespace. Resolves to the exit
- * code: 0 on success, 1 on failure (after pushing `success 0`).
+ * The drill: (1) deletes a scratch namespace left by an earlier run (only the
+ * drill's own: see {@link DRILL_MARK_LABEL}) and waits until it is gone,
+ * (2) finds the newest completed backup of the schedule, (3) creates a
+ * Restore of it into the scratch namespace, labelled as the drill's, (4)
+ * waits for the Restore to finish, labelling the scratch namespace as the
+ * drill's as soon as it appears, then waits for every workload to have a
+ * ready replica, (5) pushes success, duration, backup age, timestamps and
+ * the root cause of a failure to the Pushgateway, (6) deletes the scratch
+ * namespace. Every wait ends at `timeoutSeconds`; a Restore that vanishes
+ * fails the drill at the next poll. On failure the drill deletes its Restore
+ * (stopping Velero's work on it) once the namespace is marked, so a failed
+ * run never blocks the next. The first error line is the root cause; cleanup
+ * problems follow it. Resolves to the exit code: 0 on success, 1 on failure
+ * (after pushing `success 0`).
  */
 export async function runRestoreDrill(config: RestoreDrillConfig, deps: RestoreDrillDeps): Promise<number> {
   const drill = new Drill(config, deps);
   let failure = await drill.restoreAndMeasure();
+  const notes: string[] = [];
+  if (failure !== undefined) {
+    await drill.markOwnScratch(notes);
+  }
   try {
-    await deps.push(drillPushUrl(config.pushgatewayUrl, config.drill), formatDrillMetrics(drill.metrics));
+    await deps.push(drillPushUrl(config.pushgatewayUrl, config.drill), formatDrillMetrics(drill.metrics, { failure }));
   } catch (err) {
-    failure = failure ?? `pushing metrics failed: ${messageOf(err)}`;
-    deps.error(`pushing metrics failed: ${messageOf(err)}`);
+    if (failure === undefined) {
+      failure = { stage: 'push', message: `pushing metrics failed: ${messageOf(err)}` };
+    } else {
+      notes.push(`pushing metrics failed: ${messageOf(err)}`);
+    }
   }
   if (config.cleanup) {
     try {
       await drill.deleteScratch(false);
     } catch (err) {
-      deps.error(`cleanup failed: ${messageOf(err)}`);
+      notes.push(`cleanup failed: ${messageOf(err)}`);
     }
   }
   if (failure !== undefined) {
-    deps.error(failure);
-    return 1;
+    await drill.deleteOwnRestore(notes);
+    deps.error(`${failure.message} (stage: ${failure.stage})`);
   }
-  return 0;
+  notes.forEach((n) => deps.error(n));
+  return failure === undefined ? 0 : 1;
 }
 
 /**
  * A Kubernetes client for the drill: `config.apiServer` (or the in-cluster
  * API server) with the ServiceAccount token read before every request
- * (projected tokens rotate during a long drill) and its CA for https.
+ * (projected tokens rotate during a long drill) and its CA for https. Each
+ * request has a deadline of `requestTimeoutSeconds`; the retries of the run
+ * end 10 minutes after its `timeoutSeconds`, inside the Job's deadline.
  */
 export function restoreDrillClient(config: RestoreDrillConfig, env: NodeJS.ProcessEnv = process.env): KubeClient {
-  const dir = config.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
-  const baseUrl = config.apiServer ?? inClusterApiServer(env);
-  if (!baseUrl) {
-    throw new Error('KUBERNETES_SERVICE_HOST is not set (not running in a pod?) and config.apiServer is empty');
-  }
-  const caFile = join(dir, 'ca.crt');
-  return new KubeClient({
-    baseUrl,
+  return KubeClient.inCluster({
+    env,
+    dir: config.serviceAccountDir,
+    apiServer: config.apiServer,
     namespace: config.veleroNamespace,
-    tokenFile: join(dir, 'token'),
-    ca: baseUrl.startsWith('https:') && existsSync(caFile) ? readFileSync(caFile, 'utf8') : undefined,
-    timeoutMs: 30000,
+    retry: { requestTimeoutMs: (config.requestTimeoutSeconds ?? 30) * 1000, budgetMs: (config.timeoutSeconds + 600) * 1000 },
   });
 }
 
-/** POSTs metrics to a Pushgateway (POST replaces only the pushed metrics, so the last success timestamp survives a failed run). */
-export async function pushToGateway(url: string, body: string): Promise<void> {
-  const res = await fetch(url, {
-    method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(30000), headers: { 'content-type': 'text/plain; version=0.0.4' },
-  });
-  if (res.status >= 300) {
-    throw new Error(`HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+/** POSTs metrics to a Pushgateway, with retries (POST replaces only the pushed metrics, so the last success timestamp survives a failed run). */
+export function pushToGateway(url: string, body: string): Promise<void> {
+  return pushMetrics(url, body, { method: 'POST' });
+}
+
+/** A step of the drill that failed, with its stage. */
+class StageError extends Error {
+  constructor(public readonly stage: string, message: string) {
+    super(message);
   }
 }
 
@@ -262,32 +328,45 @@ class Drill {
   public readonly metrics: DrillMetrics;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly started: number;
   private readonly deadline: number;
   private readonly velero: string;
   private readonly scratchPath: string;
   private restoreStarted?: number;
+  /** The Restore this run created (or adopted after a retried create). */
+  private restore?: string;
+  /** Whether the scratch namespace of this run carries the mark. */
+  private marked = false;
+  /** Whether the scratch namespace was deleted after this run's Restore. */
+  private scratchDeleted = false;
 
   constructor(private readonly config: RestoreDrillConfig, private readonly deps: RestoreDrillDeps) {
     this.now = deps.now ?? Date.now;
     this.sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    const started = this.now();
-    this.deadline = started + config.timeoutSeconds * 1000;
+    this.started = this.now();
+    this.deadline = this.started + config.timeoutSeconds * 1000;
     this.velero = `/apis/velero.io/v1/namespaces/${config.veleroNamespace}`;
     this.scratchPath = `/api/v1/namespaces/${config.scratchNamespace}`;
-    this.metrics = { [DRILL_METRICS.lastRun]: started / 1000, [DRILL_METRICS.rto]: config.rtoSeconds };
+    this.metrics = { [DRILL_METRICS.lastRun]: this.started / 1000, [DRILL_METRICS.rto]: config.rtoSeconds };
   }
 
-  /** Steps 1-4; records the metrics and resolves to the failure message, if any. */
-  public async restoreAndMeasure(): Promise<string | undefined> {
+  /** Steps 1-4; records the metrics and resolves to the failure, if any. */
+  public async restoreAndMeasure(): Promise<DrillFailure | undefined> {
     const c = this.config;
+    let stage = 'pre-clean';
     try {
       await this.deleteScratch(true);
+      stage = 'find-backup';
       const backup = await this.newestBackup();
       const restoreStarted = this.now();
       this.restoreStarted = restoreStarted;
       this.metrics[DRILL_METRICS.backupAge] = (restoreStarted - Date.parse(backup.completionTimestamp)) / 1000;
       this.deps.log(`restoring backup ${backup.name} (completed ${backup.completionTimestamp}) of ${c.sourceNamespace} into ${c.scratchNamespace}`);
-      await this.restore(backup.name);
+      stage = 'create-restore';
+      const name = await this.createRestore(backup.name);
+      stage = 'restore';
+      await this.waitForRestore(name);
+      stage = 'workloads';
       await this.waitForWorkloads();
       const seconds = (this.now() - restoreStarted) / 1000;
       this.metrics[DRILL_METRICS.duration] = seconds;
@@ -300,60 +379,152 @@ class Drill {
       if (this.restoreStarted !== undefined) {
         this.metrics[DRILL_METRICS.duration] = (this.now() - this.restoreStarted) / 1000;
       }
-      return messageOf(err);
+      return { stage: err instanceof StageError ? err.stage : stage, message: messageOf(err) };
     }
   }
 
-  /** Deletes the scratch namespace if it exists and carries the drill's mark; refuses anyone else's. */
+  /** After a failure: labels the scratch namespace this run's Restore made, if not yet (problems go to `notes`). */
+  public async markOwnScratch(notes: string[]): Promise<void> {
+    if (this.restore === undefined) {
+      return;
+    }
+    try {
+      for (let i = 0; i < 3 && !(await this.markScratch()); i++) {
+        await this.sleep(200 * (i + 1));
+      }
+    } catch (err) {
+      notes.push(`labelling namespace ${this.config.scratchNamespace} failed: ${messageOf(err)}`);
+    }
+  }
+
+  /**
+   * After a failure: deletes this run's Restore (Velero stops working on a
+   * deleted one) once its namespace is marked or deleted. Otherwise the
+   * Restore is kept: its name on the namespace (`velero.io/restore-name`) is
+   * how the next run recognises the namespace as the drill's.
+   */
+  public async deleteOwnRestore(notes: string[]): Promise<void> {
+    if (this.restore === undefined) {
+      return;
+    }
+    if (!this.marked && !this.scratchDeleted) {
+      notes.push(`kept restore ${this.restore}: namespace ${this.config.scratchNamespace} could not be labelled, and the next run recognises it by this restore`);
+      return;
+    }
+    try {
+      const deleted = await this.deps.api.delete(`${this.velero}/restores/${this.restore}`);
+      this.deps.log(deleted.ok ? `deleted restore ${this.restore}` : `restore ${this.restore} is already gone`);
+    } catch (err) {
+      notes.push(`deleting restore ${this.restore} failed: ${messageOf(err)}`);
+    }
+  }
+
+  /** Deletes the scratch namespace if it exists and is the drill's (and a kept Restore that made it); refuses anyone else's. */
   public async deleteScratch(wait: boolean): Promise<void> {
     const c = this.config;
     const ns = await this.deps.api.getJson<NamespaceObject>(this.scratchPath);
     if (ns === undefined) {
       return;
     }
-    if (ns.metadata?.labels?.[DRILL_MARK_LABEL] !== c.drill) {
-      throw new Error(`namespace ${c.scratchNamespace} exists but is not marked ${DRILL_MARK_LABEL}=${c.drill}; ` +
-        'refusing to delete it (delete it by hand if it is a leftover of this drill)');
+    const labels = ns.metadata?.labels ?? {};
+    const madeBy = labels[VELERO_RESTORE_NAME_LABEL];
+    const keptRestore = labels[DRILL_MARK_LABEL] !== c.drill && madeBy !== undefined && madeBy !== this.restore ? await this.ownRestore(madeBy) : undefined;
+    // After this run created its Restore, the namespace is this run's: the pre-clean saw it absent.
+    if (labels[DRILL_MARK_LABEL] !== c.drill && keptRestore === undefined && this.restore === undefined) {
+      throw new StageError('pre-clean', `namespace ${c.scratchNamespace} exists but is not marked ${DRILL_MARK_LABEL}=${c.drill} ` +
+        'nor made by one of the drill\'s restores; refusing to delete it (delete it by hand if it is a leftover of this drill)');
     }
-    this.deps.log(`deleting scratch namespace ${c.scratchNamespace}`);
-    await this.deps.api.deleteJson(this.scratchPath);
+    if (ns.metadata?.deletionTimestamp === undefined) {
+      this.deps.log(`deleting scratch namespace ${c.scratchNamespace}`);
+      await this.deps.api.delete(this.scratchPath);
+    }
+    this.scratchDeleted = this.restore !== undefined;
     if (wait) {
       await this.until(`namespace ${c.scratchNamespace} to be deleted`, async () => (await this.deps.api.getJson(this.scratchPath)) === undefined);
     }
+    if (keptRestore !== undefined) {
+      await this.deps.api.delete(`${this.velero}/restores/${keptRestore}`);
+      this.deps.log(`deleted restore ${keptRestore} kept by an earlier run`);
+    }
+  }
+
+  /** `name` when it is a Restore carrying the drill's mark, else undefined. */
+  private async ownRestore(name: string): Promise<string | undefined> {
+    const r = await this.deps.api.getJson<RestoreObject>(`${this.velero}/restores/${encodeURIComponent(name)}`);
+    return r?.metadata?.labels?.[DRILL_MARK_LABEL] === this.config.drill ? name : undefined;
   }
 
   private async newestBackup(): Promise<CompletedBackup> {
     const c = this.config;
     const selector = encodeURIComponent(`velero.io/schedule-name=${c.schedule}`);
-    const list = await this.deps.api.getJson<{ items?: VeleroBackup[] }>(`${this.velero}/backups?labelSelector=${selector}`);
-    const backup = newestCompletedBackup(list?.items ?? []);
+    const items = await this.deps.api.list<VeleroBackup>(`${this.velero}/backups?labelSelector=${selector}`);
+    const backup = newestCompletedBackup(items);
     if (!backup) {
       throw new Error(`schedule ${c.schedule} has no completed backup in namespace ${c.veleroNamespace}`);
     }
     return backup;
   }
 
-  /** Creates the Restore, waits for it to finish, marks the scratch namespace and fails unless it completed. */
-  private async restore(backupName: string): Promise<void> {
-    const c = this.config;
-    const created = await this.deps.api.createJson<RestoreObject>(`${this.velero}/restores`, restoreRequest(c, backupName));
-    const restoreName = created.metadata?.name;
-    if (!restoreName) {
-      throw new Error('the API server answered the Restore without a name');
+  /** Creates the Restore (marked as the drill's); a 409 after a retried POST adopts the Restore the first POST made. */
+  private async createRestore(backupName: string): Promise<string> {
+    const name = restoreName(this.config.drill, this.started, this.deps.random);
+    const created = await this.deps.api.create<RestoreObject>(`${this.velero}/restores`, restoreRequest(this.config, backupName, name));
+    if (!created.ok) {
+      const existing = created.outcome === 'conflict' ? await this.deps.api.getJson<RestoreObject>(`${this.velero}/restores/${name}`) : undefined;
+      if (existing?.metadata?.labels?.[DRILL_MARK_LABEL] !== this.config.drill || existing.spec?.backupName !== backupName) {
+        throw new Error(`creating restore ${name} failed: HTTP ${created.status}: ${created.message}`);
+      }
     }
-    this.deps.log(`created restore ${restoreName}`);
-    const status = await this.until(`restore ${restoreName} to finish`, async () => {
-      const r = await this.deps.api.getJson<RestoreObject>(`${this.velero}/restores/${restoreName}`);
-      return r?.status?.phase !== undefined && TERMINAL_PHASES.includes(r.status.phase) ? r.status : undefined;
+    this.restore = name;
+    this.deps.log(`created restore ${name}`);
+    return name;
+  }
+
+  /** Waits for the Restore to finish, marking the scratch namespace as soon as it appears; fails unless it completed. */
+  private async waitForRestore(name: string): Promise<void> {
+    const c = this.config;
+    const status = await this.until(`restore ${name} to finish`, async () => {
+      const r = await this.deps.api.getJson<RestoreObject>(`${this.velero}/restores/${name}`);
+      if (r === undefined) {
+        throw new Error(`restore ${name} vanished while the drill waited for it (deleted by someone or something else); ` +
+          `see: kubectl -n ${c.veleroNamespace} get events --field-selector involvedObject.name=${name}`);
+      }
+      await this.markScratch();
+      return r.status?.phase !== undefined && TERMINAL_PHASES.includes(r.status.phase) ? r.status : undefined;
     });
-    if ((await this.deps.api.getJson(this.scratchPath)) !== undefined) {
-      await this.deps.api.mergePatch(this.scratchPath, { metadata: { labels: { [DRILL_MARK_LABEL]: c.drill } } });
+    for (let i = 0; i < 3 && !(await this.markScratch()); i++) {
+      await this.sleep(200 * (i + 1));
     }
     if (status.phase !== 'Completed') {
-      throw new Error(`restore ${restoreName} ended ${status.phase} (errors: ${status.errors ?? 0}, warnings: ${status.warnings ?? 0}); ` +
-        `see: velero -n ${c.veleroNamespace} restore describe ${restoreName} --details`);
+      throw new Error(`restore ${name} ended ${status.phase}${status.failureReason ? ` (${status.failureReason})` : ''} ` +
+        `(errors: ${status.errors ?? 0}, warnings: ${status.warnings ?? 0}); see: velero -n ${c.veleroNamespace} restore describe ${name} --details`);
     }
-    this.deps.log(`restore ${restoreName} completed; waiting for workloads`);
+    this.deps.log(`restore ${name} completed; waiting for workloads`);
+  }
+
+  /**
+   * Labels the scratch namespace as the drill's if it exists and is not yet
+   * (the pre-clean made sure it did not exist before this run's Restore, so
+   * it is this run's). True when marked or absent; false after a conflict.
+   */
+  private async markScratch(): Promise<boolean> {
+    if (this.marked) {
+      return true;
+    }
+    const ns = await this.deps.api.getJson<NamespaceObject>(this.scratchPath);
+    if (ns === undefined) {
+      return true;
+    }
+    if (ns.metadata?.labels?.[DRILL_MARK_LABEL] !== this.config.drill) {
+      const res = await this.deps.api.mergePatch(this.scratchPath, { metadata: { labels: { [DRILL_MARK_LABEL]: this.config.drill } } });
+      if (!res.ok) {
+        this.deps.log(`labelling namespace ${this.config.scratchNamespace} answered HTTP ${res.status} (${res.message}); trying again`);
+        return res.outcome === 'notFound';
+      }
+      this.deps.log(`marked namespace ${this.config.scratchNamespace} as ${DRILL_MARK_LABEL}=${this.config.drill}`);
+    }
+    this.marked = true;
+    return true;
   }
 
   private async waitForWorkloads(): Promise<void> {
@@ -387,6 +558,11 @@ class Drill {
 function without(v: unknown, field: string): Record<string, unknown> {
   const fields = typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.entries(v) : [];
   return Object.fromEntries(fields.filter(([k]) => k !== field));
+}
+
+/** The field of a JSON object (undefined when it is not an object). */
+function valueOf(v: unknown, field: string): unknown {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v))[field] : undefined;
 }
 
 function messageOf(err: unknown): string {

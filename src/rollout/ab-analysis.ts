@@ -5,8 +5,8 @@
  * Pushgateway). Pure functions plus small I/O helpers, so the job's exact
  * command can run locally against a recorded Prometheus response.
  */
-import { isRecord, valueAt } from '../core/json';
-import { MultiVariantResult, VariantCounts, multiVariantTest } from '../stats/ab';
+import { PrometheusClient } from '../kube/prometheus-client';
+import { MultiVariantResult, Recommendation, VariantCounts, multiVariantTest } from '../stats/ab';
 
 /** Configuration of the analysis job (rendered by {@link AbTest} into config.json). */
 export interface AbAnalysisConfig {
@@ -20,82 +20,95 @@ export interface AbAnalysisConfig {
   readonly alpha: number;
   /** Pushgateway base URL for result metrics. */
   readonly pushgatewayUrl?: string;
+  /** Deadline of one Prometheus or Pushgateway request, in seconds. @default 30 */
+  readonly requestTimeoutSeconds?: number;
 }
 
+/** What the analysis recommends: the test's recommendation, or `insufficient_data` when a variant has no series. */
+export type AbRecommendation = Recommendation | 'insufficient_data';
+
 /** The analysis result: the counts and the multi-variant test of `src/stats`. */
-export interface AbAnalysisResult extends MultiVariantResult {
+export interface AbAnalysisResult extends Omit<MultiVariantResult, 'recommendation'> {
   /** Experiment id. */
   readonly experimentId: string;
-  /** Counts per variant, control first. */
+  /** Counts per variant, control first (0 for a query without series). */
   readonly counts: readonly VariantCounts[];
+  /** What to do. */
+  readonly recommendation: AbRecommendation;
+  /** The queries that returned no series (each `variant: query`). @default - none */
+  readonly missingSeries?: readonly string[];
+}
+
+/** Every variant's counts, and the queries that returned no series at all. */
+export interface FetchedCounts {
+  /** Counts per variant, control first (0 where the query had no series). */
+  readonly counts: VariantCounts[];
+  /** `variant: query` of every query that returned no series. */
+  readonly missingSeries: string[];
 }
 
 /**
  * Runs {@link multiVariantTest} on the counts (omnibus chi-square, then each
- * treatment against control with Yates at the Bonferroni level). A variant
- * without outcomes yet means "continue", not an error.
+ * treatment against control with Yates at the Bonferroni level). A query
+ * without series (a metric that does not exist, or a variant that never
+ * served) is `insufficient_data`, never "no difference"; a variant whose
+ * series exist but count no outcomes yet means "continue".
  */
-export function analyse(experimentId: string, counts: readonly VariantCounts[], alpha: number): AbAnalysisResult {
+export function analyse(experimentId: string, counts: readonly VariantCounts[], alpha: number, missingSeries: readonly string[] = []): AbAnalysisResult {
   if (counts.length < 2) {
     throw new Error(`experiment ${experimentId}: needs a control and at least one treatment, got ${counts.length} variant(s)`);
   }
+  const controlRate = counts[0].total > 0 ? counts[0].successes / counts[0].total : Number.NaN;
+  const undecided = {
+    experimentId, counts, control: counts[0].name, controlRate, statistic: Number.NaN, pvalue: Number.NaN, dof: counts.length - 1, significant: false, comparisons: [],
+  };
+  if (missingSeries.length > 0) {
+    return {
+      ...undecided, recommendation: 'insufficient_data', missingSeries: [...missingSeries],
+      reason: `Prometheus returned no series for ${missingSeries.join('; ')} (a mistyped metric, or a variant that never served)`,
+    };
+  }
   const empty = counts.filter((c) => c.total === 0).map((c) => c.name);
   if (empty.length > 0) {
-    const controlRate = counts[0].total > 0 ? counts[0].successes / counts[0].total : Number.NaN;
-    return {
-      experimentId, counts, control: counts[0].name, controlRate, statistic: Number.NaN, pvalue: Number.NaN, dof: counts.length - 1, significant: false,
-      comparisons: [], recommendation: 'continue', reason: `no outcomes recorded yet for ${empty.join(', ')}`,
-    };
+    return { ...undecided, recommendation: 'continue', reason: `no outcomes recorded yet for ${empty.join(', ')}` };
   }
   return { experimentId, counts, ...multiVariantTest(counts, { alpha }) };
 }
 
-/** Reads the one scalar of a Prometheus instant-query response (an empty vector is 0). */
-export function scalarOf(response: unknown, query: string): number {
-  const data = valueAt(response, 'data');
-  if (valueAt(response, 'status') !== 'success' || !isRecord(data)) {
-    const error = valueAt(response, 'error');
-    throw new Error(`Prometheus query failed (${typeof error === 'string' ? error : 'no data'}): ${query}`);
-  }
-  const result: readonly unknown[] = Array.isArray(data.result) ? data.result : [];
-  if (data.resultType !== 'vector') {
-    throw new Error(`expected a vector from Prometheus, got ${String(data.resultType)}: ${query}`);
-  }
-  if (result.length === 0) {
-    return 0;
-  }
-  if (result.length > 1) {
-    throw new Error(`expected one series from Prometheus, got ${result.length} (wrap the query in sum()): ${query}`);
-  }
-  const sample = valueAt(result[0], 'value');
-  const raw: unknown = Array.isArray(sample) ? sample[1] : undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new Error(`Prometheus returned ${String(raw)} for ${query}`);
-  }
-  return Math.round(value);
+/** The Prometheus client of the analysis: its URL, a deadline per request, retries within a 10-minute budget. */
+export function analysisPrometheus(config: AbAnalysisConfig, fetcher?: typeof fetch): PrometheusClient {
+  return new PrometheusClient({
+    url: config.prometheusUrl,
+    fetch: fetcher,
+    retry: { requestTimeoutMs: (config.requestTimeoutSeconds ?? 30) * 1000, budgetMs: 10 * 60 * 1000 },
+  });
 }
 
-/** Queries Prometheus for every variant's counts. */
-export async function fetchCounts(config: AbAnalysisConfig, fetcher: typeof fetch = fetch): Promise<VariantCounts[]> {
-  const query = async (q: string) => {
-    const url = `${config.prometheusUrl.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(q)}`;
-    const res = await fetcher(url);
-    if (!res.ok) {
-      throw new Error(`Prometheus answered HTTP ${res.status} for ${q}`);
+/** Queries Prometheus for every variant's counts; a query without series is listed, not read as 0. */
+export async function fetchCounts(config: AbAnalysisConfig, prometheus: PrometheusClient = analysisPrometheus(config)): Promise<FetchedCounts> {
+  const missingSeries: string[] = [];
+  const count = async (variant: string, q: string): Promise<number> => {
+    const r = await prometheus.scalar(q);
+    if (r.kind === 'noSeries') {
+      missingSeries.push(`${variant}: ${q}`);
+      return 0;
     }
-    return scalarOf(await res.json(), q);
+    if (r.value < 0) {
+      throw new Error(`Prometheus at ${prometheus.url} returned ${r.value} (negative) for ${q}`);
+    }
+    return Math.round(r.value);
   };
-  const out: VariantCounts[] = [];
+  const counts: VariantCounts[] = [];
   for (const v of config.variants) {
-    const successes = await query(v.successQuery);
-    const total = await query(v.totalQuery);
-    if (successes > total) {
+    const missingBefore = missingSeries.length;
+    const successes = await count(v.name, v.successQuery);
+    const total = await count(v.name, v.totalQuery);
+    if (missingSeries.length === missingBefore && successes > total) {
       throw new Error(`variant ${v.name}: ${successes} successes exceed ${total} outcomes; check the queries`);
     }
-    out.push({ name: v.name, successes, total });
+    counts.push({ name: v.name, successes, total });
   }
-  return out;
+  return { counts, missingSeries };
 }
 
 /** Markdown summary of a result. */
@@ -134,7 +147,7 @@ export function renderMetrics(r: AbAnalysisResult): string {
   for (const n of r.counts) {
     lines.push(`ml_ab_samples{experiment="${r.experimentId}",variant="${n.name}"} ${n.total}`);
   }
-  for (const rec of ['continue', 'deploy-treatment', 'keep-control']) {
+  for (const rec of ['continue', 'deploy-treatment', 'keep-control', 'insufficient_data']) {
     lines.push(`ml_ab_recommendation{experiment="${r.experimentId}",recommendation="${rec}"} ${rec === r.recommendation ? 1 : 0}`);
   }
   return `${lines.join('\n')}\n`;

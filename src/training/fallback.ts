@@ -30,6 +30,8 @@ export interface FallbackConfig {
   readonly fallbackNodePool: string;
   /** Namespace of the pods. @default - the controller's own namespace */
   readonly namespace?: string;
+  /** Directory with the ServiceAccount `token`, `ca.crt` and `namespace`. @default '/var/run/secrets/kubernetes.io/serviceaccount' */
+  readonly serviceAccountDir?: string;
 }
 
 /** The fields of a Pod the controller reads. */
@@ -73,19 +75,21 @@ export interface NodePoolJson {
   readonly status?: { readonly resources?: Readonly<Record<string, string | number>> };
 }
 
-/** What the controller does with a pod. */
-export type FallbackAction = 'fallback' | 'wait' | 'skip';
+/** What the controller does with a pod; `failed`: the pod could not be handled this pass (the rest were). */
+export type FallbackAction = 'fallback' | 'wait' | 'skip' | 'failed';
 
 /** The decision for one pod, with the reason in words. */
 export interface FallbackDecision {
   /** Pod name. */
   readonly pod: string;
-  /** `fallback`: add the toleration; `wait`: check again next run; `skip`: not a candidate. */
+  /** `fallback`: add the toleration; `wait`: check again next run; `skip`: not a candidate; `failed`: an API error, retried next run. */
   readonly action: FallbackAction;
   /** Why. */
   readonly reason: string;
   /** Seconds since the pod was created, for pending pods. */
   readonly pendingSeconds?: number;
+  /** A problem after the decision was carried out (the Event could not be recorded). @default - none */
+  readonly warning?: string;
 }
 
 const BINARY: Readonly<Record<string, number>> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
@@ -242,34 +246,62 @@ export interface ReconcileOptions {
 }
 
 /**
- * One pass: lists the pool's pending training pods, reads the spot
+ * One pass: lists the pool's pending training pods (paged), reads the spot
  * NodePool, decides, and patches the pods that fall back (recording an Event
- * on each). Returns the decisions as carried out.
+ * on each). Each pod is handled on its own: a pod that vanished is skipped,
+ * one that changed waits for the next run, and an API error on one pod is
+ * reported as `failed` (or, for its Event, as a `warning`) while the other
+ * pods are still handled. Without the spot NodePool (404) the cost ceiling
+ * cannot be checked, so no pod falls back and every due pod is `failed`.
+ * Returns the decisions as carried out; a failure to list the pods or read
+ * the NodePool throws.
  */
 export async function reconcileOnce(api: KubeApi, config: FallbackConfig, options: ReconcileOptions = {}): Promise<FallbackDecision[]> {
   const now = options.now ?? new Date();
   const ns = config.namespace ?? api.namespace;
   const query = `labelSelector=${encodeURIComponent(config.podSelector)}&fieldSelector=${encodeURIComponent('status.phase=Pending')}`;
-  const list = await api.getJson<{ items?: PodJson[] }>(`/api/v1/namespaces/${ns}/pods?${query}`);
+  const pods = await api.list<PodJson>(`/api/v1/namespaces/${ns}/pods?${query}`);
   const nodePool = await api.getJson<NodePoolJson>(`/apis/karpenter.sh/v1/nodepools/${config.spotNodePool}`);
-  const pods = list?.items ?? [];
   const byName = new Map(pods.map((p) => [p.metadata.name, p]));
   const out: FallbackDecision[] = [];
   for (const d of planFallback(pods, nodePool, config, now)) {
     const pod = byName.get(d.pod);
-    if (d.action !== 'fallback' || options.dryRun || pod === undefined) {
+    if (d.action !== 'fallback' || pod === undefined) {
       out.push(d);
-      continue;
+    } else if (nodePool === undefined) {
+      out.push({ ...d, action: 'failed', reason: `the spot NodePool ${config.spotNodePool} does not exist, so its cost ceiling cannot be checked; not falling back` });
+    } else if (options.dryRun) {
+      out.push(d);
+    } else {
+      out.push(await fallBack(api, ns, pod, d, config, now));
     }
-    const applied = await api.jsonPatch(`/api/v1/namespaces/${ns}/pods/${d.pod}`, fallbackPatch(pod, config.pool, now));
-    if (!applied) {
-      out.push({ ...d, action: 'wait', reason: 'the pod changed while deciding; checked again next run' });
-      continue;
-    }
-    out.push(d);
-    await api.postJson(`/api/v1/namespaces/${ns}/events`, fallbackEvent(pod, ns, config, d, now));
   }
   return out;
+}
+
+/** Patches one pod onto the fallback pool and records the Event; every API error ends in the returned decision. */
+async function fallBack(api: KubeApi, ns: string, pod: PodJson, d: FallbackDecision, config: FallbackConfig, now: Date): Promise<FallbackDecision> {
+  try {
+    const patched = await api.jsonPatch(`/api/v1/namespaces/${ns}/pods/${d.pod}`, fallbackPatch(pod, config.pool, now));
+    if (!patched.ok) {
+      return patched.outcome === 'notFound'
+        ? { ...d, action: 'skip', reason: 'the pod no longer exists' }
+        : { ...d, action: 'wait', reason: `the pod changed while deciding (HTTP ${patched.status}); checked again next run` };
+    }
+  } catch (err) {
+    return { ...d, action: 'failed', reason: `patching the pod failed: ${messageOf(err)}` };
+  }
+  try {
+    const event = await api.postJson(`/api/v1/namespaces/${ns}/events`, fallbackEvent(pod, ns, config, d, now));
+    // 409: an Event of this name exists (a retried POST whose first answer was lost).
+    return event.ok || event.outcome === 'conflict' ? d : { ...d, warning: `the Event was not recorded (HTTP ${event.status}: ${event.message})` };
+  } catch (err) {
+    return { ...d, warning: `the Event was not recorded: ${messageOf(err)}` };
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** The core/v1 Event recorded on a pod that was let onto on-demand capacity. */

@@ -149,7 +149,7 @@ describe('RestoreDrill', () => {
     assert.equal(role.metadata.namespace, 'velero');
     assert.deepEqual(role.rules, [
       { apiGroups: ['velero.io'], resources: ['backups'], verbs: ['get', 'list'] },
-      { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'get'] },
+      { apiGroups: ['velero.io'], resources: ['restores'], verbs: ['create', 'get', 'delete'] },
     ]);
     const clusterRole = findObject(objects, 'ClusterRole', 'platform-restore-drill');
     assert.equal(clusterRole.metadata.namespace, undefined, 'cluster-scoped');
@@ -345,13 +345,16 @@ describe('restore drill script', () => {
           cluster.scratchExists = false;
           return send(200, {});
         }
-        if (path === `/apis/velero.io/v1/namespaces/velero/backups?labelSelector=${encodeURIComponent('velero.io/schedule-name=platform-ml-churn')}`) {
+        if (path === `/apis/velero.io/v1/namespaces/velero/backups?labelSelector=${encodeURIComponent('velero.io/schedule-name=platform-ml-churn')}&limit=250`) {
           return send(200, backups);
         }
         if (path === '/apis/velero.io/v1/namespaces/velero/restores' && req.method === 'POST') {
-          return send(201, { ...JSON.parse(body), metadata: { ...JSON.parse(body).metadata, name: 'platform-restore-drill-x7k2p' } });
+          return send(201, JSON.parse(body));
         }
-        if (path === '/apis/velero.io/v1/namespaces/velero/restores/platform-restore-drill-x7k2p') {
+        if (/^\/apis\/velero.io\/v1\/namespaces\/velero\/restores\/platform-restore-drill-\w+$/.test(path) && req.method === 'DELETE') {
+          return send(200, {});
+        }
+        if (/^\/apis\/velero.io\/v1\/namespaces\/velero\/restores\/platform-restore-drill-\w+$/.test(path)) {
           const phase = cluster.restorePhases.length > 1 ? cluster.restorePhases.shift() : cluster.restorePhases[0];
           if (phase !== 'InProgress') {
             cluster.scratchExists = true;
@@ -401,12 +404,13 @@ describe('restore drill script', () => {
     assert.ok(cluster.requests.every((r) => r.path.startsWith('/metrics/') || r.auth === 'Bearer test-token'), 'every API call carries the token');
     const create = cluster.requests.find((r) => r.method === 'POST' && r.path.endsWith('/restores'))!;
     const restore = JSON.parse(create.body);
-    assert.equal(restore.metadata.generateName, 'platform-restore-drill-');
+    assert.match(restore.metadata.name, /^platform-restore-drill-[0-9a-z]{9}$/, 'a fixed name per run: a retried create finds its own Restore');
+    assert.equal(restore.metadata.labels['ml-platform-constructs.dev/restore-drill'], 'platform-restore-drill', 'marked as the drill\'s');
     assert.equal(restore.metadata.namespace, 'velero');
     assert.equal(restore.spec.backupName, 'platform-ml-churn-20260101050000', 'the newest Completed backup');
     assert.equal(restore.spec.scheduleName, undefined, 'Velero refuses a backup and a schedule together');
     assert.deepEqual(restore.spec.namespaceMapping, { 'ml-churn': 'ml-churn-drill' });
-    assertVeleroValid({ ...restore, metadata: { ...restore.metadata, name: 'platform-restore-drill-x7k2p' } });
+    assertVeleroValid(restore);
     assert.equal(cluster.scratchLabels['ml-platform-constructs.dev/restore-drill'], 'platform-restore-drill', 'marked as the drill\'s own');
     const [body] = pushed();
     assert.equal(metric(body, DRILL_METRICS.success), 1);
@@ -423,7 +427,8 @@ describe('restore drill script', () => {
     cluster = { scratchExists: false, scratchLabels: {}, restorePhases: ['PartiallyFailed'], readyAfter: 1, requests: [] };
     const run = await runDrill();
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /restore platform-restore-drill-x7k2p ended PartiallyFailed \(errors: 2, warnings: 1\); see: velero -n velero restore describe/);
+    assert.match(run.stderr, /^restore-drill: restore (platform-restore-drill-\w+) ended PartiallyFailed \(errors: 2, warnings: 1\); see: velero -n velero restore describe \1 --details \(stage: restore\)\n/);
+    assert.ok(cluster.requests.some((r) => r.method === 'DELETE' && r.path.includes('/restores/platform-restore-drill-')), 'the failed drill deletes its Restore');
     const [body] = pushed();
     assert.equal(metric(body, DRILL_METRICS.success), 0);
     assert.ok(Number.isNaN(metric(body, DRILL_METRICS.lastSuccess)), 'a failed run does not overwrite the last success');
@@ -438,7 +443,8 @@ describe('restore drill script', () => {
     cluster = { scratchExists: true, scratchLabels: { team: 'someone-else' }, restorePhases: ['Completed'], readyAfter: 1, requests: [] };
     const run = await runDrill();
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /namespace ml-churn-drill exists but is not marked ml-platform-constructs.dev\/restore-drill=platform-restore-drill; refusing to delete it/);
+    assert.match(run.stderr,
+      /^restore-drill: namespace ml-churn-drill exists but is not marked ml-platform-constructs.dev\/restore-drill=platform-restore-drill nor made by one of the drill's restores; refusing to delete it/);
     assert.equal(cluster.requests.filter((r) => r.method === 'DELETE' || r.method === 'POST' && r.path.endsWith('/restores')).length, 0);
     assert.equal(metric(pushed()[0], DRILL_METRICS.success), 0);
   });

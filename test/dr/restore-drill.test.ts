@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { IncomingMessage, ServerResponse, createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,7 +9,7 @@ import {
   restoreDrillClient, restoreDrillConfigProblem, restoreRequest, runRestoreDrill, workloadPath,
 } from '../../src/dr/restore-drill';
 import { RESTORE_DRILL_SCRIPT } from '../../src/dr/restore-drill-script';
-import { KubeClient } from '../../src/kube/kube-client';
+import { KubeClient, KubeResult } from '../../src/kube/kube-client';
 
 const BUNDLE = join(__dirname, '..', '..', 'bundles', 'restore-drill.js');
 
@@ -36,6 +34,8 @@ const CONFIG: RestoreDrillConfig = {
 };
 
 const NS = '/api/v1/namespaces/ml-churn-drill';
+/** The Restore's name: the drill, its start second in base 36 and three random characters ('000' with random 0). */
+const RESTORE = `platform-restore-drill-${Math.floor(Date.parse('2026-01-01T06:00:00Z') / 1000).toString(36)}000`;
 const VELERO = '/apis/velero.io/v1/namespaces/velero';
 
 /** An in-memory cluster behind the drill's API, with a fake clock: every sleep advances it. */
@@ -55,23 +55,31 @@ class FakeCluster implements RestoreDrillApi {
     return Promise.resolve(this.answer(path) as T | undefined);
   }
 
-  public createJson<T>(path: string, body: unknown): Promise<T> {
+  public list<T>(path: string): Promise<T[]> {
+    this.calls.push(`LIST ${path}`);
+    return Promise.resolve(((this.answer(path) as any)?.items ?? []) as T[]);
+  }
+
+  public create<T>(path: string, body: unknown): Promise<KubeResult<T>> {
     this.calls.push(`POST ${path}`);
     this.created = body as Record<string, unknown>;
-    return Promise.resolve({ metadata: { name: 'platform-restore-drill-abcde' } } as T);
+    return Promise.resolve({ ok: true, value: body as T });
   }
 
-  public mergePatch(path: string, patch: any): Promise<void> {
+  public mergePatch(path: string, patch: any): Promise<KubeResult<unknown>> {
     this.calls.push(`PATCH ${path}`);
     this.scratch = { ...this.scratch, ...patch.metadata.labels };
-    return Promise.resolve();
+    return Promise.resolve({ ok: true, value: {} });
   }
 
-  public deleteJson(path: string): Promise<boolean> {
+  public delete(path: string): Promise<KubeResult<unknown>> {
     this.calls.push(`DELETE ${path}`);
-    const existed = this.scratch !== undefined;
-    this.scratch = undefined;
-    return Promise.resolve(existed);
+    if (path === NS) {
+      const existed = this.scratch !== undefined;
+      this.scratch = undefined;
+      return Promise.resolve(existed ? { ok: true, value: {} } : { ok: false, outcome: 'notFound', status: 404, message: 'gone' });
+    }
+    return Promise.resolve({ ok: true, value: {} });
   }
 
   public deps() {
@@ -88,6 +96,7 @@ class FakeCluster implements RestoreDrillApi {
         this.clock += ms;
         return Promise.resolve();
       },
+      random: () => 0,
     };
   }
 
@@ -103,7 +112,7 @@ class FakeCluster implements RestoreDrillApi {
         ],
       };
     }
-    if (path === `${VELERO}/restores/platform-restore-drill-abcde`) {
+    if (path === `${VELERO}/restores/${RESTORE}`) {
       const phase = this.restorePhases.length > 1 ? this.restorePhases.shift() : this.restorePhases[0];
       if (phase !== 'InProgress') {
         this.scratch = this.scratch ?? { restored: 'yes' };
@@ -131,11 +140,11 @@ describe('restore drill logic', () => {
     assert.equal(newestCompletedBackup([]), undefined);
   });
 
-  it('builds the Restore from the configured manifest: generateName, the backup instead of the schedule', () => {
-    assert.deepEqual(restoreRequest(CONFIG, 'b-new'), {
+  it('builds the Restore from the configured manifest: its name, the drill\'s mark, the backup instead of the schedule', () => {
+    assert.deepEqual(restoreRequest(CONFIG, 'b-new', 'platform-restore-drill-x'), {
       apiVersion: 'velero.io/v1',
       kind: 'Restore',
-      metadata: { namespace: 'velero', labels: { a: 'b' }, generateName: 'platform-restore-drill-' },
+      metadata: { namespace: 'velero', labels: { a: 'b', [DRILL_MARK_LABEL]: 'platform-restore-drill' }, name: 'platform-restore-drill-x' },
       spec: { includedNamespaces: ['ml-churn'], namespaceMapping: { 'ml-churn': 'ml-churn-drill' }, backupName: 'b-new' },
     });
     assert.equal(CONFIG.restore.metadata && (CONFIG.restore.metadata as any).name, 'ignored', 'the config is not modified');
@@ -175,12 +184,14 @@ describe('restore drill logic', () => {
     const cluster = new FakeCluster();
     cluster.readyAfterPolls = Number.POSITIVE_INFINITY;
     assert.equal(await runRestoreDrill({ ...CONFIG, cleanup: false }, cluster.deps()), 1);
-    assert.deepEqual(cluster.errors, ['timed out after 600s waiting for Deployment churn-model to have a ready replica']);
+    assert.deepEqual(cluster.errors, ['timed out after 600s waiting for Deployment churn-model to have a ready replica (stage: workloads)']);
     const body = cluster.pushes[0].body;
+    assert.match(body, /^ml_platform_restore_drill_failure_info\{reason="timed out after 600s waiting for Deployment churn-model to have a ready replica",stage="workloads"\} 1$/m);
+    assert.ok(cluster.calls.includes(`DELETE ${VELERO}/restores/${RESTORE}`), 'the failed drill deletes its Restore');
     assert.equal(metric(body, DRILL_METRICS.success), 0);
     assert.ok(metric(body, DRILL_METRICS.duration) >= 600);
     assert.ok(Number.isNaN(metric(body, DRILL_METRICS.lastSuccess)));
-    assert.equal(cluster.calls.filter((c) => c.startsWith('DELETE')).length, 0, 'cleanup: false keeps the scratch namespace');
+    assert.equal(cluster.calls.filter((c) => c === `DELETE ${NS}`).length, 0, 'cleanup: false keeps the scratch namespace');
     assert.equal(cluster.scratch?.[DRILL_MARK_LABEL], 'platform-restore-drill');
   });
 
@@ -188,10 +199,10 @@ describe('restore drill logic', () => {
     const cluster = new FakeCluster();
     const deps = { ...cluster.deps(), push: async () => Promise.reject(new Error('HTTP 503 down')) };
     assert.equal(await runRestoreDrill(CONFIG, deps), 1);
-    assert.deepEqual(cluster.errors, ['pushing metrics failed: HTTP 503 down', 'pushing metrics failed: HTTP 503 down']);
+    assert.deepEqual(cluster.errors, ['pushing metrics failed: HTTP 503 down (stage: push)']);
 
     class CleanupFails extends FakeCluster {
-      public override deleteJson(): Promise<boolean> {
+      public override delete(): Promise<KubeResult<unknown>> {
         return Promise.reject(new Error('forbidden'));
       }
     }
@@ -202,50 +213,30 @@ describe('restore drill logic', () => {
 
   it('fails without a completed backup, before creating anything', async () => {
     class NoBackups extends FakeCluster {
-      public override getJson<T>(): Promise<T | undefined> {
-        return Promise.resolve(undefined);
+      public override list<T>(): Promise<T[]> {
+        return Promise.resolve([]);
       }
     }
     const cluster = new NoBackups();
     assert.equal(await runRestoreDrill(CONFIG, cluster.deps()), 1);
-    assert.deepEqual(cluster.errors, ['schedule platform-ml-churn has no completed backup in namespace velero']);
+    assert.deepEqual(cluster.errors, ['schedule platform-ml-churn has no completed backup in namespace velero (stage: find-backup)']);
     assert.equal(cluster.created, undefined);
     assert.ok(Number.isNaN(metric(cluster.pushes[0].body, DRILL_METRICS.duration)), 'no restore started: no duration');
   });
 });
 
 describe('restore drill client', () => {
-  it('creates, merge-patches and deletes through the KubeClient, reading a rotating token for every request', async () => {
-    const requests: Array<{ method: string; path: string; type?: string; auth?: string; body: string }> = [];
-    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        requests.push({ method: req.method ?? '', path: req.url ?? '', type: req.headers['content-type'], auth: req.headers.authorization, body });
-        res.statusCode = req.url === '/gone' ? 404 : req.url === '/denied' ? 403 : req.method === 'POST' ? 201 : 200;
-        res.end(req.method === 'POST' ? JSON.stringify({ metadata: { name: 'created-x' } }) : '{}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  it('is the in-cluster KubeClient of the ServiceAccount directory, or of config.apiServer', () => {
     const dir = mkdtempSync(join(tmpdir(), 'drill-sa-'));
     try {
       writeFileSync(join(dir, 'token'), 'one\n');
-      const client = restoreDrillClient({ ...CONFIG, apiServer: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, serviceAccountDir: dir });
-      assert.ok(client instanceof KubeClient);
-      assert.deepEqual(await client.createJson('/restores', { kind: 'Restore' }), { metadata: { name: 'created-x' } });
-      writeFileSync(join(dir, 'token'), 'two\n');
-      await client.mergePatch('/ns', { metadata: { labels: { a: 'b' } } });
-      assert.equal(await client.deleteJson('/ns'), true);
-      assert.equal(await client.deleteJson('/gone'), false);
-      await assert.rejects(client.deleteJson('/denied'), /DELETE \/denied: HTTP 403/);
-      assert.deepEqual(requests.map((r) => [r.method, r.auth]), [['POST', 'Bearer one'], ['PATCH', 'Bearer two'], ['DELETE', 'Bearer two'], ['DELETE', 'Bearer two'], ['DELETE', 'Bearer two']]);
-      assert.equal(requests[1].type, 'application/merge-patch+json');
-      assert.deepEqual(JSON.parse(requests[1].body), { metadata: { labels: { a: 'b' } } });
+      writeFileSync(join(dir, 'ca.crt'), 'not read for http');
+      const local = restoreDrillClient({ ...CONFIG, apiServer: 'http://127.0.0.1:8001', serviceAccountDir: dir });
+      assert.equal(local.namespace, 'velero', 'the drill works in Velero\'s namespace');
       assert.throws(() => restoreDrillClient({ ...CONFIG, serviceAccountDir: dir }, {}), /KUBERNETES_SERVICE_HOST is not set/);
       assert.ok(restoreDrillClient({ ...CONFIG, serviceAccountDir: dir }, { KUBERNETES_SERVICE_HOST: 'fd00::1' }) instanceof KubeClient);
     } finally {
       rmSync(dir, { recursive: true, force: true });
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });

@@ -12,6 +12,7 @@ import { AbTest, AbTestProps, CanaryRollout, CostPreset, ModelService } from '..
 import { analyse } from '../../src/rollout/ab-analysis';
 import { assignVariant, requiredSampleSize } from '../../src/stats';
 import { CARD, IMAGE, VERSION } from '../support/fixtures';
+import { runNode } from '../support/process';
 import { findObject, objectsOfKind, synthValid, testChart } from '../support/synth';
 import { assertValidationError } from '../support/assert';
 
@@ -136,9 +137,25 @@ describe('A/B analysis job', () => {
     'model_outcome_total{namespace="ml-churn",service="churn-v2"}': '10000',
   };
 
+  /** Faults for the next Prometheus queries, in order: an error answer, or a stall. */
+  const faults: Array<{ status?: number; body?: unknown; stall?: boolean }> = [];
+  const queries: string[] = [];
+
   before(async () => {
     server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
       const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+      if (req.method === 'GET') {
+        queries.push(u.searchParams.get('query') ?? '');
+        const fault = faults.shift();
+        if (fault?.stall) {
+          return;
+        }
+        if (fault) {
+          res.writeHead(fault.status ?? 500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(fault.body ?? {}));
+          return;
+        }
+      }
       if (req.method === 'PUT') {
         let body = '';
         req.on('data', (c: Buffer) => (body += c.toString()));
@@ -153,9 +170,75 @@ describe('A/B analysis job', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  after(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  /** Runs the CronJob's exact command with the ConfigMap laid out as the volume would, the config changed by `overrides`. */
+  async function runJob(overrides: Record<string, unknown>) {
+    const { chart, ab } = experiment({ analysis: { prometheusUrl: 'http://prometheus.invalid:9090', pushgatewayUrl: 'http://pushgateway.invalid:9091' } });
+    const cm = findObject(await synthValid(chart), 'ConfigMap', 'churn-xgb-v2-analysis');
+    const dir = mkdtempSync(join(tmpdir(), 'ab-job-'));
+    try {
+      writeFileSync(join(dir, 'ab-analysis.js'), cm.data['ab-analysis.js']);
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...JSON.parse(cm.data['config.json']), prometheusUrl: url, pushgatewayUrl: url, ...overrides }));
+      const command = ab.analysisJob!.command.map((part) => part.replace('/opt/ml-platform', dir).replace('/tmp/ab-analysis', join(dir, 'out')));
+      const run = await runNode(command.slice(1));
+      let result: any;
+      try {
+        result = JSON.parse(readFileSync(join(dir, 'out', 'result.json'), 'utf8'));
+      } catch {
+        result = undefined;
+      }
+      return { ...run, result };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('reports insufficient_data, not "continue", when a variant\'s query returns no series', async () => {
+    const saved = answers['model_outcome_total{namespace="ml-churn",service="churn-v2"}'];
+    delete answers['model_outcome_total{namespace="ml-churn",service="churn-v2"}'];
+    pushed.length = 0;
+    try {
+      const run = await runJob({});
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.result.recommendation, 'insufficient_data');
+      assert.deepEqual(run.result.missingSeries, ['treatment-1: sum(increase(model_outcome_total{namespace="ml-churn",service="churn-v2"}[336h]))']);
+      assert.match(run.stderr, /^ab-analysis: insufficient data: Prometheus returned no series for treatment-1: sum\(increase\(model_outcome_total/);
+      assert.match(run.stdout, /\*\*Recommendation: insufficient_data\*\*/);
+      assert.match(pushed[0], /ml_ab_recommendation\{experiment="churn-xgb-v2",recommendation="insufficient_data"\} 1/);
+      assert.match(pushed[0], /ml_ab_recommendation\{experiment="churn-xgb-v2",recommendation="continue"\} 0/);
+    } finally {
+      answers['model_outcome_total{namespace="ml-churn",service="churn-v2"}'] = saved;
+    }
+  });
+
+  it('retries a 500, a 429, a 503 and a stalled query within the run, then analyses', async () => {
+    faults.push({ status: 500 }, { status: 429 }, { status: 503, body: { status: 'error', errorType: 'unavailable', error: 'starting up' } }, { stall: true });
+    const run = await runJob({ requestTimeoutSeconds: 0.3 });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.result.recommendation, 'deploy-treatment');
+  });
+
+  it('fails naming Prometheus, its URL and the query, with Prometheus\'s own error', async () => {
+    faults.push({ status: 400, body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:1: parse error: unexpected character' } });
+    const bad = await runJob({});
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, `ab-analysis: Prometheus at ${url} (query: sum(increase(model_outcome_success_total{namespace="ml-churn",service="churn-v1"}[336h]))): `
+      + 'HTTP 400: bad_data: invalid parameter "query": 1:1: parse error: unexpected character\n');
+    const server2 = createHttpServer();
+    await new Promise<void>((resolve) => server2.listen(0, '127.0.0.1', resolve));
+    const closed = `http://127.0.0.1:${(server2.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => server2.close(() => resolve()));
+    const down = await runJob({ prometheusUrl: closed });
+    assert.equal(down.code, 2);
+    assert.match(down.stderr, new RegExp(`^ab-analysis: Prometheus at ${closed} \\(query: sum\\(increase\\(model_outcome_success_total.*\\)\\): unreachable: fetch failed: .*ECONNREFUSED.* \\(gave up after 5 attempts\\)\n$`));
+  });
 
   it('runs the exact command of the CronJob against a recorded Prometheus response', async () => {
+    pushed.length = 0;
     const { chart, ab } = experiment({ analysis: { prometheusUrl: 'http://prometheus.invalid:9090', pushgatewayUrl: 'http://pushgateway.invalid:9091' } });
     const cm = findObject(await synthValid(chart), 'ConfigMap', 'churn-xgb-v2-analysis');
     const dir = mkdtempSync(join(tmpdir(), 'ab-job-'));

@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   FallbackConfig, NodePoolJson, PodJson, fallbackPatch, limitsBlock, parseQuantity, planFallback, podRequests,
   reconcileOnce,
 } from '../../src/training/fallback';
-import { JsonPatchOperation, KubeApi, KubeClient } from '../../src/kube/kube-client';
-import { buildControllerScript } from './fixtures';
+import { JsonPatchOperation, KubeApi, KubeResult } from '../../src/kube/kube-client';
 
 const NOW = new Date('2026-11-20T12:00:00Z');
 const CONFIG: FallbackConfig = {
@@ -124,24 +117,33 @@ describe('on-demand fallback controller: decisions', () => {
   });
 });
 
-/** An in-memory Kubernetes API with the calls one pass makes. */
+/** An in-memory Kubernetes API with the calls one pass makes; `answers` short-cuts a PATCH or POST by pod name. */
 class FakeApi implements KubeApi {
   public readonly namespace = 'ml-train';
   public readonly patches: Array<{ path: string; ops: readonly JsonPatchOperation[] }> = [];
   public readonly posts: Array<{ path: string; body: any }> = [];
   public readonly gets: string[] = [];
-  constructor(private readonly pods: PodJson[], private readonly nodePool: NodePoolJson | undefined, private readonly conflict = new Set<string>()) {}
+  constructor(private readonly pods: PodJson[], private readonly nodePool: NodePoolJson | undefined,
+    private readonly answers: Record<string, KubeResult<unknown> | Error> = {}) {}
   public getJson<T>(path: string): Promise<T | undefined> {
     this.gets.push(path);
-    return Promise.resolve((path.includes('/pods?') ? { items: this.pods } : this.nodePool) as T | undefined);
+    return Promise.resolve(this.nodePool as T | undefined);
   }
-  public jsonPatch(path: string, ops: readonly JsonPatchOperation[]): Promise<boolean> {
+  public list<T>(path: string): Promise<T[]> {
+    this.gets.push(path);
+    return Promise.resolve(this.pods as T[]);
+  }
+  public jsonPatch(path: string, ops: readonly JsonPatchOperation[]): Promise<KubeResult<unknown>> {
     this.patches.push({ path, ops });
-    return Promise.resolve(!this.conflict.has(path.split('/').pop()!));
+    return this.answer(`patch ${path.split('/').pop()}`);
   }
-  public postJson(path: string, body: unknown): Promise<void> {
+  public postJson(path: string, body: any): Promise<KubeResult<unknown>> {
     this.posts.push({ path, body });
-    return Promise.resolve();
+    return this.answer(`event ${body.involvedObject.name}`);
+  }
+  private answer(key: string): Promise<KubeResult<unknown>> {
+    const a = this.answers[key] ?? { ok: true, value: {} };
+    return a instanceof Error ? Promise.reject(a) : Promise.resolve(a);
   }
 }
 
@@ -169,102 +171,39 @@ describe('on-demand fallback controller: reconcile pass', () => {
     const dry = new FakeApi([pendingPod('late', 2000)], NODEPOOL_WITH_HEADROOM);
     assert.deepEqual((await reconcileOnce(dry, CONFIG, { now: NOW, dryRun: true })).map((d) => d.action), ['fallback']);
     assert.deepEqual([dry.patches.length, dry.posts.length], [0, 0]);
-    const raced = new FakeApi([pendingPod('late', 2000)], NODEPOOL_WITH_HEADROOM, new Set(['late']));
+    const raced = new FakeApi([pendingPod('late', 2000)], NODEPOOL_WITH_HEADROOM, { 'patch late': { ok: false, outcome: 'invalid', status: 422, message: 'test failed' } });
     const [d] = await reconcileOnce(raced, { ...CONFIG, namespace: 'other' }, { now: NOW });
-    assert.deepEqual([d.action, d.reason], ['wait', 'the pod changed while deciding; checked again next run']);
+    assert.deepEqual([d.action, d.reason], ['wait', 'the pod changed while deciding (HTTP 422); checked again next run']);
     assert.equal(raced.patches[0].path, '/api/v1/namespaces/other/pods/late');
     assert.equal(raced.posts.length, 0);
   });
-});
 
-/** A fake API server recording requests; answers by `route(method, path)`. */
-async function fakeApiServer(route: (method: string, path: string, body: string) => [number, unknown]) {
-  const requests: Array<{ method: string; path: string; headers: http.IncomingHttpHeaders; body: string }> = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method!, path: req.url!, headers: req.headers, body });
-      const [status, answer] = route(req.method!, req.url!, body);
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer));
+  it('handles each pod on its own: a vanished pod, a failed patch and a refused Event leave the other pods patched', async () => {
+    const api = new FakeApi(['a', 'b', 'c', 'd', 'e'].map((n) => pendingPod(n, 2000)), NODEPOOL_WITH_HEADROOM, {
+      'patch a': { ok: false, outcome: 'notFound', status: 404, message: 'pods "a" not found' },
+      'patch b': new Error('PATCH /api/v1/namespaces/ml-train/pods/b: HTTP 500: etcd down (gave up after 5 attempts)'),
+      'event c': { ok: false, outcome: 'notFound', status: 404, message: 'namespace gone' },
+      'event d': new Error('POST /api/v1/namespaces/ml-train/events: HTTP 403: forbidden'),
+      'event e': { ok: false, outcome: 'conflict', status: 409, message: 'already exists' },
     });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, requests, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
-describe('on-demand fallback controller: Kubernetes client and bundled script', () => {
-  const servers: Array<() => Promise<void>> = [];
-  after(async () => {
-    await Promise.all(servers.map((close) => close()));
+    const decisions = await reconcileOnce(api, CONFIG, { now: NOW });
+    assert.deepEqual(decisions.map((d) => [d.pod, d.action, d.action === 'fallback' ? d.warning : d.reason]), [
+      ['a', 'skip', 'the pod no longer exists'],
+      ['b', 'failed', 'patching the pod failed: PATCH /api/v1/namespaces/ml-train/pods/b: HTTP 500: etcd down (gave up after 5 attempts)'],
+      ['c', 'fallback', 'the Event was not recorded (HTTP 404: namespace gone)'],
+      ['d', 'fallback', 'the Event was not recorded: POST /api/v1/namespaces/ml-train/events: HTTP 403: forbidden'],
+      ['e', 'fallback', undefined],
+    ]);
+    assert.deepEqual(api.patches.map((p) => p.path.split('/').pop()), ['a', 'b', 'c', 'd', 'e'], 'every due pod was tried');
   });
 
-  it('sends JSON with the bearer token, maps 404 to undefined, 409/422 to false and other errors to exceptions', async () => {
-    const server = await fakeApiServer((method, path) => {
-      if (path.startsWith('/missing')) return [404, { kind: 'Status' }];
-      if (path.startsWith('/conflict')) return [422, { kind: 'Status', reason: 'Invalid' }];
-      if (path.startsWith('/broken')) return [500, { message: 'etcd down' }];
-      return [method === 'POST' ? 201 : 200, { ok: true }];
-    });
-    servers.push(server.close);
-    const client = new KubeClient({ baseUrl: server.url, namespace: 'ml-train', token: 'tok' });
-    assert.deepEqual(await client.getJson('/api/v1/namespaces/ml-train/pods'), { ok: true });
-    assert.equal(await client.getJson('/missing'), undefined);
-    assert.equal(await client.jsonPatch('/conflict', [{ op: 'add', path: '/spec/tolerations/-', value: {} }]), false);
-    assert.equal(await client.jsonPatch('/api/v1/namespaces/ml-train/pods/p', [{ op: 'add', path: '/x', value: 1 }]), true);
-    await client.postJson('/api/v1/namespaces/ml-train/events', { kind: 'Event' });
-    await assert.rejects(client.getJson('/broken'), /GET \/broken: HTTP 500: \{"message":"etcd down"\}/);
-    const patch = server.requests.find((r) => r.method === 'PATCH' && r.path.endsWith('/pods/p'))!;
-    assert.equal(patch.headers['content-type'], 'application/json-patch+json');
-    assert.equal(patch.headers.authorization, 'Bearer tok');
-    assert.deepEqual(JSON.parse(patch.body), [{ op: 'add', path: '/x', value: 1 }]);
-  });
-
-  it('configures itself in cluster from the service account mount and the service environment', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sa-'));
-    writeFileSync(join(dir, 'token'), 'sa-token\n');
-    writeFileSync(join(dir, 'ca.crt'), '-----BEGIN CERTIFICATE-----\n');
-    writeFileSync(join(dir, 'namespace'), 'ml-train');
-    const client = KubeClient.inCluster({ KUBERNETES_SERVICE_HOST: '10.100.0.1', KUBERNETES_SERVICE_PORT: '443' }, dir);
-    assert.equal(client.namespace, 'ml-train');
-    assert.throws(() => KubeClient.inCluster({}, dir), /KUBERNETES_SERVICE_HOST is not set/);
-  });
-
-  it('runs as a bundled script against an API server and patches the pod that waited too long', async () => {
-    // The script decides with the real clock.
-    const late = pendingPod('late', 0, { metadata: { creationTimestamp: new Date(Date.now() - 3 * 3600 * 1000).toISOString() } });
-    const young = pendingPod('young', 0, { metadata: { creationTimestamp: new Date(Date.now()).toISOString() } });
-    const server = await fakeApiServer((method, path) => {
-      if (method === 'GET' && path.startsWith('/api/v1/namespaces/ml-train/pods?')) return [200, { items: [late, young] }];
-      if (method === 'GET' && path === '/apis/karpenter.sh/v1/nodepools/gpu-train') return [200, NODEPOOL_WITH_HEADROOM];
-      return [method === 'POST' ? 201 : 200, {}];
-    });
-    servers.push(server.close);
-    const dir = mkdtempSync(join(tmpdir(), 'fallback-'));
-    writeFileSync(join(dir, 'spot-fallback-controller.js'), await buildControllerScript());
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(CONFIG));
-    // Asynchronously: the fake API server answers from this process's event loop.
-    const run = await new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [join(dir, 'spot-fallback-controller.js'), 'run', '--config', join(dir, 'config.json'), '--api-server', server.url, '--namespace', 'ml-train'],
-        { encoding: 'utf8' }, (err, stdout, stderr) => resolve({ status: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
-    });
-    assert.equal(run.status, 0, run.stderr);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(lines.map((l) => l.pod ?? 'summary'), ['late', 'young', 'summary']);
-    assert.deepEqual(lines[2].summary, { pods: 2, fallback: 1, wait: 1, skip: 0 });
-    const patch = server.requests.find((r) => r.method === 'PATCH')!;
-    assert.equal(patch.path, '/api/v1/namespaces/ml-train/pods/late');
-    assert.deepEqual(JSON.parse(patch.body)[1], { op: 'add', path: '/spec/tolerations/-', value: { key: 'ml-platform-constructs.dev/on-demand-fallback', operator: 'Equal', value: 'gpu-train', effect: 'NoSchedule' } });
-    assert.equal(server.requests.filter((r) => r.method === 'POST').length, 1);
-
-    const usage = spawnSync(process.execPath, [join(dir, 'spot-fallback-controller.js'), 'bogus'], { encoding: 'utf8' });
-    assert.equal(usage.status, 2);
-    assert.match(usage.stderr, /^usage: spot-fallback-controller run --config FILE/);
-    const noServer = spawnSync(process.execPath, [join(dir, 'spot-fallback-controller.js'), 'run', '--config', join(dir, 'config.json')], { encoding: 'utf8', env: {} });
-    assert.equal(noServer.status, 2);
-    assert.match(noServer.stderr, /KUBERNETES_SERVICE_HOST is not set/);
+  it('lets no pod fall back when the spot NodePool is missing: its cost ceiling cannot be checked', async () => {
+    const api = new FakeApi([pendingPod('late', 2000), pendingPod('early', 100)], undefined);
+    const decisions = await reconcileOnce(api, CONFIG, { now: NOW });
+    assert.deepEqual(decisions.map((d) => [d.pod, d.action, d.reason]), [
+      ['early', 'wait', 'pending 100s of the 1800s it waits for spot'],
+      ['late', 'failed', 'the spot NodePool gpu-train does not exist, so its cost ceiling cannot be checked; not falling back'],
+    ]);
+    assert.equal(api.patches.length, 0);
   });
 });
