@@ -140,7 +140,7 @@ function child(variant: Variant): void {
       features.push({ d: ks.statistic, p: ks.pvalue, psi: psi.psi });
     } else if (variant === 'checker') {
       const f = checkNumericFeature(
-        { name: `f${j}`, type: 'numeric', psiBuckets: 10, psiThresholds: { small: 0.1, significant: 0.2 }, ksAlpha: 0.05 },
+        { name: `f${j}`, type: 'numeric', psiBuckets: 10, psiThresholds: { small: 0.1, significant: 0.2 }, ksAlpha: 0.05, minEffect: 0.08, discreteMaxValues: 20 },
         refs[j] as Float64Array,
         curs[j] as Float64Array,
       );

@@ -5,12 +5,17 @@
  *   ml-drift run --config -            (config JSON on stdin)
  *   ml-drift validate --config drift.json
  *
- * Exit codes:
- *   0  ran, no drift (and concept drift, if configured, was evaluated and is fine)
- *   1  ran, drift found (data drift in a feature or an accuracy drop), or
- *      concept drift could not be evaluated because of too few labels
- *   2  failed to run: bad usage or config, unreadable input, bad data, or an
- *      output (report, Pushgateway, webhook) could not be written
+ * Exit codes (DRIFT_CLI_HELP below is the reference):
+ *   0  ran, no drift
+ *   1  ran, drift found (data drift by the check-level rule, an accuracy drop
+ *      or attribution drift), or too few labels to evaluate concept drift
+ *   2  failed to run: bad usage or config, unreadable input, bad data, a
+ *      connect/read timeout or the run's deadline; or a mandatory output failed
+ *   3  ran, no drift found, but some feature had too few rows for a verdict
+ *      (insufficient_data)
+ * An output that cannot be written (report, Pushgateway, webhook) is printed
+ * to stderr and counted, and the exit code keeps the verdict, unless
+ * `outputs.mandatory` is true.
  *
  * On exit code 2 one line explaining the problem goes to stderr; set DEBUG=1
  * for the stack trace. The config format is `DriftCheckConfig` in
@@ -33,7 +38,14 @@ import type { DriftExitCodeValue } from '../drift/run';
 export const DRIFT_CLI_HELP = `Usage: ml-drift <command> [options]
 
 Compare a current data window with a reference window and report data drift
-(KS / chi-square tests and PSI per feature) and concept drift (accuracy drop).
+(KS / chi-square tests, effect sizes and PSI per feature), concept drift
+(accuracy drop) and feature-attribution drift (NDCG of the attribution ranking).
+
+A feature drifts when it has enough rows for its test (80% power at its effect
+floor), its p-value corrected over all features (Holm by default) is below
+alpha, and its effect size (KS D or total variation, default floor 0.08) or
+PSI is large enough. The check reports drift when at least one feature (or
+verdict.minDriftedShare of them) drifts.
 
 Commands:
   run        run the drift check and write the configured outputs
@@ -47,7 +59,14 @@ Options:
 Exit codes:
   0  ran, no drift
   1  ran, drift found (or too few labels to evaluate concept drift)
-  2  failed to run (bad config, unreadable input, bad data, output not written)
+  2  failed to run: bad config, unreadable input, bad data, a connect/read
+     timeout or the deadline (timeouts.*; the message names the source),
+     or an output failed while outputs.mandatory is true
+  3  ran, no drift found, but some feature had too few rows (insufficient_data)
+
+An output that cannot be written (report, Pushgateway, webhook) is printed to
+stderr and counted (ml_drift_output_errors); the exit code keeps the verdict
+unless outputs.mandatory is true.
 
 Set DEBUG=1 to print stack traces on errors.
 `;
@@ -164,6 +183,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     if (outcome.result !== undefined) io.out(summaryLine(outcome.result));
     if (outcome.written.json !== undefined) io.out(`wrote ${outcome.written.json}`);
     if (outcome.written.html !== undefined) io.out(`wrote ${outcome.written.html}`);
+    for (const e of outcome.outputErrors) if (e !== outcome.error) io.err(`ml-drift: warning: output not written: ${e}`);
     if (outcome.error !== undefined) {
       io.err(`ml-drift: ${outcome.error}`);
       if (debug && outcome.cause instanceof Error && outcome.cause.stack !== undefined) io.err(outcome.cause.stack);

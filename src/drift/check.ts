@@ -1,28 +1,39 @@
 /**
- * The drift checks: per-feature statistics and verdicts, concept drift, and
- * the overall result. Pure computation over {@link DataWindow}s (no I/O).
+ * The drift checks: per-feature statistics and verdicts, concept drift,
+ * feature-attribution drift and the overall result. Pure computation over
+ * {@link DataWindow}s (no I/O). How a verdict is reached: `verdict.ts`.
  *
  * - Numeric features: two-sample KS (`ks2samp`, method 'auto', like SciPy)
- *   and PSI over reference-quantile buckets (`psiNumeric`: outer buckets
- *   open, empty-bucket share floored at 0.0001). A feature drifts when KS
- *   p < ksAlpha or PSI is "significant".
+ *   and PSI over reference-quantile buckets in which every point mass has a
+ *   bucket of its own (`psiNumericPointMasses`; fewer buckets for small
+ *   windows, at least 5 expected rows each). Effect size: the KS distance D.
+ *   A numeric feature with at most `discreteMaxValues` distinct values is
+ *   compared as categories instead (chi-square and PSI per value; KS is still
+ *   reported).
  * - Categorical features: chi-square test on the 2 x K table of category
- *   counts over the union of categories (`categoricalDrift`) and PSI over the
- *   categories (`psiCategorical`). A feature drifts when p < chi2Alpha or PSI
- *   is "significant".
+ *   counts (`categoricalDrift`) and PSI over the categories. Effect size: the
+ *   total variation distance.
+ * - The p-values of all features with enough data are corrected together
+ *   (Holm or Benjamini-Hochberg); both raw and adjusted values are reported.
  * - Concept drift (when labels are configured): accuracy over the last
- *   `window` labelled rows of the current window against `baselineAccuracy`;
- *   fewer than `minSamples` labelled rows is "insufficient labels", which is
- *   not a pass.
+ *   `window` labelled rows against `baselineAccuracy`; fewer than
+ *   `minSamples` labelled rows is "insufficient labels", which is not a pass.
+ * - Attribution drift (when configured): NDCG of the features' ranking by mean
+ *   absolute attribution, current against reference (`attribution.ts`).
  */
-import { categoricalDrift, ks2samp, psiCategorical, psiNumeric, psiVerdict, quantilesLinear } from '../stats';
-import type { KsMethod, PsiVerdict } from '../stats';
+import { adjustPValues, categoricalDrift, ks2samp, psiCategorical, psiNumericPointMasses, psiVerdict, quantilesLinear } from '../stats';
+import type { KsMethod, PValueCorrection, PsiBucket, PsiVerdict } from '../stats';
+import type { AttributionResult } from './attribution';
+import { checkAttribution } from './attribution';
 import type { PsiThresholds, ResolvedCategoricalFeature, ResolvedDriftCheckConfig, ResolvedDriftLabels, ResolvedNumericFeature } from './config';
+import { DRIFT_DEFAULTS } from './config';
 import { DriftDataError } from './errors';
 import type { CategoricalColumn, DataColumn, DataWindow, LabelOutcomes, NumericColumn } from './readers';
+import type { FeatureVerdict, VerdictInput } from './verdict';
+import { decideFeature, psiBucketCount, sampleSizeCheck, totalVariation, verdictReasons } from './verdict';
 
-/** Version of the result document's shape. */
-export const DRIFT_RESULT_VERSION = 1;
+/** Version of the result document's shape (2: verdicts with corrected p-values, insufficient_data, attribution). */
+export const DRIFT_RESULT_VERSION = 2;
 
 /** Number of equal-width bins of the numeric plot histograms. */
 export const NUMERIC_PLOT_BINS = 20;
@@ -72,16 +83,36 @@ export interface PsiResult {
   readonly verdict: PsiVerdict;
   /** Thresholds the verdict used. */
   readonly thresholds: PsiThresholds;
+  /** Every bucket expects at least 5 rows in both windows (otherwise PSI does not count as an effect). */
+  readonly reliable: boolean;
 }
 
-/** PSI buckets of a numeric feature: reference quantile edges with open outer buckets. */
+/** PSI buckets of a numeric feature. */
 export interface PsiBuckets {
-  /** Unique reference quantiles e0..ek; bucket i is [e_i, e_(i+1)), the first starts at -inf, the last ends at +inf. */
-  readonly edges: number[];
+  /** 'quantiles': reference quantiles; 'point-masses': point masses in their own buckets; 'categories': one bucket per value. */
+  readonly method: 'quantiles' | 'point-masses' | 'categories';
+  /** Buckets asked for (psiBuckets). */
+  readonly requested: number;
+  /** Human-readable bucket per count, e.g. "< 3.5", "[3.5, 7)", "= 0". */
+  readonly labels: string[];
+  /** Quantile edges when method is 'quantiles' (bucket i is [e_i, e_(i+1)), outer buckets open). */
+  readonly edges?: number[];
   /** Reference counts per bucket. */
   readonly referenceCounts: number[];
   /** Current counts per bucket. */
   readonly currentCounts: number[];
+}
+
+/** Chi-square test of a 2 x K table. */
+export interface Chi2Result {
+  readonly statistic: number;
+  /** Raw p-value. */
+  readonly pvalue: number;
+  readonly dof: number;
+  readonly yatesApplied: boolean;
+  readonly alpha: number;
+  /** Raw p-value < alpha (before correction and effect floor; the verdict is in `verdict`). */
+  readonly drift: boolean;
 }
 
 /** Result for a numeric feature. */
@@ -90,11 +121,15 @@ export interface NumericFeatureResult {
   readonly name: string;
   /** Feature kind. */
   readonly type: 'numeric';
-  /** Drift verdict: KS drift or significant PSI. */
+  /** 'distribution' (KS) or 'categories' (at most discreteMaxValues distinct values: chi-square). */
+  readonly comparedAs: 'distribution' | 'categories';
+  /** verdict.status === 'drift'. */
   readonly drift: boolean;
-  /** Why the verdict is what it is, one short sentence per test. */
+  /** How the verdict was reached. */
+  readonly verdict: FeatureVerdict;
+  /** Why the verdict is what it is, one short sentence each. */
   readonly reasons: string[];
-  /** Two-sample Kolmogorov-Smirnov test. */
+  /** Two-sample Kolmogorov-Smirnov test (raw p-value; `drift` is raw p < alpha). */
   readonly ks: {
     readonly statistic: number;
     readonly pvalue: number;
@@ -102,6 +137,10 @@ export interface NumericFeatureResult {
     readonly alpha: number;
     readonly drift: boolean;
   };
+  /** Chi-square test over the values, when compared as categories. */
+  readonly chi2?: Chi2Result;
+  /** Shares per value, when compared as categories. */
+  readonly categories?: CategoryShare[];
   /** PSI and its verdict. */
   readonly psi: PsiResult & { readonly buckets: PsiBuckets };
   /** Sample summaries. */
@@ -130,19 +169,14 @@ export interface CategoricalFeatureResult {
   readonly name: string;
   /** Feature kind. */
   readonly type: 'categorical';
-  /** Drift verdict: chi-square drift or significant PSI. */
+  /** verdict.status === 'drift'. */
   readonly drift: boolean;
-  /** Why the verdict is what it is, one short sentence per test. */
+  /** How the verdict was reached. */
+  readonly verdict: FeatureVerdict;
+  /** Why the verdict is what it is, one short sentence each. */
   readonly reasons: string[];
   /** Chi-square test of the 2 x K table (Yates' correction only when K = 2). */
-  readonly chi2: {
-    readonly statistic: number;
-    readonly pvalue: number;
-    readonly dof: number;
-    readonly yatesApplied: boolean;
-    readonly alpha: number;
-    readonly drift: boolean;
-  };
+  readonly chi2: Chi2Result;
   /** PSI over categories and its verdict. */
   readonly psi: PsiResult;
   /** Categories in the current window that the reference never had. */
@@ -185,8 +219,9 @@ export interface ConceptResult {
   readonly reason: string;
 }
 
+
 /** Overall status of a run. */
-export type DriftStatus = 'pass' | 'drift' | 'insufficient_labels';
+export type DriftStatus = 'pass' | 'drift' | 'insufficient_data' | 'insufficient_labels';
 
 /** A window's identity in the result. */
 export interface WindowInfo {
@@ -198,6 +233,22 @@ export interface WindowInfo {
   readonly rows: number;
 }
 
+/** The check-level data-drift rule and its outcome. */
+export interface CheckVerdict {
+  /** Multiple-testing correction over the features. */
+  readonly correction: PValueCorrection;
+  /** Configured share of evaluated features that must drift; null = any one. */
+  readonly minDriftedShare: number | null;
+  /** Features with enough data (the corrected family). */
+  readonly evaluatedFeatures: number;
+  /** Drifted features needed for data drift: max(1, ceil(minDriftedShare x evaluatedFeatures)). */
+  readonly driftedFeaturesNeeded: number;
+  /** Data drift at check level. */
+  readonly dataDrift: boolean;
+  /** The rule in words. */
+  readonly rule: string;
+}
+
 /** The drift checker's result document (written as the JSON report). */
 export interface DriftCheckResult {
   /** Shape version of this document. */
@@ -206,14 +257,18 @@ export interface DriftCheckResult {
   readonly model: string;
   /** Run time (ISO 8601, UTC). */
   readonly generatedAt: string;
-  /** pass, drift (data or concept drift) or insufficient_labels. */
+  /** drift > insufficient_data > insufficient_labels > pass (the first that applies). */
   readonly status: DriftStatus;
-  /** True when any feature drifted or accuracy degraded. */
+  /** Data drift by the check-level rule, an accuracy drop, or attribution drift. */
   readonly driftDetected: boolean;
-  /** True only when nothing drifted and concept drift (if configured) could be evaluated. */
+  /** status === 'pass'. */
   readonly passed: boolean;
-  /** Names of drifted features, in config order. */
+  /** Names of the features whose verdict is drift, in config order. */
   readonly driftedFeatures: string[];
+  /** Names of the features without enough data, in config order. */
+  readonly insufficientFeatures: string[];
+  /** The check-level rule. */
+  readonly verdict: CheckVerdict;
   /** Reference window. */
   readonly reference: WindowInfo;
   /** Current window. */
@@ -222,15 +277,11 @@ export interface DriftCheckResult {
   readonly features: FeatureResult[];
   /** Concept drift; absent when labels are not configured. */
   readonly concept?: ConceptResult;
+  /** Feature-attribution drift; absent when not configured. */
+  readonly attribution?: AttributionResult;
 }
 
 // ---------------------------------------------------------------------------
-
-function fmtP(p: number): string {
-  if (Number.isNaN(p)) return 'NaN';
-  if (p === 0) return '0';
-  return p < 1e-3 ? p.toExponential(2) : p.toPrecision(3);
-}
 
 function fmtPsi(v: number): string {
   return v.toFixed(4);
@@ -327,41 +378,213 @@ function categoricalColumn(w: DataWindow, name: string): CategoricalColumn {
   return c;
 }
 
-/** Checks one numeric feature. */
-export function checkNumericFeature(feature: ResolvedNumericFeature, reference: Float64Array, current: Float64Array): NumericFeatureResult {
+/** Context of one feature's check: the correction family and the power the sample sizes are derived for. */
+export interface FeatureCheckOptions {
+  /** Multiple-testing correction. @default 'holm' */
+  readonly correction?: PValueCorrection;
+  /** Power of the minimum sample size. @default 0.8 */
+  readonly power?: number;
+}
+
+/** A feature's statistics before the p-values of the check are corrected together. */
+interface Draft<T extends FeatureResult> {
+  readonly result: T;
+  readonly input: VerdictInput;
+}
+
+function psiReason(value: number, verdict: PsiVerdict, t: PsiThresholds, reliable: boolean): string {
+  const caveat = reliable ? '' : '; fewer than 5 expected rows in some bucket, so PSI does not count as an effect';
+  if (verdict === 'significant') return `PSI ${fmtPsi(value)} >= ${t.significant} (significant shift${caveat})`;
+  if (verdict === 'small') return `PSI ${fmtPsi(value)} in [${t.small}, ${t.significant}) (small shift, no alert${caveat})`;
+  return `PSI ${fmtPsi(value)} < ${t.small} (no shift${caveat})`;
+}
+
+function fmtEdge(v: number): string {
+  return String(Number(v.toPrecision(6)));
+}
+
+function bucketLabel(b: PsiBucket): string {
+  if (b.kind === 'point') return `= ${fmtEdge(b.low ?? 0)}`;
+  if (b.low === null && b.high === null) return 'any other value';
+  if (b.low === null) return `< ${fmtEdge(b.high ?? 0)}`;
+  if (b.high === null) return `>= ${fmtEdge(b.low)}`;
+  return `[${fmtEdge(b.low)}, ${fmtEdge(b.high)})`;
+}
+
+/** Category shares and the categorical PSI's 5-expected-rows condition. */
+function categoryShares(psi: { categories: string[]; counts: { expected: number[]; actual: number[] } }): { categories: CategoryShare[]; reliable: boolean; tv: number } {
+  const refTotal = psi.counts.expected.reduce((s, v) => s + v, 0);
+  const curTotal = psi.counts.actual.reduce((s, v) => s + v, 0);
+  const categories = psi.categories.map((category, i): CategoryShare => ({
+    category,
+    referenceCount: psi.counts.expected[i],
+    currentCount: psi.counts.actual[i],
+    referenceShare: psi.counts.expected[i] / refTotal,
+    currentShare: psi.counts.actual[i] / curTotal,
+  }));
+  const reliable = categories.every((c) => c.referenceCount === 0 || (c.referenceCount >= 5 && c.referenceShare * curTotal >= 5));
+  const tv = totalVariation(categories.map((c) => c.referenceShare), categories.map((c) => c.currentShare));
+  return { categories, reliable, tv };
+}
+
+function chi2Of(reference: ReadonlyMap<string, number>, current: ReadonlyMap<string, number>, alpha: number): Chi2Result {
+  const chi = categoricalDrift(reference, current);
+  return { statistic: chi.statistic, pvalue: chi.pvalue, dof: chi.dof, yatesApplied: chi.yatesApplied, alpha, drift: chi.pvalue < alpha };
+}
+
+function valueCounts(sorted: Float64Array): Map<string, number> {
+  const out = new Map<string, number>();
+  for (let i = 0; i < sorted.length; i++) {
+    const key = String(sorted[i] === 0 ? 0 : sorted[i]);
+    out.set(key, (out.get(key) ?? 0) + 1);
+  }
+  return out;
+}
+
+function distinctAtMost(a: Float64Array, b: Float64Array, limit: number): boolean {
+  if (limit <= 0) return false;
+  const seen = new Set<number>();
+  for (const s of [a, b]) {
+    for (let i = 0; i < s.length; i++) {
+      seen.add(s[i] === 0 ? 0 : s[i]);
+      if (seen.size > limit) return false;
+    }
+  }
+  return true;
+}
+
+function draftNumeric(feature: ResolvedNumericFeature, reference: Float64Array, current: Float64Array, power: number): Draft<NumericFeatureResult> {
   const ks = ks2samp(reference, current, { method: 'auto' });
-  const psi = psiNumeric(reference, current, { buckets: feature.psiBuckets });
-  const verdict = psiVerdict(psi.psi, feature.psiThresholds);
-  const ksDrift = ks.pvalue < feature.ksAlpha;
   const refSorted = sortedCopy(reference);
   const curSorted = sortedCopy(current);
-  const reasons = [
-    ksDrift
-      ? `KS p-value ${fmtP(ks.pvalue)} < alpha ${feature.ksAlpha} (D = ${ks.statistic.toPrecision(3)})`
-      : `KS p-value ${fmtP(ks.pvalue)} >= alpha ${feature.ksAlpha} (D = ${ks.statistic.toPrecision(3)})`,
-    psiReason(psi.psi, verdict, feature.psiThresholds),
-  ];
-  return {
-    name: feature.name,
-    type: 'numeric',
-    drift: ksDrift || verdict === 'significant',
-    reasons,
-    ks: { statistic: ks.statistic, pvalue: ks.pvalue, method: ks.method, alpha: feature.ksAlpha, drift: ksDrift },
+  const asCategories = distinctAtMost(refSorted, curSorted, feature.discreteMaxValues);
+  const head = { name: feature.name, type: 'numeric' as const };
+  const ksResult = { statistic: ks.statistic, pvalue: ks.pvalue, method: ks.method, alpha: feature.ksAlpha, drift: ks.pvalue < feature.ksAlpha };
+  const tail = { summary: { reference: summarizeSorted(refSorted), current: summarizeSorted(curSorted) }, histogram: plotHistogram(refSorted, curSorted) };
+  if (asCategories) {
+    const refCounts = valueCounts(refSorted);
+    const curCounts = valueCounts(curSorted);
+    const chi2 = chi2Of(refCounts, curCounts, feature.ksAlpha);
+    const psi = psiCategorical(refCounts, curCounts);
+    const shares = categoryShares(psi);
+    const verdict = psiVerdict(psi.psi, feature.psiThresholds);
+    const result: NumericFeatureResult = {
+      ...head,
+      comparedAs: 'categories',
+      drift: false,
+      verdict: placeholderVerdict(),
+      reasons: [],
+      ks: ksResult,
+      chi2,
+      categories: shares.categories,
+      psi: {
+        value: psi.psi, verdict, thresholds: feature.psiThresholds, reliable: shares.reliable,
+        buckets: { method: 'categories', requested: feature.psiBuckets, labels: psi.categories.map((c) => `= ${c}`), referenceCounts: psi.counts.expected, currentCounts: psi.counts.actual },
+      },
+      ...tail,
+    };
+    return {
+      result,
+      input: {
+        test: 'chi2', pvalue: chi2.pvalue, alpha: feature.ksAlpha,
+        effect: { measure: 'total_variation', value: shares.tv, floor: feature.minEffect, psiSignificant: shares.reliable && verdict === 'significant' },
+        sampleSize: sampleSizeCheck('chi2', reference.length, current.length, feature.minEffect, feature.ksAlpha, power),
+      },
+    };
+  }
+  const k = psiBucketCount(feature.psiBuckets, reference.length, current.length);
+  const psi = psiNumericPointMasses(reference, current, { buckets: Math.max(2, k) });
+  const verdict = psiVerdict(psi.psi, feature.psiThresholds);
+  const size = sampleSizeCheck('ks', reference.length, current.length, feature.minEffect, feature.ksAlpha, power);
+  const result: NumericFeatureResult = {
+    ...head,
+    comparedAs: 'distribution',
+    drift: false,
+    verdict: placeholderVerdict(),
+    reasons: [],
+    ks: ksResult,
     psi: {
-      value: psi.psi,
-      verdict,
-      thresholds: feature.psiThresholds,
-      buckets: { edges: psi.edges, referenceCounts: psi.counts.expected, currentCounts: psi.counts.actual },
+      value: psi.psi, verdict, thresholds: feature.psiThresholds, reliable: k >= 2,
+      buckets: {
+        method: psi.method, requested: feature.psiBuckets, labels: psi.buckets.map(bucketLabel),
+        ...(psi.edges === undefined ? {} : { edges: psi.edges }),
+        referenceCounts: psi.counts.expected, currentCounts: psi.counts.actual,
+      },
     },
-    summary: { reference: summarizeSorted(refSorted), current: summarizeSorted(curSorted) },
-    histogram: plotHistogram(refSorted, curSorted),
+    ...tail,
+  };
+  return {
+    result,
+    input: {
+      test: 'ks', pvalue: ks.pvalue, alpha: feature.ksAlpha,
+      effect: { measure: 'ks_statistic', value: ks.statistic, floor: feature.minEffect, psiSignificant: k >= 2 && verdict === 'significant' },
+      sampleSize: k >= 2 ? size : { ...size, sufficient: false },
+    },
   };
 }
 
-function psiReason(value: number, verdict: PsiVerdict, t: PsiThresholds): string {
-  if (verdict === 'significant') return `PSI ${fmtPsi(value)} >= ${t.significant} (significant shift)`;
-  if (verdict === 'small') return `PSI ${fmtPsi(value)} in [${t.small}, ${t.significant}) (small shift, no alert)`;
-  return `PSI ${fmtPsi(value)} < ${t.small} (no shift)`;
+function draftCategorical(
+  feature: ResolvedCategoricalFeature, reference: ReadonlyMap<string, number>, current: ReadonlyMap<string, number>, power: number,
+): Draft<CategoricalFeatureResult> {
+  const chi2 = chi2Of(reference, current, feature.chi2Alpha);
+  const psi = psiCategorical(reference, current);
+  const verdict = psiVerdict(psi.psi, feature.psiThresholds);
+  const shares = categoryShares(psi);
+  const refTotal = psi.counts.expected.reduce((s, v) => s + v, 0);
+  const curTotal = psi.counts.actual.reduce((s, v) => s + v, 0);
+  const result: CategoricalFeatureResult = {
+    name: feature.name,
+    type: 'categorical',
+    drift: false,
+    verdict: placeholderVerdict(),
+    reasons: [],
+    chi2,
+    psi: { value: psi.psi, verdict, thresholds: feature.psiThresholds, reliable: shares.reliable },
+    newCategories: shares.categories.filter((c) => c.referenceCount === 0).map((c) => c.category),
+    missingCategories: shares.categories.filter((c) => c.currentCount === 0).map((c) => c.category),
+    categories: shares.categories,
+  };
+  return {
+    result,
+    input: {
+      test: 'chi2', pvalue: chi2.pvalue, alpha: feature.chi2Alpha,
+      effect: { measure: 'total_variation', value: shares.tv, floor: feature.minEffect, psiSignificant: shares.reliable && verdict === 'significant' },
+      sampleSize: sampleSizeCheck('chi2', refTotal, curTotal, feature.minEffect, feature.chi2Alpha, power),
+    },
+  };
+}
+
+/** Stands in until the check's p-values are corrected together ({@link finish}). */
+function placeholderVerdict(): FeatureVerdict {
+  const size = { referenceRows: 0, currentRows: 0, effectiveRows: 0, requiredEffectiveRows: 0, requiredRowsPerWindow: 0, sufficient: false };
+  return decideFeature({ test: 'ks', pvalue: 1, alpha: 0, effect: { measure: 'ks_statistic', value: 0, floor: 1, psiSignificant: false }, sampleSize: size }, null, 'holm', 0);
+}
+
+function finish<T extends FeatureResult>(d: Draft<T>, adjusted: number | null, correction: PValueCorrection, familySize: number, power: number): T {
+  const verdict = decideFeature(d.input, adjusted, correction, familySize);
+  const psiText = psiReason(d.result.psi.value, d.result.psi.verdict, d.result.psi.thresholds, d.result.psi.reliable);
+  return { ...d.result, drift: verdict.status === 'drift', verdict, reasons: [...verdictReasons(verdict, power), psiText] };
+}
+
+/** Corrects the p-values of the features with enough data together and decides every feature. */
+function decideAll(drafts: ReadonlyArray<Draft<FeatureResult>>, correction: PValueCorrection, power: number): FeatureResult[] {
+  const family = drafts.map((d, i) => ({ d, i })).filter(({ d }) => d.input.sampleSize.sufficient);
+  // a NaN p-value (SciPy's degenerate asymptotic KS case) carries no evidence
+  const adjusted = adjustPValues(family.map(({ d }) => (Number.isNaN(d.input.pvalue) ? 1 : d.input.pvalue)), correction);
+  const byIndex = new Map(family.map(({ i }, j) => [i, adjusted[j]]));
+  return drafts.map((d, i) => finish(d, byIndex.get(i) ?? null, correction, family.length, power));
+}
+
+/**
+ * Checks one numeric feature on its own (a family of one test: the adjusted
+ * p-value equals the raw one). {@link computeDrift} corrects over all features.
+ */
+export function checkNumericFeature(
+  feature: ResolvedNumericFeature, reference: Float64Array, current: Float64Array, options: FeatureCheckOptions = {},
+): NumericFeatureResult {
+  const power = options.power ?? DRIFT_DEFAULTS.power;
+  const d = draftNumeric(feature, reference, current, power);
+  return finish(d, d.input.sampleSize.sufficient ? d.input.pvalue : null, options.correction ?? DRIFT_DEFAULTS.correction, 1, power);
 }
 
 function countCategories(col: CategoricalColumn): Map<string, number> {
@@ -372,42 +595,16 @@ function countCategories(col: CategoricalColumn): Map<string, number> {
   return out;
 }
 
-/** Checks one categorical feature from category counts. */
+/** Checks one categorical feature from category counts, on its own (see {@link checkNumericFeature}). */
 export function checkCategoricalFeature(
   feature: ResolvedCategoricalFeature,
   reference: ReadonlyMap<string, number>,
   current: ReadonlyMap<string, number>,
+  options: FeatureCheckOptions = {},
 ): CategoricalFeatureResult {
-  const chi = categoricalDrift(reference, current);
-  const psi = psiCategorical(reference, current);
-  const verdict = psiVerdict(psi.psi, feature.psiThresholds);
-  const chiDrift = chi.pvalue < feature.chi2Alpha;
-  const refTotal = psi.counts.expected.reduce((s, v) => s + v, 0);
-  const curTotal = psi.counts.actual.reduce((s, v) => s + v, 0);
-  const categories = psi.categories.map((category, i): CategoryShare => ({
-    category,
-    referenceCount: psi.counts.expected[i],
-    currentCount: psi.counts.actual[i],
-    referenceShare: psi.counts.expected[i] / refTotal,
-    currentShare: psi.counts.actual[i] / curTotal,
-  }));
-  const stat = `chi2 = ${chi.statistic.toPrecision(4)}, dof ${chi.dof}`;
-  return {
-    name: feature.name,
-    type: 'categorical',
-    drift: chiDrift || verdict === 'significant',
-    reasons: [
-      chiDrift
-        ? `chi-square p-value ${fmtP(chi.pvalue)} < alpha ${feature.chi2Alpha} (${stat})`
-        : `chi-square p-value ${fmtP(chi.pvalue)} >= alpha ${feature.chi2Alpha} (${stat})`,
-      psiReason(psi.psi, verdict, feature.psiThresholds),
-    ],
-    chi2: { statistic: chi.statistic, pvalue: chi.pvalue, dof: chi.dof, yatesApplied: chi.yatesApplied, alpha: feature.chi2Alpha, drift: chiDrift },
-    psi: { value: psi.psi, verdict, thresholds: feature.psiThresholds },
-    newCategories: categories.filter((c) => c.referenceCount === 0).map((c) => c.category),
-    missingCategories: categories.filter((c) => c.currentCount === 0).map((c) => c.category),
-    categories,
-  };
+  const power = options.power ?? DRIFT_DEFAULTS.power;
+  const d = draftCategorical(feature, reference, current, power);
+  return finish(d, d.input.sampleSize.sufficient ? d.input.pvalue : null, options.correction ?? DRIFT_DEFAULTS.correction, 1, power);
 }
 
 /** Tolerance for comparing an accuracy drop with maxDrop (0.90 - 0.85 is 0.05000000000000004 in doubles). */
@@ -453,31 +650,67 @@ export function checkConcept(labels: ResolvedDriftLabels, outcomes: LabelOutcome
 /**
  * Runs every configured check on two windows read with the config's columns.
  * @param now run time, recorded in the result
+
+/** The check-level rule over the decided features. */
+function checkVerdict(config: ResolvedDriftCheckConfig, features: readonly FeatureResult[]): CheckVerdict {
+  const evaluated = features.filter((f) => f.verdict.status !== 'insufficient_data').length;
+  const drifted = features.filter((f) => f.verdict.status === 'drift').length;
+  const share = config.verdict.minDriftedShare;
+  const needed = Math.max(1, Math.ceil((share ?? 0) * evaluated - 1e-9));
+  const name = config.verdict.correction === 'holm' ? 'Holm' : 'Benjamini-Hochberg';
+  const who = share === undefined ? 'at least one feature' : `at least ${Math.round(share * 1000) / 10}% of the ${evaluated} evaluated features (${needed})`;
+  return {
+    correction: config.verdict.correction,
+    minDriftedShare: share ?? null,
+    evaluatedFeatures: evaluated,
+    driftedFeaturesNeeded: needed,
+    dataDrift: drifted >= needed,
+    rule: `data drift when ${who} drift: ${name}-adjusted p-value below alpha and an effect at or above its floor, with enough rows for the test`,
+  };
+}
+
+/**
+ * Runs every configured check on two windows read with the config's columns.
+ * @param now run time, recorded in the result
  */
 export function computeDrift(config: ResolvedDriftCheckConfig, reference: DataWindow, current: DataWindow, now: Date): DriftCheckResult {
-  const features: FeatureResult[] = config.features.map((f) => (f.type === 'numeric'
-    ? checkNumericFeature(f, numericColumn(reference, f.name).values, numericColumn(current, f.name).values)
-    : checkCategoricalFeature(f, countCategories(categoricalColumn(reference, f.name)), countCategories(categoricalColumn(current, f.name)))));
+  const power = config.verdict.power;
+  const drafts: Array<Draft<FeatureResult>> = config.features.map((f) => (f.type === 'numeric'
+    ? draftNumeric(f, numericColumn(reference, f.name).values, numericColumn(current, f.name).values, power)
+    : draftCategorical(f, countCategories(categoricalColumn(reference, f.name)), countCategories(categoricalColumn(current, f.name)), power)));
+  const features = decideAll(drafts, config.verdict.correction, power);
   let concept: ConceptResult | undefined;
   if (config.labels !== undefined) {
     if (current.labels === undefined) throw new DriftDataError('internal: labels were not read from current data');
     concept = checkConcept(config.labels, current.labels);
   }
+  let attribution: AttributionResult | undefined;
+  if (config.attribution !== undefined) {
+    const { columnPrefix, threshold } = config.attribution;
+    const column = (w: DataWindow, name: string): Float64Array => numericColumn(w, `${columnPrefix}${name}`).values;
+    attribution = checkAttribution(config.features.map((f) => ({ feature: f.name, column: `${columnPrefix}${f.name}`, reference: column(reference, f.name), current: column(current, f.name) })), threshold);
+  }
+  const verdict = checkVerdict(config, features);
   const driftedFeatures = features.filter((f) => f.drift).map((f) => f.name);
-  const driftDetected = driftedFeatures.length > 0 || concept?.status === 'degraded';
-  const insufficient = concept?.status === 'insufficient_labels';
-  const status: DriftStatus = driftDetected ? 'drift' : insufficient ? 'insufficient_labels' : 'pass';
+  const insufficientFeatures = features.filter((f) => f.verdict.status === 'insufficient_data').map((f) => f.name);
+  const driftDetected = verdict.dataDrift || concept?.status === 'degraded' || attribution?.status === 'drift';
+  const status: DriftStatus = driftDetected ? 'drift'
+    : insufficientFeatures.length > 0 || attribution?.status === 'insufficient_data' ? 'insufficient_data'
+      : concept?.status === 'insufficient_labels' ? 'insufficient_labels' : 'pass';
   return {
     version: DRIFT_RESULT_VERSION,
     model: config.model,
     generatedAt: now.toISOString(),
     status,
     driftDetected,
-    passed: !driftDetected && !insufficient,
+    passed: status === 'pass',
     driftedFeatures,
+    insufficientFeatures,
+    verdict,
     reference: { uri: reference.uri, format: reference.format, rows: reference.rows },
     current: { uri: current.uri, format: current.format, rows: current.rows },
     features,
     ...(concept === undefined ? {} : { concept }),
+    ...(attribution === undefined ? {} : { attribution }),
   };
 }

@@ -63,8 +63,22 @@ export interface NumericDriftFeatureConfig {
   readonly psiBuckets?: number;
   /** PSI verdict thresholds. @default { small: 0.1, significant: 0.2 } */
   readonly psiThresholds?: PsiThresholds;
-  /** Significance level of the KS test: drift when p < ksAlpha. @default 0.05 */
+  /** Significance level of the KS test: drift needs the corrected p-value < ksAlpha. @default 0.05 */
   readonly ksAlpha?: number;
+  /**
+   * Effect-size floor: drift also needs the KS distance D (the largest share of
+   * rows that moved across any threshold) >= minEffect, or a significant PSI.
+   * The default is D of a 0.2-sd shift of a normal distribution (Cohen's "small" effect).
+   * @default 0.08
+   */
+  readonly minEffect?: number;
+  /**
+   * A feature with at most this many distinct values (both windows together) is
+   * compared as categories (chi-square test, total variation distance, PSI per
+   * value); 0 never does.
+   * @default 20
+   */
+  readonly discreteMaxValues?: number;
 }
 
 /** A categorical feature: chi-square test on category counts and PSI over categories. */
@@ -75,8 +89,15 @@ export interface CategoricalDriftFeatureConfig {
   readonly type: 'categorical';
   /** PSI verdict thresholds. @default { small: 0.1, significant: 0.2 } */
   readonly psiThresholds?: PsiThresholds;
-  /** Significance level of the chi-square test: drift when p < chi2Alpha. @default 0.05 */
+  /** Significance level of the chi-square test: drift needs the corrected p-value < chi2Alpha. @default 0.05 */
   readonly chi2Alpha?: number;
+  /**
+   * Effect-size floor: drift also needs the total variation distance (the share
+   * of rows that changed category, half the sum of |share differences|) >=
+   * minEffect, or a significant PSI.
+   * @default 0.08
+   */
+  readonly minEffect?: number;
 }
 
 /** One monitored feature. */
@@ -116,6 +137,13 @@ export interface DriftWebhookConfig {
 
 /** Where results go. Every output is optional; a summary is always printed to stdout. */
 export interface DriftOutputsConfig {
+  /**
+   * When true, an output that cannot be written makes the run exit 2; when
+   * false the failure is printed to stderr and counted (`ml_drift_output_errors`)
+   * and the exit code keeps the verdict.
+   * @default false
+   */
+  readonly mandatory?: boolean;
   /** Full JSON result: local path or `s3://bucket/key`. @default - not written */
   readonly json?: string;
   /** Self-contained HTML report: local path or `s3://bucket/key`. @default - not written */
@@ -124,6 +152,43 @@ export interface DriftOutputsConfig {
   readonly pushgateway?: DriftPushgatewayConfig;
   /** POST a JSON summary to a webhook. @default - no webhook */
   readonly webhook?: DriftWebhookConfig;
+}
+
+/** How the per-feature results become a verdict. */
+export interface DriftVerdictConfig {
+  /**
+   * Correction of the p-values of all features of one check for multiple
+   * testing: 'holm' bounds the chance of any false alarm by alpha;
+   * 'benjamini-hochberg' bounds the expected share of false alarms among the alarms.
+   * @default 'holm'
+   */
+  readonly correction?: 'holm' | 'benjamini-hochberg';
+  /**
+   * The check reports data drift when at least this share of the features that
+   * could be evaluated drifted (at least one feature in any case).
+   * @default - any one drifted feature
+   */
+  readonly minDriftedShare?: number;
+  /** Power the minimum sample sizes are derived for (at each feature's alpha and effect floor). @default 0.8 */
+  readonly power?: number;
+}
+
+/** Feature-attribution drift: per-row attribution columns (e.g. SHAP values logged by the model server). */
+export interface DriftAttributionConfig {
+  /** The attribution of feature `f` is the numeric column `<columnPrefix><f>` in both windows. @default 'shap_' */
+  readonly columnPrefix?: string;
+  /** Alert when the NDCG of the current ranking against the reference ranking is below this (SageMaker Clarify's default). @default 0.9 */
+  readonly threshold?: number;
+}
+
+/** Timeouts of the reads (S3 and http/https) and the deadline of the whole run. */
+export interface DriftTimeoutsConfig {
+  /** Longest wait for a TCP (and TLS) connection. @default 5 */
+  readonly connectSeconds?: number;
+  /** Longest wait for the response to start and longest pause between two chunks of data. @default 20 */
+  readonly readSeconds?: number;
+  /** Deadline of the whole run: reads, checks and outputs. @default 900 */
+  readonly deadlineSeconds?: number;
 }
 
 /** The drift checker's configuration document. */
@@ -140,6 +205,12 @@ export interface DriftCheckConfig {
   readonly labels?: DriftLabelsConfig;
   /** Outputs. */
   readonly outputs: DriftOutputsConfig;
+  /** Multiple-testing correction and the check-level rule. @default - Holm, any drifted feature, power 0.8 */
+  readonly verdict?: DriftVerdictConfig;
+  /** Feature-attribution drift (NDCG of the attribution ranking). @default - off */
+  readonly attribution?: DriftAttributionConfig;
+  /** Read timeouts and the run deadline. @default - 5 s connect, 20 s read, 900 s in total */
+  readonly timeouts?: DriftTimeoutsConfig;
 }
 
 /** Default values of the optional settings. */
@@ -153,6 +224,15 @@ export const DRIFT_DEFAULTS = {
   maxDrop: 0.05,
   metric: 'accuracy',
   job: 'ml-drift',
+  minEffect: 0.08,
+  discreteMaxValues: 20,
+  correction: 'holm',
+  power: 0.8,
+  attributionPrefix: 'shap_',
+  ndcgThreshold: 0.9,
+  connectSeconds: 5,
+  readSeconds: 20,
+  deadlineSeconds: 900,
 } as const;
 
 /** A numeric feature with every default applied. */
@@ -162,6 +242,8 @@ export interface ResolvedNumericFeature {
   readonly psiBuckets: number;
   readonly psiThresholds: PsiThresholds;
   readonly ksAlpha: number;
+  readonly minEffect: number;
+  readonly discreteMaxValues: number;
 }
 
 /** A categorical feature with every default applied. */
@@ -170,6 +252,7 @@ export interface ResolvedCategoricalFeature {
   readonly type: 'categorical';
   readonly psiThresholds: PsiThresholds;
   readonly chi2Alpha: number;
+  readonly minEffect: number;
 }
 
 /** A feature with every default applied. */
@@ -204,7 +287,11 @@ export interface ResolvedDriftCheckConfig {
     readonly html?: string;
     readonly pushgateway?: { readonly url: string; readonly job: string };
     readonly webhook?: { readonly url: string };
+    readonly mandatory: boolean;
   };
+  readonly verdict: { readonly correction: 'holm' | 'benjamini-hochberg'; readonly minDriftedShare?: number; readonly power: number };
+  readonly attribution?: { readonly columnPrefix: string; readonly threshold: number };
+  readonly timeouts: { readonly connectSeconds: number; readonly readSeconds: number; readonly deadlineSeconds: number };
 }
 
 /** Thrown by {@link parseDriftConfig} with every validation message. */
@@ -398,19 +485,23 @@ function checkFeature(c: Checker, v: unknown, path: string): void {
   c.string(v.name, `${path}.name`, true);
   const typed = c.oneOf(v.type, `${path}.type`, ['numeric', 'categorical'] as const, true);
   if (typed && v.type === 'numeric') {
-    c.keys(v, path, ['name', 'type', 'psiBuckets', 'psiThresholds', 'ksAlpha'], {
+    c.keys(v, path, ['name', 'type', 'psiBuckets', 'psiThresholds', 'ksAlpha', 'minEffect', 'discreteMaxValues'], {
       chi2Alpha: "only applies to categorical features (numeric features use 'ksAlpha')",
     });
     c.number(v.psiBuckets, `${path}.psiBuckets`, { min: 2, max: 100, integer: true }, false);
     c.number(v.ksAlpha, `${path}.ksAlpha`, UNIT_OPEN, false);
+    c.number(v.minEffect, `${path}.minEffect`, { min: 0, max: 1, minOpen: true }, false);
+    c.number(v.discreteMaxValues, `${path}.discreteMaxValues`, { min: 0, max: 1000, integer: true }, false);
   } else if (typed) {
-    c.keys(v, path, ['name', 'type', 'psiThresholds', 'chi2Alpha'], {
+    c.keys(v, path, ['name', 'type', 'psiThresholds', 'chi2Alpha', 'minEffect'], {
       ksAlpha: "only applies to numeric features (categorical features use 'chi2Alpha')",
       psiBuckets: 'only applies to numeric features (categorical PSI uses one bucket per category)',
+      discreteMaxValues: 'only applies to numeric features (a categorical feature is always compared as categories)',
     });
     c.number(v.chi2Alpha, `${path}.chi2Alpha`, UNIT_OPEN, false);
+    c.number(v.minEffect, `${path}.minEffect`, { min: 0, max: 1, minOpen: true }, false);
   } else {
-    c.keys(v, path, ['name', 'type', 'psiBuckets', 'psiThresholds', 'ksAlpha', 'chi2Alpha']);
+    c.keys(v, path, ['name', 'type', 'psiBuckets', 'psiThresholds', 'ksAlpha', 'chi2Alpha', 'minEffect', 'discreteMaxValues']);
   }
   checkThresholds(c, v.psiThresholds, `${path}.psiThresholds`);
 }
@@ -441,7 +532,8 @@ function checkOutputs(c: Checker, v: unknown, path: string): void {
     return;
   }
   if (!c.object(v, path)) return;
-  c.keys(v, path, ['json', 'html', 'pushgateway', 'webhook']);
+  c.keys(v, path, ['json', 'html', 'pushgateway', 'webhook', 'mandatory']);
+  if (v.mandatory !== undefined && typeof v.mandatory !== 'boolean') c.add(`${path}.mandatory`, `must be true or false, got ${show(v.mandatory)}`);
   checkOutputTarget(c, v.json, `${path}.json`);
   checkOutputTarget(c, v.html, `${path}.html`);
   if (typeof v.json === 'string' && v.json === v.html) c.add(path, `'json' and 'html' must be different targets, both are ${show(v.json)}`);
@@ -459,6 +551,41 @@ function checkOutputs(c: Checker, v: unknown, path: string): void {
   }
 }
 
+function checkVerdict(c: Checker, v: unknown, path: string): void {
+  if (v === undefined || !c.object(v, path)) return;
+  c.keys(v, path, ['correction', 'minDriftedShare', 'power']);
+  c.oneOf(v.correction, `${path}.correction`, ['holm', 'benjamini-hochberg'] as const, false);
+  c.number(v.minDriftedShare, `${path}.minDriftedShare`, { min: 0, max: 1, minOpen: true }, false);
+  c.number(v.power, `${path}.power`, { min: 0.5, max: 1, maxOpen: true }, false);
+}
+
+function checkAttribution(c: Checker, v: unknown, path: string, featureNames: readonly string[]): void {
+  if (v === undefined || !c.object(v, path)) return;
+  c.keys(v, path, ['columnPrefix', 'threshold']);
+  c.number(v.threshold, `${path}.threshold`, UNIT_OPEN, false);
+  if (v.columnPrefix !== undefined && typeof v.columnPrefix !== 'string') c.add(`${path}.columnPrefix`, `must be a string, got ${show(v.columnPrefix)}`);
+  const prefix = typeof v.columnPrefix === 'string' ? v.columnPrefix : DRIFT_DEFAULTS.attributionPrefix;
+  if (prefix === '') c.add(`${path}.columnPrefix`, 'must not be empty: the attribution column of a feature would be the feature itself');
+  if (featureNames.length < 2) c.add(path, `needs at least 2 features to rank, got ${featureNames.length}`);
+  const clash = featureNames.find((n) => prefix !== '' && featureNames.includes(`${prefix}${n}`));
+  if (clash !== undefined) c.add(`${path}.columnPrefix`, `attribution column '${prefix}${clash}' of feature '${clash}' is itself a configured feature`);
+}
+
+function checkTimeouts(c: Checker, v: unknown, path: string): void {
+  if (v === undefined || !c.object(v, path)) return;
+  c.keys(v, path, ['connectSeconds', 'readSeconds', 'deadlineSeconds']);
+  const [cs, rs, ds] = [v.connectSeconds, v.readSeconds, v.deadlineSeconds];
+  const okC = c.number(cs, `${path}.connectSeconds`, { min: 0, max: 600, minOpen: true }, false);
+  const okR = c.number(rs, `${path}.readSeconds`, { min: 0, max: 3600, minOpen: true }, false);
+  const okD = c.number(ds, `${path}.deadlineSeconds`, { min: 0, max: 86400, minOpen: true }, false);
+  const connect: number = okC ? cs : DRIFT_DEFAULTS.connectSeconds;
+  const read: number = okR ? rs : DRIFT_DEFAULTS.readSeconds;
+  const deadline: number = okD ? ds : DRIFT_DEFAULTS.deadlineSeconds;
+  if ((okC || okR || okD) && deadline < connect + read) {
+    c.add(path, `'deadlineSeconds' (${deadline}) must be >= 'connectSeconds' + 'readSeconds' (${connect + read}), otherwise no read can complete`);
+  }
+}
+
 /**
  * Validates a drift config (typically parsed JSON). Returns one message per
  * problem, each starting with the field path (`features[1].ksAlpha: ...`) and
@@ -470,7 +597,7 @@ export function validateDriftConfig(config: unknown): string[] {
     c.add('(root)', `must be a JSON object, got ${show(config)}`);
     return c.problems;
   }
-  c.keys(config, '', ['model', 'reference', 'current', 'features', 'labels', 'outputs']);
+  c.keys(config, '', ['model', 'reference', 'current', 'features', 'labels', 'outputs', 'verdict', 'attribution', 'timeouts']);
   if (c.string(config.model, 'model', true) && (!NAME_RE.test(config.model) || config.model.length > 253)) {
     c.add('model', `must be at most 253 characters, start with a letter or digit and contain only letters, digits, '.', '_' and '-', got ${show(config.model)}`);
   }
@@ -495,6 +622,10 @@ export function validateDriftConfig(config: unknown): string[] {
   }
   checkLabels(c, config.labels, 'labels');
   checkOutputs(c, config.outputs, 'outputs');
+  checkVerdict(c, config.verdict, 'verdict');
+  const names = Array.isArray(features) ? features.flatMap((f: unknown) => (isRecord(f) && typeof f.name === 'string' ? [f.name] : [])) : [];
+  checkAttribution(c, config.attribution, 'attribution', names);
+  checkTimeouts(c, config.timeouts, 'timeouts');
   return c.problems;
 }
 
@@ -523,8 +654,16 @@ export function resolveDriftConfig(config: DriftCheckConfig): ResolvedDriftCheck
   const thresholds = (t: PsiThresholds | undefined): PsiThresholds =>
     ({ small: t?.small ?? DRIFT_DEFAULTS.psiThresholds.small, significant: t?.significant ?? DRIFT_DEFAULTS.psiThresholds.significant });
   const features = config.features.map((f): ResolvedDriftFeature => f.type === 'numeric'
-    ? { name: f.name, type: 'numeric', psiBuckets: f.psiBuckets ?? DRIFT_DEFAULTS.psiBuckets, psiThresholds: thresholds(f.psiThresholds), ksAlpha: f.ksAlpha ?? DRIFT_DEFAULTS.ksAlpha }
-    : { name: f.name, type: 'categorical', psiThresholds: thresholds(f.psiThresholds), chi2Alpha: f.chi2Alpha ?? DRIFT_DEFAULTS.chi2Alpha });
+    ? {
+      name: f.name,
+      type: 'numeric',
+      psiBuckets: f.psiBuckets ?? DRIFT_DEFAULTS.psiBuckets,
+      psiThresholds: thresholds(f.psiThresholds),
+      ksAlpha: f.ksAlpha ?? DRIFT_DEFAULTS.ksAlpha,
+      minEffect: f.minEffect ?? DRIFT_DEFAULTS.minEffect,
+      discreteMaxValues: f.discreteMaxValues ?? DRIFT_DEFAULTS.discreteMaxValues,
+    }
+    : { name: f.name, type: 'categorical', psiThresholds: thresholds(f.psiThresholds), chi2Alpha: f.chi2Alpha ?? DRIFT_DEFAULTS.chi2Alpha, minEffect: f.minEffect ?? DRIFT_DEFAULTS.minEffect });
   const l = config.labels;
   const labels: ResolvedDriftLabels | undefined = l === undefined ? undefined : {
     prediction: l.prediction,
@@ -547,6 +686,23 @@ export function resolveDriftConfig(config: DriftCheckConfig): ResolvedDriftCheck
       ...(o.html === undefined ? {} : { html: o.html }),
       ...(o.pushgateway === undefined ? {} : { pushgateway: { url: o.pushgateway.url, job: o.pushgateway.job ?? DRIFT_DEFAULTS.job } }),
       ...(o.webhook === undefined ? {} : { webhook: { url: o.webhook.url } }),
+      mandatory: o.mandatory ?? false,
+    },
+    verdict: {
+      correction: config.verdict?.correction ?? DRIFT_DEFAULTS.correction,
+      ...(config.verdict?.minDriftedShare === undefined ? {} : { minDriftedShare: config.verdict.minDriftedShare }),
+      power: config.verdict?.power ?? DRIFT_DEFAULTS.power,
+    },
+    ...(config.attribution === undefined ? {} : {
+      attribution: {
+        columnPrefix: config.attribution.columnPrefix ?? DRIFT_DEFAULTS.attributionPrefix,
+        threshold: config.attribution.threshold ?? DRIFT_DEFAULTS.ndcgThreshold,
+      },
+    }),
+    timeouts: {
+      connectSeconds: config.timeouts?.connectSeconds ?? DRIFT_DEFAULTS.connectSeconds,
+      readSeconds: config.timeouts?.readSeconds ?? DRIFT_DEFAULTS.readSeconds,
+      deadlineSeconds: config.timeouts?.deadlineSeconds ?? DRIFT_DEFAULTS.deadlineSeconds,
     },
   };
 }

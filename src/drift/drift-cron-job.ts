@@ -10,7 +10,10 @@ import { AlertDefinition, AlertSeverity, DEFAULT_PUSHGATEWAY_URL, promSelector, 
 import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
 import { ComputeResources } from '../core/resources';
 import { runsPerMonth } from '../core/cron';
-import { DRIFT_DEFAULTS, DriftCheckConfig, DriftDataSource, DriftFeatureConfig, DriftLabelsConfig, validateDriftConfig } from './config';
+import {
+  DRIFT_DEFAULTS, DriftAttributionConfig, DriftCheckConfig, DriftDataSource, DriftFeatureConfig, DriftLabelsConfig, DriftTimeoutsConfig, DriftVerdictConfig,
+  validateDriftConfig,
+} from './config';
 import { ModelService } from '../serving/model-service';
 import { NodeScriptCronJob } from '../kube/node-script-job';
 
@@ -22,6 +25,8 @@ export interface DriftOutputs {
   readonly pushgatewayUrl?: string | false;
   /** Webhook that receives a JSON summary of every run. @default - none */
   readonly webhookUrl?: string;
+  /** Fail the run (exit 2, DriftCheckNotSucceeding) when an output cannot be written, instead of keeping the verdict and counting the failure. @default false */
+  readonly mandatory?: boolean;
 }
 
 /** Properties of a {@link DriftCronJob}. */
@@ -36,6 +41,12 @@ export interface DriftCronJobProps {
   readonly features: readonly DriftFeatureConfig[];
   /** Concept drift from labelled outcomes in the current window. @default - none */
   readonly labels?: DriftLabelsConfig;
+  /** Multiple-testing correction and check-level rule. @default - Holm, any drifted feature, power 0.8 */
+  readonly verdict?: DriftVerdictConfig;
+  /** Feature-attribution drift from per-row attribution columns (`shap_<feature>`), alerted below an NDCG threshold. @default - off */
+  readonly attribution?: DriftAttributionConfig;
+  /** Connect/read timeouts of the reads and the deadline of a run (must end before `activeDeadline`). @default - 5 s, 20 s, 900 s */
+  readonly timeouts?: DriftTimeoutsConfig;
   /** Reports, metrics and webhook. @default - metrics to the default Pushgateway */
   readonly outputs?: DriftOutputs;
   /** When the check runs. @default - weekly, Monday 03:00 */
@@ -57,10 +68,14 @@ export interface DriftCronJobProps {
  * library's checker (two-sample KS and PSI for numeric features, chi-square
  * and PSI for categorical ones, accuracy against the baseline) from a
  * ConfigMap on the official Node.js image: no image to build. Reports go to
- * S3, metrics to a Pushgateway, and a PrometheusRule alerts on drift, on an
- * accuracy drop and on a check that has not succeeded within its schedule.
+ * S3, metrics to a Pushgateway, and a PrometheusRule alerts on drift, on too
+ * few rows for a verdict, on reports not written, on an accuracy drop, on
+ * attribution drift (when configured) and on a check that has not succeeded
+ * within its schedule.
  *
- * Exit codes of the job: 0 no drift, 1 drift (or too few labels), 2 failed to run.
+ * Exit codes of the job: 0 no drift, 1 drift (or too few labels), 3 no drift
+ * found but too few rows for some feature, 2 failed to run (a failed output
+ * keeps the verdict's code unless `outputs.mandatory`).
  */
 export class DriftCronJob extends Construct implements IRunbookSource {
   /** The job. */
@@ -99,24 +114,32 @@ export class DriftCronJob extends Construct implements IRunbookSource {
         ...(prefix ? { json: `${prefix}drift-report.json`, html: `${prefix}drift-report.html` } : {}),
         ...(pushgateway ? { pushgateway: { url: pushgateway } } : {}),
         ...(outputs.webhookUrl ? { webhook: { url: outputs.webhookUrl } } : {}),
+        ...(outputs.mandatory === undefined ? {} : { mandatory: outputs.mandatory }),
       },
+      ...(props.verdict ? { verdict: props.verdict } : {}),
+      ...(props.attribution ? { attribution: props.attribution } : {}),
+      ...(props.timeouts ? { timeouts: props.timeouts } : {}),
     };
     const problems = validateDriftConfig(this.config);
     v.check(problems.length === 0, 'features', problems, `the checker configuration is invalid: ${problems.join('; ')}`);
+    const activeDeadline = props.activeDeadline ?? Duration.hours(1);
+    const runDeadline = props.timeouts?.deadlineSeconds ?? DRIFT_DEFAULTS.deadlineSeconds;
+    v.check(runDeadline < activeDeadline.toSeconds(), 'timeouts.deadlineSeconds', runDeadline,
+      `must be below the job's activeDeadline (${activeDeadline.toSeconds()} s) so that the checker reports its own timeout`);
 
     const schedule = props.schedule ?? Cron.schedule({ minute: '0', hour: '3', weekDay: '1' });
     this.job = new NodeScriptCronJob(this, 'Job', {
       name: this.name,
       scriptName: 'ml-drift.js',
       script: readBundle('ml-drift'),
-      compress: true,
+      compress: 'brotli', // gzip -9 no longer leaves room in the 256 KiB client-side apply annotation
       config: this.config,
       args: ['run', '--config', '{config}'],
       schedule,
       timeZone: props.timeZone,
       image: props.image,
       serviceAccountAnnotations: props.serviceAccountAnnotations,
-      activeDeadline: props.activeDeadline ?? Duration.hours(1),
+      activeDeadline,
       resources: props.resources ?? {
         cpu: { request: Cpu.millis(500), limit: Cpu.millis(2000) },
         memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) },
@@ -125,7 +148,7 @@ export class DriftCronJob extends Construct implements IRunbookSource {
     });
     this.node.defaultChild = this.job.cronJob;
 
-    this.alerts = pushgateway ? this.driftAlerts(schedule, props.labels) : [];
+    this.alerts = pushgateway ? this.driftAlerts(schedule, props.labels, props.attribution) : [];
     if (model.monitoring.enabled && this.alerts.length > 0) {
       this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
         name: this.name, labels: { ...model.labels, ...model.monitoring.selectorLabels }, alertLabels: { model: model.name }, alerts: this.alerts,
@@ -133,8 +156,12 @@ export class DriftCronJob extends Construct implements IRunbookSource {
     }
   }
 
-  /** The alerts on pushed drift metrics: drift, a stale check and, with labels, an accuracy drop. */
-  private driftAlerts(schedule: Cron, labels: DriftLabelsConfig | undefined): AlertDefinition[] {
+  /**
+   * The alerts on pushed drift metrics: drift, too few rows for a verdict,
+   * outputs not written, a stale check and, when configured, an accuracy drop
+   * and attribution drift.
+   */
+  private driftAlerts(schedule: Cron, labels: DriftLabelsConfig | undefined, attribution: DriftAttributionConfig | undefined): AlertDefinition[] {
     const model = this.model;
     // A run is due every `period`; the check is stale after 1.5 periods without success.
     const periodSeconds = Math.round((30.4 * 86400) / runsPerMonth(schedule.expressionString));
@@ -147,8 +174,24 @@ export class DriftCronJob extends Construct implements IRunbookSource {
       for: '0m',
       severity: AlertSeverity.WARNING,
       summary: `${model.name}: input data has drifted from the training data`,
-      description: `The last drift check of ${model.name} found drift (KS p-value, chi-square p-value or PSI over its threshold) in at least one feature.`,
+      description: `The last drift check of ${model.name} found drift: a feature's corrected KS or chi-square p-value below alpha with an effect at or above its floor (or an accuracy drop or attribution drift).`,
       runbookUrl: url('ModelDataDrift'),
+    }, {
+      name: 'ModelDriftInsufficientData',
+      expr: `max(ml_drift_insufficient_data${promSelector({ model: model.name, feature: '' })}) > 0`,
+      for: '0m',
+      severity: AlertSeverity.WARNING,
+      summary: `${model.name}: too few rows for a drift verdict on some features`,
+      description: `The last drift check of ${model.name} had fewer rows than its tests need (80% power at the effect floor) for at least one feature: drift there would go unnoticed.`,
+      runbookUrl: url('ModelDriftInsufficientData'),
+    }, {
+      name: 'DriftCheckOutputsFailing',
+      expr: `max(ml_drift_output_errors${sel}) > 0`,
+      for: '0m',
+      severity: AlertSeverity.WARNING,
+      summary: `${model.name}: the drift check could not write some of its reports`,
+      description: `The last drift check of ${model.name} completed, but a report or the webhook could not be written (the verdict and metrics are current).`,
+      runbookUrl: url('DriftCheckOutputsFailing'),
     }, {
       name: 'DriftCheckNotSucceeding',
       expr: `(time() - max(ml_drift_last_success_timestamp_seconds${sel})) > ${stale} or absent(ml_drift_last_success_timestamp_seconds${sel})`,
@@ -158,6 +201,18 @@ export class DriftCronJob extends Construct implements IRunbookSource {
       description: `No successful drift check of ${model.name} for more than ${stale} seconds (schedule '${schedule.expressionString}'): drift would go unnoticed.`,
       runbookUrl: url('DriftCheckNotSucceeding'),
     }];
+    if (attribution) {
+      const threshold = attribution.threshold ?? DRIFT_DEFAULTS.ndcgThreshold;
+      alerts.push({
+        name: 'ModelFeatureAttributionDrift',
+        expr: `min(ml_drift_attribution_ndcg${sel}) < ${threshold}`,
+        for: '0m',
+        severity: AlertSeverity.WARNING,
+        summary: `${model.name}: the features that drive predictions have changed`,
+        description: `The NDCG of the features' ranking by mean absolute attribution, current against reference, is below ${threshold} (SageMaker Clarify's default threshold is 0.9).`,
+        runbookUrl: url('ModelFeatureAttributionDrift'),
+      });
+    }
     if (labels) {
       const maxDrop = labels.maxDrop ?? DRIFT_DEFAULTS.maxDrop;
       const floor = labels.baselineAccuracy - maxDrop;
@@ -194,7 +249,7 @@ export class DriftCronJob extends Construct implements IRunbookSource {
         mitigate: [
           'If the input pipeline is broken, fix it and re-run the check:\n' + rerun,
           'If the world changed, retrain on recent data (spot training pool), validate, and roll the new version out through the canary.',
-          'If the drift is expected and harmless, raise that feature\'s threshold in the construct (psiThresholds / ksAlpha) and record why.',
+          'If the drift is expected and harmless, raise that feature\'s effect floor or thresholds in the construct (minEffect / psiThresholds / ksAlpha) and record why.',
         ],
       });
     }
@@ -209,6 +264,42 @@ export class DriftCronJob extends Construct implements IRunbookSource {
             `kubectl${ns} get serviceaccount ${this.name} -o yaml`, `kubectl${ns} get configmap ${this.name} -o jsonpath='{.data.config\\.json}'`)}`,
         ],
         mitigate: [`Fix the cause, then run the check now:\n${rerun}`],
+      });
+    }
+    if (byName.ModelDriftInsufficientData) {
+      out.push({
+        alert: byName.ModelDriftInsufficientData,
+        investigate: [
+          `Open the latest report: which features say "too few rows", and how many rows each test needs per window:\n${report}`,
+          'Check whether the current window shrank (traffic drop, a broken logging sink, a filter in the export) or the schedule is too frequent for the traffic.',
+        ],
+        mitigate: [
+          'Widen the current window (a longer export period or a less frequent schedule) so that each window has the rows the report asks for.',
+          'If smaller effects are not of interest, raise that feature\'s minEffect: fewer rows are needed for larger effects. Record why.',
+        ],
+      });
+    }
+    if (byName.DriftCheckOutputsFailing) {
+      out.push({
+        alert: byName.DriftCheckOutputsFailing,
+        investigate: [
+          `Read the warnings of the last run ("output not written"):\n${sh(`kubectl${ns} logs -l app.kubernetes.io/name=${this.name} --tail=20`)}`,
+          'Check the IRSA role\'s write access to the report prefix and that the webhook endpoint answers.',
+        ],
+        mitigate: [`Fix the target, then run the check again:\n${rerun}`],
+      });
+    }
+    if (byName.ModelFeatureAttributionDrift) {
+      out.push({
+        alert: byName.ModelFeatureAttributionDrift,
+        investigate: [
+          `Open the latest report: the attribution chart shows each feature's rank in the reference and now:\n${report}`,
+          'A feature that moved up often means its values drifted (see its card) or an upstream feature broke and another took over.',
+        ],
+        mitigate: [
+          'If the inputs are broken, fix the pipeline and re-run the check:\n' + rerun,
+          'If the world changed, retrain on recent data and roll the new version out through the canary.',
+        ],
       });
     }
     if (byName.ModelAccuracyDrop) {

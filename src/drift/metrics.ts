@@ -23,7 +23,12 @@ export const DRIFT_METRIC_HELP: Readonly<Record<string, string>> = {
   ml_drift_psi: 'Population Stability Index of a feature (current vs reference window).',
   ml_drift_ks_pvalue: 'Two-sample Kolmogorov-Smirnov p-value of a numeric feature.',
   ml_drift_chi2_pvalue: 'Chi-square test p-value of a categorical feature.',
+  ml_drift_pvalue_adjusted: 'p-value of a feature\'s test (KS or chi-square) corrected for multiple testing over the features of the check.',
+  ml_drift_effect_size: 'Effect size of a feature: KS distance D (numeric) or total variation distance (categories).',
   ml_drift_detected: 'Drift detected (1) or not (0), per feature and overall (no feature label).',
+  ml_drift_insufficient_data: 'Too few rows for a verdict (1) or not (0), per feature and overall (no feature label).',
+  ml_drift_attribution_ndcg: 'NDCG of the features\' ranking by mean absolute attribution, current against reference.',
+  ml_drift_output_errors: 'Outputs (reports, webhook) of the last run that could not be written.',
   ml_model_accuracy: 'Model accuracy over the most recent labelled rows of the current window.',
   ml_model_labelled_samples: 'Labelled rows the accuracy was computed over.',
   ml_drift_last_run_timestamp_seconds: 'Unix time of the last drift check run, successful or not.',
@@ -64,7 +69,7 @@ function render(samples: readonly Sample[]): string {
  * Metrics of a completed run (families in a fixed order, features in config
  * order). Timestamps are `nowSeconds`.
  */
-export function renderDriftMetrics(result: DriftCheckResult, nowSeconds: number): string {
+export function renderDriftMetrics(result: DriftCheckResult, nowSeconds: number, outputErrors = 0): string {
   const model = result.model;
   const m = (name: string, value: number, feature?: string): Sample =>
     ({ name, value, labels: feature === undefined ? [['model', model]] : [['model', model], ['feature', feature]] });
@@ -72,12 +77,18 @@ export function renderDriftMetrics(result: DriftCheckResult, nowSeconds: number)
   for (const f of result.features) samples.push(m('ml_drift_psi', f.psi.value, f.name));
   for (const f of result.features) if (f.type === 'numeric') samples.push(m('ml_drift_ks_pvalue', f.ks.pvalue, f.name));
   for (const f of result.features) if (f.type === 'categorical') samples.push(m('ml_drift_chi2_pvalue', f.chi2.pvalue, f.name));
+  for (const f of result.features) if (f.verdict.adjustedPvalue !== null) samples.push(m('ml_drift_pvalue_adjusted', f.verdict.adjustedPvalue, f.name));
+  for (const f of result.features) samples.push(m('ml_drift_effect_size', f.verdict.effect.value, f.name));
   for (const f of result.features) samples.push(m('ml_drift_detected', f.drift ? 1 : 0, f.name));
   samples.push(m('ml_drift_detected', result.driftDetected ? 1 : 0));
+  for (const f of result.features) samples.push(m('ml_drift_insufficient_data', f.verdict.status === 'insufficient_data' ? 1 : 0, f.name));
+  samples.push(m('ml_drift_insufficient_data', result.insufficientFeatures.length > 0 || result.attribution?.status === 'insufficient_data' ? 1 : 0));
+  if (result.attribution !== undefined && result.attribution.ndcg !== null) samples.push(m('ml_drift_attribution_ndcg', result.attribution.ndcg));
   if (result.concept !== undefined) {
     if (result.concept.status !== 'insufficient_labels' && result.concept.value !== null) samples.push(m('ml_model_accuracy', result.concept.value));
     samples.push(m('ml_model_labelled_samples', result.concept.samples));
   }
+  samples.push(m('ml_drift_output_errors', outputErrors));
   samples.push(m('ml_drift_last_run_timestamp_seconds', nowSeconds));
   samples.push(m('ml_drift_last_success_timestamp_seconds', nowSeconds));
   return render(samples);

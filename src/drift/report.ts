@@ -5,6 +5,7 @@
  * Output is a pure function of the result: identical input gives
  * byte-identical output (the only time shown is `result.generatedAt`).
  */
+import type { AttributionResult } from './attribution';
 import type { CategoricalFeatureResult, ConceptResult, DriftCheckResult, FeatureResult, NumericFeatureResult, NumericSummary } from './check';
 
 /** The JSON report: the result, 2-space indented, keys in a fixed order, trailing newline. */
@@ -20,14 +21,18 @@ export interface DriftWebhookSummary {
   readonly model: string;
   /** Run time. */
   readonly generatedAt: string;
-  /** pass / drift / insufficient_labels. */
+  /** pass / drift / insufficient_data / insufficient_labels. */
   readonly status: string;
   /** Any drift. */
   readonly driftDetected: boolean;
   /** Drifted feature names. */
   readonly driftedFeatures: string[];
-  /** Key numbers per feature. */
-  readonly features: Array<{ name: string; type: string; drift: boolean; psi: number; pvalue: number }>;
+  /** Features without enough rows for a verdict. */
+  readonly insufficientFeatures: string[];
+  /** Key numbers per feature: raw and corrected p-value, effect size. */
+  readonly features: Array<{ name: string; type: string; status: string; drift: boolean; psi: number; pvalue: number; adjustedPvalue: number | null; effect: number }>;
+  /** Attribution drift. */
+  readonly attribution?: { status: string; ndcg: number | null; threshold: number };
   /** Concept drift outcome. */
   readonly concept?: { status: string; accuracy: number | null; baseline: number; samples: number };
   /** Where the reports were written. */
@@ -40,8 +45,15 @@ export function summaryLine(result: DriftCheckResult): string {
   let text: string;
   if (result.driftedFeatures.length > 0) {
     text = `drift detected in ${result.driftedFeatures.length} of ${n} features (${result.driftedFeatures.join(', ')})`;
+    if (!result.verdict.dataDrift) text += `, fewer than the ${result.verdict.driftedFeaturesNeeded} needed for data drift`;
   } else {
-    text = `no drift in ${n} feature${n === 1 ? '' : 's'}`;
+    const k = n - result.insufficientFeatures.length;
+    text = k === n ? `no drift in ${n} feature${n === 1 ? '' : 's'}` : `no drift in ${k} of ${n} features`;
+  }
+  if (result.insufficientFeatures.length > 0) text += `; insufficient data for ${result.insufficientFeatures.join(', ')}`;
+  const a = result.attribution;
+  if (a !== undefined) {
+    text += a.ndcg === null ? `; attribution drift not evaluated: ${a.reason}` : `; attribution NDCG ${a.ndcg.toFixed(3)} (${a.status === 'drift' ? 'drift' : 'ok'}, threshold ${a.threshold})`;
   }
   const c = result.concept;
   if (c !== undefined) {
@@ -61,13 +73,20 @@ export function webhookSummary(result: DriftCheckResult, reports: { json?: strin
     status: result.status,
     driftDetected: result.driftDetected,
     driftedFeatures: result.driftedFeatures,
+    insufficientFeatures: result.insufficientFeatures,
     features: result.features.map((f) => ({
       name: f.name,
       type: f.type,
+      status: f.verdict.status,
       drift: f.drift,
       psi: f.psi.value,
-      pvalue: f.type === 'numeric' ? f.ks.pvalue : f.chi2.pvalue,
+      pvalue: f.verdict.pvalue,
+      adjustedPvalue: f.verdict.adjustedPvalue,
+      effect: f.verdict.effect.value,
     })),
+    ...(result.attribution === undefined ? {} : {
+      attribution: { status: result.attribution.status, ndcg: result.attribution.ndcg, threshold: result.attribution.threshold },
+    }),
     ...(result.concept === undefined ? {} : {
       concept: { status: result.concept.status, accuracy: result.concept.value, baseline: result.concept.baseline, samples: result.concept.samples },
     }),
@@ -126,10 +145,14 @@ type Level = 'drift' | 'warn' | 'ok';
 
 function level(f: FeatureResult): Level {
   if (f.drift) return 'drift';
-  return f.psi.verdict === 'small' ? 'warn' : 'ok';
+  return f.verdict.status === 'insufficient_data' || f.psi.verdict === 'small' ? 'warn' : 'ok';
 }
 
 const LEVEL_TEXT: Record<Level, string> = { drift: 'DRIFT', warn: 'WATCH', ok: 'OK' };
+
+function badgeText(f: FeatureResult): string {
+  return f.verdict.status === 'insufficient_data' ? 'TOO FEW ROWS' : LEVEL_TEXT[level(f)];
+}
 
 function badge(l: Level, text = LEVEL_TEXT[l]): string {
   return `<span class="badge ${l}">${escapeHtml(text)}</span>`;
@@ -293,11 +316,17 @@ function statTable(f: NumericFeatureResult): string {
     + '</tbody></table>';
 }
 
-function testCells(f: FeatureResult): { test: string; stat: string; p: string; alpha: string; testDrift: boolean } {
-  if (f.type === 'numeric') {
-    return { test: `KS (${f.ks.method})`, stat: `D = ${fmtNum(f.ks.statistic)}`, p: fmtP(f.ks.pvalue), alpha: String(f.ks.alpha), testDrift: f.ks.drift };
+function testCells(f: FeatureResult): { test: string; stat: string; p: string; adj: string; alpha: string; effect: string; testDrift: boolean; effectHit: boolean } {
+  const v = f.verdict;
+  const adj = v.adjustedPvalue === null ? '—' : fmtP(v.adjustedPvalue);
+  const effect = `${v.effect.measure === 'ks_statistic' ? 'D' : 'TV'} ${fmtNum(v.effect.value)} / ${v.effect.floor}`;
+  const common = { adj, alpha: String(v.alpha), effect, testDrift: v.significant, effectHit: v.effect.present };
+  if (f.type === 'numeric' && (f.chi2 === undefined || f.comparedAs === 'distribution')) {
+    return { ...common, test: `KS (${f.ks.method})`, stat: `D = ${fmtNum(f.ks.statistic)}`, p: fmtP(f.ks.pvalue) };
   }
-  return { test: `χ² (dof ${f.chi2.dof})`, stat: `χ² = ${fmtNum(f.chi2.statistic)}`, p: fmtP(f.chi2.pvalue), alpha: String(f.chi2.alpha), testDrift: f.chi2.drift };
+  const chi = f.chi2;
+  if (chi === undefined) return { ...common, test: 'χ²', stat: '', p: fmtP(v.pvalue) };
+  return { ...common, test: `χ² (dof ${chi.dof})`, stat: `χ² = ${fmtNum(chi.statistic)}`, p: fmtP(chi.pvalue) };
 }
 
 function psiLevel(f: FeatureResult): Level {
@@ -316,12 +345,15 @@ function featureCard(f: FeatureResult, index: number): string {
     if (f.newCategories.length > 0) notes.push(`New in current: ${f.newCategories.slice(0, 10).map((c) => `“${c}”`).join(', ')}${f.newCategories.length > 10 ? ` and ${f.newCategories.length - 10} more` : ''}.`);
     if (f.missingCategories.length > 0) notes.push(`Missing from current: ${f.missingCategories.slice(0, 10).map((c) => `“${c}”`).join(', ')}${f.missingCategories.length > 10 ? ` and ${f.missingCategories.length - 10} more` : ''}.`);
   }
+  if (f.type === 'numeric' && f.comparedAs === 'categories') notes.push(`Few distinct values: compared as categories (chi-square, total variation); KS p-value ${fmtP(f.ks.pvalue)} for reference.`);
+  if (f.type === 'numeric' && f.psi.buckets.method === 'point-masses') notes.push(`PSI buckets: ${f.psi.buckets.labels.join(', ')} (point masses have their own bucket).`);
   return `<section class="card ${l}" id="feature-${index}">`
-    + `<h3>${badge(l)} <span class="fname">${escapeHtml(f.name)}</span> <span class="ftype">${f.type}</span></h3>`
+    + `<h3>${badge(l, badgeText(f))} <span class="fname">${escapeHtml(f.name)}</span> <span class="ftype">${f.type}</span></h3>`
     + '<div class="body">'
     + `<div class="plotwrap">${plot}</div>`
     + '<div class="side"><div class="stats">'
-    + `<div class="stat ${t.testDrift ? 'drift' : 'ok'}"><div class="k">${escapeHtml(t.test)} p-value</div><div class="v">${t.p}</div><div class="s">${escapeHtml(t.stat)} · α ${escapeHtml(t.alpha)}</div></div>`
+    + `<div class="stat ${t.testDrift ? 'drift' : 'ok'}"><div class="k">${escapeHtml(t.test)} p-value (adjusted)</div><div class="v">${t.adj}</div><div class="s">raw ${t.p} · ${escapeHtml(t.stat)} · α ${escapeHtml(t.alpha)}</div></div>`
+    + `<div class="stat ${t.effectHit ? 'drift' : 'ok'}"><div class="k">effect / floor</div><div class="v">${escapeHtml(t.effect)}</div><div class="s">rows ${f.verdict.sampleSize.referenceRows} / ${f.verdict.sampleSize.currentRows} · need ${f.verdict.sampleSize.requiredRowsPerWindow} per window</div></div>`
     + `<div class="stat ${psiLevel(f)}"><div class="k">PSI</div><div class="v">${f.psi.value.toFixed(3)}</div><div class="s">${f.psi.verdict} · thresholds ${f.psi.thresholds.small} / ${f.psi.thresholds.significant}</div></div>`
     + '</div>'
     + `<ul class="reasons">${f.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>`
@@ -341,6 +373,42 @@ function conceptSection(c: ConceptResult): string {
     + `<div class="stat ${l}"><div class="k">accuracy (last ${c.samples} labelled rows)</div><div class="v">${value}</div><div class="s">baseline ${pct(c.baseline, 2)} · change ${drop} · max drop ${pct(c.maxDrop, 2)}</div></div>`
     + `<div class="stat ${c.samples >= c.minSamples ? 'ok' : 'warn'}"><div class="k">labelled rows</div><div class="v">${c.samples}</div><div class="s">window ${c.window} · minimum ${c.minSamples} · ${c.labelled} in total</div></div>`
     + `</div><p>${escapeHtml(c.reason)}.</p></section>`;
+}
+
+/** Horizontal bars of mean |attribution| per feature, reference vs current, in reference rank order, with both ranks. */
+export function attributionPlot(a: AttributionResult): string {
+  const rows = [...a.features].sort((x, y) => x.referenceRank - y.referenceRank);
+  const W = 560;
+  const left = 170;
+  const right = 56;
+  const top = 28;
+  const rowH = 24;
+  const H = top + rows.length * rowH + 30;
+  const pw = W - left - right;
+  const max = Math.max(...rows.map((r) => Math.max(r.reference, r.current)), 1e-12);
+  const x = (v: number): number => left + (v / max) * pw;
+  const parts: string[] = [`<svg class="plot" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="Feature ranking by mean absolute attribution: reference vs current">`];
+  rows.forEach((r, i) => {
+    const y0 = top + i * rowH;
+    const moved = r.currentRank !== r.referenceRank;
+    const label = `#${r.referenceRank} → #${r.currentRank} ${r.feature.length > 16 ? `${r.feature.slice(0, 15)}…` : r.feature}`;
+    parts.push(`<text x="${left - 8}" y="${y0 + 16}" text-anchor="end" font-size="12" fill="${moved ? COLORS.drift : COLORS.text}"><title>${escapeHtml(r.feature)}</title>${escapeHtml(label)}</text>`);
+    parts.push(`<rect x="${left}" y="${y0 + 3}" width="${r2(x(r.reference) - left)}" height="9" fill="${COLORS.reference}"><title>${escapeHtml(`${r.feature}: reference mean |attribution| ${fmtNum(r.reference)} (rank ${r.referenceRank})`)}</title></rect>`);
+    parts.push(`<rect x="${left}" y="${y0 + 12}" width="${r2(x(r.current) - left)}" height="9" fill="${COLORS.current}"><title>${escapeHtml(`${r.feature}: current mean |attribution| ${fmtNum(r.current)} (rank ${r.currentRank})`)}</title></rect>`);
+  });
+  parts.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${top + rows.length * rowH}" stroke="${COLORS.axis}"/>`);
+  parts.push(`<text x="${left + pw / 2}" y="${H - 6}" text-anchor="middle" font-size="11" fill="${COLORS.axis}">mean |attribution| (rank reference → current)</text>`);
+  parts.push(legend(W - right - 175 + 44, 16), '</svg>');
+  return parts.join('');
+}
+
+function attributionSection(a: AttributionResult): string {
+  const l: Level = a.status === 'drift' ? 'drift' : a.status === 'ok' ? 'ok' : 'warn';
+  const text = a.status === 'drift' ? 'DRIFT' : a.status === 'ok' ? 'OK' : 'NOT EVALUATED';
+  return `<section class="concept ${l}"><h2>Feature attribution drift ${badge(l, text)}</h2>`
+    + `<div class="stats"><div class="stat ${l}"><div class="k">NDCG of the ranking</div><div class="v">${a.ndcg === null ? '—' : a.ndcg.toFixed(3)}</div>`
+    + `<div class="s">alert below ${a.threshold} (SageMaker Clarify's default)</div></div></div>`
+    + `<div class="plotwrap">${attributionPlot(a)}</div><p>${escapeHtml(a.reason)}.</p></section>`;
 }
 
 const CSS = `
@@ -402,11 +470,14 @@ function displayOrder(features: readonly FeatureResult[]): Array<{ f: FeatureRes
 export function renderHtmlReport(result: DriftCheckResult): string {
   const order = displayOrder(result.features);
   const bannerLevel: Level = result.driftDetected ? 'drift' : result.passed ? 'ok' : 'warn';
+  const insufficient = result.insufficientFeatures;
   const bannerTitle = result.driftDetected ? 'Drift detected' : result.passed ? 'No drift' : 'Inconclusive';
   const nDrift = result.driftedFeatures.length;
   const nFeatures = result.features.length;
   const bannerText = [
     nDrift > 0 ? `${nDrift} of ${nFeatures} features drifted: ${result.driftedFeatures.join(', ')}` : `none of ${nFeatures} features drifted`,
+    ...(insufficient.length > 0 ? [`too few rows for a verdict on ${insufficient.join(', ')}`] : []),
+    ...(result.attribution === undefined ? [] : [result.attribution.status === 'drift' ? 'feature attribution ranking changed' : result.attribution.status === 'ok' ? 'feature attribution ranking stable' : 'attribution not evaluated']),
     ...(result.concept === undefined ? [] : [
       result.concept.status === 'degraded' ? 'model accuracy degraded'
         : result.concept.status === 'insufficient_labels' ? 'too few labels to evaluate accuracy' : 'model accuracy within bounds',
@@ -415,8 +486,9 @@ export function renderHtmlReport(result: DriftCheckResult): string {
   const rows = order.map(({ f, i }) => {
     const l = level(f);
     const t = testCells(f);
-    return `<tr class="${l}"><td><a href="#feature-${i}">${escapeHtml(f.name)}</a></td><td>${f.type}</td><td>${badge(l)}</td>`
-      + `<td>${escapeHtml(t.test)}</td><td class="num">${escapeHtml(t.stat)}</td><td class="num${t.testDrift ? ' hit' : ''}">${t.p}</td><td class="num">${escapeHtml(t.alpha)}</td>`
+    return `<tr class="${l}"><td><a href="#feature-${i}">${escapeHtml(f.name)}</a></td><td>${f.type}</td><td>${badge(l, badgeText(f))}</td>`
+      + `<td>${escapeHtml(t.test)}</td><td class="num">${escapeHtml(t.stat)}</td><td class="num">${t.p}</td><td class="num${t.testDrift ? ' hit' : ''}">${t.adj}</td><td class="num">${escapeHtml(t.alpha)}</td>`
+      + `<td class="num${t.effectHit ? ' hit' : ''}">${escapeHtml(t.effect)}</td>`
       + `<td class="num${f.psi.verdict === 'significant' ? ' hit' : ''}">${f.psi.value.toFixed(3)}</td><td>${f.psi.verdict}</td></tr>`;
   });
   const title = `Drift report: ${result.model}`;
@@ -429,13 +501,16 @@ export function renderHtmlReport(result: DriftCheckResult): string {
     + `<p class="meta">Run ${escapeHtml(result.generatedAt)} · reference <code>${escapeHtml(result.reference.uri)}</code> (${result.reference.rows} rows, ${escapeHtml(result.reference.format)})`
     + ` · current <code>${escapeHtml(result.current.uri)}</code> (${result.current.rows} rows, ${escapeHtml(result.current.format)})</p>\n`
     + `<div class="banner ${bannerLevel}"><strong>${bannerTitle}</strong>${escapeHtml(bannerText)}</div>\n`
+    + `<p class="meta">${escapeHtml(result.verdict.rule)}.</p>\n`
     + (result.concept === undefined ? '' : `${conceptSection(result.concept)}\n`)
+    + (result.attribution === undefined ? '' : `${attributionSection(result.attribution)}\n`)
     + '<h2>Features</h2>\n'
-    + '<table class="summary"><thead><tr><th>Feature</th><th>Type</th><th>Verdict</th><th>Test</th><th>Statistic</th><th>p-value</th><th>α</th><th>PSI</th><th>PSI verdict</th></tr></thead><tbody>\n'
+    + '<table class="summary"><thead><tr><th>Feature</th><th>Type</th><th>Verdict</th><th>Test</th><th>Statistic</th><th>p-value</th><th>adjusted p</th><th>α</th><th>effect / floor</th><th>PSI</th><th>PSI verdict</th></tr></thead><tbody>\n'
     + `${rows.join('\n')}\n</tbody></table>\n`
     + `<div class="grid">\n${order.map(({ f, i }) => featureCard(f, i)).join('\n')}\n</div>\n`
     + '<footer>Generated by ml-drift. Numeric features: two-sample Kolmogorov-Smirnov test and PSI over reference-quantile buckets; '
-    + 'categorical features: chi-square test and PSI over categories. A feature drifts when the test\'s p-value is below α or PSI is significant; '
-    + '“WATCH” marks a small PSI shift that does not alert.</footer>\n'
+    + 'categorical features (and numeric ones with few distinct values): chi-square test and PSI over categories. '
+    + 'A feature drifts when it has enough rows for its test, its p-value corrected over the features is below α, and its effect size (or PSI) reaches the floor; '
+    + '“WATCH” marks a small PSI shift or too few rows; neither alerts as drift.</footer>\n'
     + '</main></body></html>\n';
 }

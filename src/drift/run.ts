@@ -12,14 +12,20 @@ import type { ColumnRequest } from './readers';
 import { assertCompatibleSchemas, readDataWindow } from './readers';
 import { renderHtmlReport, renderJsonReport, webhookSummary } from './report';
 
-/** Exit codes of the CLI. */
+/**
+ * Exit codes of the CLI. The verdict decides 0, 1 or 3; an output that
+ * cannot be written (report, Pushgateway, webhook) is printed and counted but
+ * keeps the verdict's code unless `outputs.mandatory` is set.
+ */
 export const DriftExitCode = {
   /** The check ran and found no drift (and concept drift, if configured, could be evaluated). */
   PASS: 0,
   /** The check ran and found drift, or concept drift could not be evaluated (too few labels). */
   DRIFT: 1,
-  /** The check could not run or its results could not be delivered. */
+  /** The check could not run (bad config, unreadable input, bad data, a timeout or the deadline), or a mandatory output failed. */
   ERROR: 2,
+  /** The check ran and found no drift, but some feature (or the attribution ranking) had too little data for a verdict. */
+  INSUFFICIENT_DATA: 3,
 } as const;
 
 /** One of {@link DriftExitCode}'s values. */
@@ -45,6 +51,8 @@ export interface DriftRunOutcome {
   readonly result?: DriftCheckResult;
   /** One-line error when exitCode is 2. */
   readonly error?: string;
+  /** One line per output that could not be written (the exit code keeps the verdict unless outputs are mandatory). */
+  readonly outputErrors: readonly string[];
   /** The underlying error, for DEBUG output. */
   readonly cause?: unknown;
   /** Where the JSON and HTML reports were written. */
@@ -82,6 +90,41 @@ function oneLine(err: unknown): string {
   return `internal error: ${describeError(err)}`;
 }
 
+/** The exit code of a result's verdict. */
+export function verdictExitCode(result: DriftCheckResult): DriftExitCodeValue {
+  if (result.status === 'pass') return DriftExitCode.PASS;
+  if (result.status === 'insufficient_data') return DriftExitCode.INSUFFICIENT_DATA;
+  return DriftExitCode.DRIFT;
+}
+
+/** The run's deadline: an abort signal for the I/O and a promise that rejects with the message naming the current phase. */
+class Deadline {
+  public readonly controller = new AbortController();
+  public phase = 'starting';
+  public readonly expired: Promise<never>;
+  private timer?: NodeJS.Timeout;
+
+  constructor(public readonly seconds: number) {
+    this.expired = new Promise<never>((_, reject) => {
+      this.timer = setTimeout(() => {
+        const err = new DriftDataError(`the run's deadline of ${seconds} s (timeouts.deadlineSeconds) passed while ${this.phase}`);
+        this.controller.abort(err);
+        reject(err);
+      }, seconds * 1000);
+    });
+    this.expired.catch(() => undefined);
+  }
+
+  /** Runs `work`, failing when the deadline passes first. */
+  public race<T>(work: Promise<T>): Promise<T> {
+    return Promise.race([work, this.expired]);
+  }
+
+  public clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
 /**
  * Runs the drift check described by a validated config. Never throws: every
  * failure is reported as exit code 2 with a one-line message.
@@ -91,7 +134,12 @@ export async function executeDriftRun(config: ResolvedDriftCheckConfig, options:
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const baseDir = options.baseDir ?? process.cwd();
   const log = options.log ?? ((): void => undefined);
-  const s3 = new S3ClientProvider(options.env ?? process.env);
+  const deadline = new Deadline(config.timeouts.deadlineSeconds);
+  const s3 = new S3ClientProvider(options.env ?? process.env, {
+    connectMs: config.timeouts.connectSeconds * 1000,
+    readMs: config.timeouts.readSeconds * 1000,
+    signal: deadline.controller.signal,
+  });
   const pg = config.outputs.pushgateway;
   const groupUrl = pg === undefined ? undefined : pushgatewayGroupUrl(pg.url, pg.job, config.model);
   const written: { json?: string; html?: string } = {};
@@ -100,8 +148,11 @@ export async function executeDriftRun(config: ResolvedDriftCheckConfig, options:
     try {
       // one window after the other: parsing is CPU-bound anyway, the memory peak is lower, and when both
       // windows are bad the error is always about the reference (deterministic)
-      const reference = await readDataWindow(config.reference, columnRequest(config, false), { role: 'reference', baseDir, s3 });
-      const current = await readDataWindow(config.current, columnRequest(config, true), { role: 'current', baseDir, s3 });
+      deadline.phase = `reading reference data (${config.reference.uri})`;
+      const reference = await deadline.race(readDataWindow(config.reference, columnRequest(config, false), { role: 'reference', baseDir, s3 }));
+      deadline.phase = `reading current data (${config.current.uri})`;
+      const current = await deadline.race(readDataWindow(config.current, columnRequest(config, true), { role: 'current', baseDir, s3 }));
+      deadline.phase = 'computing the checks';
       assertCompatibleSchemas(reference, current);
       log(`read ${reference.rows} reference rows and ${current.rows} current rows`);
       result = computeDrift(config, reference, current, now);
@@ -109,38 +160,59 @@ export async function executeDriftRun(config: ResolvedDriftCheckConfig, options:
       if (groupUrl !== undefined) {
         await pushMetrics(groupUrl, renderFailedRunMetrics(config.model, nowSeconds), 'POST').catch(() => undefined);
       }
-      return { exitCode: DriftExitCode.ERROR, error: oneLine(err), cause: err, written };
+      return { exitCode: DriftExitCode.ERROR, error: oneLine(err), cause: err, written, outputErrors: [] };
     }
-
-    const errors: unknown[] = [];
-    const outputs: Array<Promise<void>> = [];
-    if (config.outputs.json !== undefined) {
-      const target = config.outputs.json;
-      outputs.push((async (): Promise<void> => {
-        written.json = await writeTextOutput(target, renderJsonReport(result), 'application/json', baseDir, s3);
-      })());
-    }
-    if (config.outputs.html !== undefined) {
-      const target = config.outputs.html;
-      outputs.push((async (): Promise<void> => {
-        written.html = await writeTextOutput(target, renderHtmlReport(result), 'text/html; charset=utf-8', baseDir, s3);
-      })());
-    }
-    for (const r of await Promise.allSettled(outputs)) if (r.status === 'rejected') errors.push(r.reason);
-    if (config.outputs.webhook !== undefined) {
-      const url = config.outputs.webhook.url;
-      await (async (): Promise<void> => postWebhook(url, webhookSummary(result, written)))().catch((err: unknown) => errors.push(err));
-    }
-    if (groupUrl !== undefined) {
-      const body = errors.length === 0 ? renderDriftMetrics(result, nowSeconds) : renderFailedRunMetrics(config.model, nowSeconds);
-      await pushMetrics(groupUrl, body, errors.length === 0 ? 'PUT' : 'POST').catch((err: unknown) => errors.push(err));
-    }
-    if (errors.length > 0) {
-      const more = errors.length > 1 ? ` (and ${errors.length - 1} more output error${errors.length > 2 ? 's' : ''})` : '';
-      return { exitCode: DriftExitCode.ERROR, result, error: `${oneLine(errors[0])}${more}`, cause: errors[0], written };
-    }
-    return { exitCode: result.passed ? DriftExitCode.PASS : DriftExitCode.DRIFT, result, written };
+    // outputs have their own timeouts (15 s per push/webhook, connect + read timeout per S3 write); a failure keeps the verdict
+    deadline.clear();
+    return await deliver(config, result, { baseDir, s3, groupUrl, nowSeconds, written });
+  } catch (err) {
+    return { exitCode: DriftExitCode.ERROR, error: oneLine(err), cause: err, written, outputErrors: [] };
   } finally {
+    deadline.clear();
     s3.destroy();
   }
+}
+
+interface DeliveryContext {
+  readonly baseDir: string;
+  readonly s3: S3ClientProvider;
+  readonly groupUrl?: string;
+  readonly nowSeconds: number;
+  readonly written: { json?: string; html?: string };
+}
+
+/** Writes the reports, posts the webhook and pushes the metrics; the exit code keeps the verdict unless outputs are mandatory. */
+async function deliver(config: ResolvedDriftCheckConfig, result: DriftCheckResult, ctx: DeliveryContext): Promise<DriftRunOutcome> {
+  const { baseDir, s3, groupUrl, nowSeconds, written } = ctx;
+  const errors: unknown[] = [];
+  const outputs: Array<Promise<void>> = [];
+  if (config.outputs.json !== undefined) {
+    const target = config.outputs.json;
+    outputs.push((async (): Promise<void> => {
+      written.json = await writeTextOutput(target, renderJsonReport(result), 'application/json', baseDir, s3);
+    })());
+  }
+  if (config.outputs.html !== undefined) {
+    const target = config.outputs.html;
+    outputs.push((async (): Promise<void> => {
+      written.html = await writeTextOutput(target, renderHtmlReport(result), 'text/html; charset=utf-8', baseDir, s3);
+    })());
+  }
+  for (const r of await Promise.allSettled(outputs)) if (r.status === 'rejected') errors.push(r.reason);
+  if (config.outputs.webhook !== undefined) {
+    const url = config.outputs.webhook.url;
+    await (async (): Promise<void> => postWebhook(url, webhookSummary(result, written)))().catch((err: unknown) => errors.push(err));
+  }
+  if (groupUrl !== undefined) {
+    // a mandatory output that failed makes the run a failure: only the run timestamp is pushed, so DriftCheckNotSucceeding fires
+    const failed = config.outputs.mandatory && errors.length > 0;
+    const body = failed ? renderFailedRunMetrics(config.model, nowSeconds) : renderDriftMetrics(result, nowSeconds, errors.length);
+    await pushMetrics(groupUrl, body, failed ? 'POST' : 'PUT').catch((err: unknown) => errors.push(err));
+  }
+  const outputErrors = errors.map(oneLine);
+  if (errors.length > 0 && config.outputs.mandatory) {
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more output error${errors.length > 2 ? 's' : ''})` : '';
+    return { exitCode: DriftExitCode.ERROR, result, error: `${oneLine(errors[0])}${more}`, cause: errors[0], written, outputErrors };
+  }
+  return { exitCode: verdictExitCode(result), result, written, outputErrors };
 }

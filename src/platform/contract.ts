@@ -4,11 +4,15 @@ import { isRecord } from '../core/json';
 import { DisasterRecoveryPolicy } from '../policy/disaster-recovery';
 import { CostPreset, CostPresetSettings } from '../policy/presets';
 import { FeatureStoreAwsBinding } from '../features/stores';
+import { TrainingCapacityLimits } from '../training/cost-profile';
+import { PodToleration } from '../training/scheduling';
 
 /**
  * Version of the platform contract this library writes and reads. A team
  * stack or chart refuses a contract of another version (with the version it
  * found and the one it reads), instead of misreading renamed fields.
+ * Additions that older readers can ignore and newer readers can miss (the
+ * `training` output, `buckets.checkpoints`) keep the version.
  */
 export const PLATFORM_CONTRACT_VERSION = 1;
 
@@ -56,6 +60,8 @@ export interface ContractBuckets {
   readonly artifacts: string;
   /** Drift baselines and reports (each drift job writes `reports/<model>/`). */
   readonly reports: string;
+  /** Training checkpoints (each team's training job reads and writes `checkpoints/<team namespace>/<job>/`). @default - none: the platform has no training pool */
+  readonly checkpoints?: string;
 }
 
 /** The platform's DR policy, in seconds (JSON carries no Duration). */
@@ -86,6 +92,31 @@ export interface ContractMonitoring {
 }
 
 /**
+ * A training pool of the platform, as a team's jobs schedule onto it (what
+ * `ITrainingPool` tells a `TrainingJob`). The pool's on-demand fallback is
+ * not offered: its controller watches the platform's namespace only, so a
+ * team's jobs wait for spot.
+ */
+export interface ContractTrainingPool {
+  /** Pool name (node label and taint value). */
+  readonly name: string;
+  /** Whether its nodes carry NVIDIA GPUs (jobs must then request GPUs). */
+  readonly gpu: boolean;
+  /** Node selector of its pods. */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /** Tolerations of its pods. */
+  readonly tolerations: readonly PodToleration[];
+  /** The most one job may request (the pool's limits). @default - not checked */
+  readonly maxJobSize?: TrainingCapacityLimits;
+}
+
+/** The spot training capacity a platform offers the teams (checkpoints go to `buckets.checkpoints`). */
+export interface ContractTraining {
+  /** The pools, by name. */
+  readonly pools: readonly ContractTrainingPool[];
+}
+
+/**
  * What a platform (stack or chart) offers the teams that deploy onto it:
  * plain JSON, exported as one Pulumi stack output per field (read back by
  * `PlatformReference`) and written by the platform's synth as
@@ -104,12 +135,21 @@ export interface PlatformContract {
   readonly disasterRecovery: ContractDisasterRecovery | null;
   readonly gateway: ContractGateway | null;
   readonly monitoring: ContractMonitoring;
+  /**
+   * Spot training capacity the teams' jobs may use; `null` for none. An
+   * addition to version 1: a contract of an earlier writer has no such
+   * output, which reads as `null`.
+   * @default null
+   */
+  readonly training?: ContractTraining | null;
 }
 
 /** The outputs of a platform contract, in the order they are checked. */
 export const PLATFORM_CONTRACT_OUTPUTS: ReadonlyArray<keyof PlatformContract> = [
-  'contractVersion', 'cluster', 'namespaces', 'preset', 'featureStore', 'buckets', 'disasterRecovery', 'gateway', 'monitoring',
+  'contractVersion', 'cluster', 'namespaces', 'preset', 'featureStore', 'buckets', 'disasterRecovery', 'gateway', 'monitoring', 'training',
 ];
+/** Outputs added to contract version 1 after its first release: missing in a contract of an earlier writer (read as `null`). */
+const ADDED_OUTPUTS: ReadonlySet<string> = new Set(['training']);
 
 const PRESETS: readonly CostPresetSettings[] = [CostPreset.DEV, CostPreset.STAGING, CostPreset.PRODUCTION, CostPreset.PRODUCTION_SPOT];
 
@@ -142,7 +182,7 @@ export function disasterRecoveryToContract(policy: DisasterRecoveryPolicy, drill
   };
 }
 
-type Shape = 'string' | 'number' | 'boolean' | 'string-record' | 'string-list';
+type Shape = 'string' | 'number' | 'boolean' | 'string-record' | 'string-list' | 'number-record' | 'tolerations';
 /** A field's shape; `optional`: it may be absent. */
 interface Field { readonly type: Shape; readonly optional?: boolean }
 type ObjectShape = Readonly<Record<string, Field>>;
@@ -157,7 +197,7 @@ const SHAPES: Readonly<Record<string, ObjectShape>> = {
   featureStore: {
     name: STRING, namespace: STRING, project: STRING, serverUrl: STRING, serverPort: NUMBER, serverSelectorLabels: RECORD, featureServices: { type: 'string-list' },
   },
-  buckets: { artifacts: STRING, reports: STRING },
+  buckets: { artifacts: STRING, reports: STRING, checkpoints: { type: 'string', optional: true } },
   disasterRecovery: {
     rpoSeconds: NUMBER, rtoSeconds: NUMBER, retentionSeconds: NUMBER,
     drRegion: { type: 'string', optional: true }, immutable: { type: 'boolean', optional: true }, drillNamespace: { type: 'string', optional: true },
@@ -165,7 +205,17 @@ const SHAPES: Readonly<Record<string, ObjectShape>> = {
   gateway: { namespace: STRING, podLabels: RECORD },
   monitoring: { namespace: STRING, selectorLabels: RECORD },
 };
-const NULLABLE: ReadonlySet<string> = new Set(['featureStore', 'disasterRecovery', 'gateway']);
+const NULLABLE: ReadonlySet<string> = new Set(['featureStore', 'disasterRecovery', 'gateway', 'training']);
+/** Shape of each pool of the `training` output. */
+const TRAINING_POOL: ObjectShape = {
+  name: STRING, gpu: { type: 'boolean' }, nodeSelector: RECORD, tolerations: { type: 'tolerations' }, maxJobSize: { type: 'number-record', optional: true },
+};
+
+/** A toleration of a training pool: its key, `Equal` with a value or `Exists`, effect `NoSchedule` (what `TrainingJob` renders). */
+function isToleration(value: unknown): boolean {
+  return isRecord(value) && typeof value.key === 'string' && value.key.length > 0 && value.effect === 'NoSchedule'
+    && ((value.operator === 'Equal' && typeof value.value === 'string') || (value.operator === 'Exists' && value.value === undefined));
+}
 
 function hasShape(value: unknown, shape: Shape): boolean {
   switch (shape) {
@@ -174,7 +224,30 @@ function hasShape(value: unknown, shape: Shape): boolean {
     case 'boolean': return typeof value === 'boolean';
     case 'string-record': return isRecord(value) && Object.values(value).every((x) => typeof x === 'string');
     case 'string-list': return Array.isArray(value) && value.every((x) => typeof x === 'string');
+    case 'number-record': return isRecord(value) && Object.values(value).every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0);
+    case 'tolerations': return Array.isArray(value) && value.every(isToleration);
   }
+}
+
+/** Checks the fields of one object of the contract against its shape; errors name `<at>.<field>`. */
+function checkFields(v: PropsValidator, at: string, value: Readonly<Record<string, unknown>>, shape: ObjectShape): void {
+  for (const [field, { type, optional }] of Object.entries(shape)) {
+    const got = value[field];
+    v.check((optional === true && got === undefined) || hasShape(got, type), `${at}.${field}`, got, got === undefined ? 'missing' : `must be a ${type}`);
+  }
+}
+
+/** Checks the `training` output: a list of uniquely named pools. */
+function checkTraining(v: PropsValidator, value: Readonly<Record<string, unknown>>): void {
+  const pools = value.pools;
+  v.check(Array.isArray(pools), 'training.pools', pools, 'must be a list of training pools');
+  const names: unknown[] = [];
+  pools.forEach((pool: unknown, i) => {
+    v.check(isRecord(pool), `training.pools[${i}]`, pool, 'must be an object');
+    checkFields(v, `training.pools[${i}]`, pool, TRAINING_POOL);
+    v.check(!names.includes(pool.name), `training.pools[${i}].name`, pool.name, 'must be unique');
+    names.push(pool.name);
+  });
 }
 
 /**
@@ -194,22 +267,24 @@ export function parsePlatformContract(outputs: Readonly<Record<string, unknown>>
     `this library reads platform contract version ${PLATFORM_CONTRACT_VERSION}: deploy the platform and the team with the same major version of ml-platform-constructs`);
   for (const output of PLATFORM_CONTRACT_OUTPUTS.slice(1)) {
     const value = outputs[output];
-    v.check(value !== undefined, output, value, `missing output (contract version ${PLATFORM_CONTRACT_VERSION} exports ${PLATFORM_CONTRACT_OUTPUTS.join(', ')})`);
-    if (value === null && NULLABLE.has(output)) {
+    v.check(value !== undefined || ADDED_OUTPUTS.has(output), output, value,
+      `missing output (contract version ${PLATFORM_CONTRACT_VERSION} exports ${PLATFORM_CONTRACT_OUTPUTS.filter((o) => !ADDED_OUTPUTS.has(o)).join(', ')})`);
+    if ((value === null || value === undefined) && NULLABLE.has(output)) {
       continue;
     }
     const shape = SHAPES[output];
-    if (shape === undefined) {
+    if (shape === undefined && output !== 'training') {
       v.check(hasShape(value, 'string'), output, value, 'must be a non-empty string');
       continue;
     }
     v.check(isRecord(value), output, value, `must be an object${NULLABLE.has(output) ? ' or null' : ''}`);
-    for (const [field, { type, optional }] of Object.entries(shape)) {
-      const got = value[field];
-      v.check((optional === true && got === undefined) || hasShape(got, type), `${output}.${field}`, got, got === undefined ? 'missing' : `must be a ${type}`);
+    if (shape === undefined) {
+      checkTraining(v, value);
+    } else {
+      checkFields(v, output, value, shape);
     }
   }
   v.check(PRESETS.some((p) => p.name === outputs.preset), 'preset', outputs.preset, `must name a cost preset (${PRESETS.map((p) => p.name).join(', ')})`);
-  // Every output was checked against the contract's shape above.
-  return outputs as unknown as PlatformContract;
+  // Every output was checked against the contract's shape above; an added output a writer did not export reads as null.
+  return { ...outputs, training: outputs.training ?? null } as unknown as PlatformContract;
 }

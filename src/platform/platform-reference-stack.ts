@@ -27,7 +27,8 @@ export class PlatformReference {
     const outputs: Record<string, unknown> = {};
     for (const output of PLATFORM_CONTRACT_OUTPUTS) {
       const details = await reference.getOutputDetails(output);
-      outputs[output] = details.value ?? details.secretValue;
+      // A `null` output (a platform without a gateway, say) is a value, not a missing output.
+      outputs[output] = 'secretValue' in details ? details.secretValue : details.value;
     }
     return new PlatformReference(parsePlatformContract(outputs, `stack ${stackName}`), `stack ${stackName}`, reference);
   }

@@ -13,7 +13,8 @@ import { CostPreset, CostPresetSettings } from '../policy/presets';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
 import { FeatureStoreAwsBinding } from '../features/stores';
 import {
-  ContractBuckets, ContractCluster, ContractGateway, ContractMonitoring, PLATFORM_CONTRACT_VERSION, PlatformContract, disasterRecoveryToContract,
+  ContractBuckets, ContractCluster, ContractGateway, ContractMonitoring, ContractTraining, PLATFORM_CONTRACT_VERSION, PlatformContract,
+  disasterRecoveryToContract,
 } from './contract';
 import { ModelPlatformProps, TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
 
@@ -35,7 +36,7 @@ export interface PlatformChartProps {
   readonly teams: Readonly<Record<string, string>>;
   /** The cluster, for the contract. */
   readonly cluster: ContractCluster;
-  /** The buckets teams use (from the platform stack, or literal names in a GitOps repo). */
+  /** The buckets teams use (from the platform stack, or literal names in a GitOps repo); `checkpoints` is where the teams' training jobs checkpoint. */
   readonly buckets: ContractBuckets;
   /** Preset of the platform and of every team that sets none. @default CostPreset.PRODUCTION */
   readonly preset?: CostPresetSettings;
@@ -45,7 +46,7 @@ export interface PlatformChartProps {
   readonly disasterRecovery?: DisasterRecoveryPolicy | false;
   /** Backup settings besides the policy. @default - no file-system backups, no drill */
   readonly backups?: Omit<PlatformBackupsProps, 'disasterRecovery' | 'namespaces' | 'services' | 'aws'>;
-  /** The spot training pool and the platform's training jobs. @default - none */
+  /** The spot training pool (offered to the teams in the contract) and the platform's own training jobs. @default - none */
   readonly training?: ModelPlatformProps['training'];
   /** The ingress gateway teams' models admit. @default - none */
   readonly gateway?: ContractGateway;
@@ -130,6 +131,20 @@ export class PlatformChart extends Chart {
       disasterRecovery: dr ? disasterRecoveryToContract(dr, drill) : null,
       gateway: props.gateway ?? null,
       monitoring: props.monitoring ?? { namespace: 'monitoring', selectorLabels: { release: 'kube-prometheus-stack' } },
+      training: this.trainingContract(),
+    };
+  }
+
+  /** The training pool as the teams' jobs schedule onto it (no fallback: its controller watches this namespace only). */
+  private trainingContract(): ContractTraining | null {
+    const pool = this.trainingPool;
+    if (!pool) {
+      return null;
+    }
+    // Unlimited dimensions are left out (JSON and stack outputs carry no undefined).
+    const maxJobSize = Object.fromEntries(Object.entries(pool.maxJobSize).filter(([, x]) => x !== undefined));
+    return {
+      pools: [{ name: pool.name, gpu: pool.gpu, nodeSelector: { ...pool.nodeSelector }, tolerations: pool.tolerations.map((t) => ({ ...t })), maxJobSize }],
     };
   }
 

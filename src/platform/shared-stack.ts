@@ -10,7 +10,7 @@ import { PropsValidator } from '../core/errors';
 import { CostPreset } from '../policy/presets';
 import { FeatureStoreAwsBinding } from '../features/stores';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
-import { PlatformContract } from './contract';
+import { ContractBuckets, PlatformContract } from './contract';
 import { TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
 import { ExistingCluster, clusterResourceOptions, validateCluster } from './serving-stack';
 import { PlatformChart, PlatformChartAwsBindings, PlatformChartProps } from './shared-chart';
@@ -36,7 +36,7 @@ export interface PlatformStackArgs {
 }
 
 /** The contract as one Output per field: export them as the stack's outputs (`export const { contractVersion, ... } = stack.outputs`). */
-export type PlatformContractOutputs = { readonly [K in keyof PlatformContract]: pulumi.Output<PlatformContract[K]> };
+export type PlatformContractOutputs = { readonly [K in keyof PlatformContract]-?: pulumi.Output<NonNullable<PlatformContract[K]> | Extract<PlatformContract[K], null>> };
 
 /**
  * The platform team's stack: the AWS halves of the shared parts (AWS Backup
@@ -112,7 +112,9 @@ export class PlatformStack extends pulumi.ComponentResource {
     const aws = this.collectBindings(p);
     const cluster = pulumi.all([pulumi.output(args.cluster.oidcProvider.arn), pulumi.output(args.cluster.oidcProvider.url)])
       .apply(([arn, url]) => ({ name: args.cluster.name, oidcProviderArn: arn, oidcProviderUrl: url }));
-    const buckets = pulumi.all([this.artifacts.bucketName, this.reports.bucketName]).apply(([artifacts, reports]) => ({ artifacts, reports }));
+    const checkpoints = this.training ? this.training.bucket.bucketName : pulumi.output(undefined);
+    const buckets = pulumi.all([this.artifacts.bucketName, this.reports.bucketName, checkpoints])
+      .apply(([artifacts, reports, c]): ContractBuckets => ({ artifacts, reports, ...(c !== undefined ? { checkpoints: c } : {}) }));
     this.kubernetes = new ChartDeployment<PlatformChartProps>(`${name}-platform`, {
       chart: (scope, props) => new PlatformChart(scope, ns, props),
       props: { ...p, cluster, buckets, aws },
@@ -159,5 +161,6 @@ function contractOutputs(contract: pulumi.Output<PlatformContract>): PlatformCon
     disasterRecovery: contract.apply((c) => c.disasterRecovery),
     gateway: contract.apply((c) => c.gateway),
     monitoring: contract.apply((c) => c.monitoring),
+    training: contract.apply((c) => c.training ?? null),
   };
 }

@@ -4,13 +4,15 @@ import { SecureBucket } from '../aws/secure-bucket';
 import { ChartDeployment } from '../bridge/chart-deployment';
 import { DriftMonitoringAws } from '../drift/drift-cron-job-aws';
 import { ModelServiceAws } from '../serving/model-service-aws';
+import { IrsaRole } from '../aws/irsa-role';
+import { TrainingJobAccess, resolveTrainingJobAccess, trainingJobRoles } from '../training/spot-training-pool-aws';
 import { PropsValidator } from '../core/errors';
 import { DisasterRecoveryPolicy } from '../policy/disaster-recovery';
 import { CostPresetSettings } from '../policy/presets';
 import { PlatformModel } from './platform-chart';
 import { PlatformReference } from './platform-reference-stack';
 import { ExistingCluster, clusterResourceOptions, modelBindings } from './serving-stack';
-import { TeamAwsBindings, TeamChart, TeamChartProps } from './team-chart';
+import { TeamAbTest, TeamAwsBindings, TeamChart, TeamChartProps, TeamTrainingJob, teamTrainingJobName, validateTeamParts } from './team-chart';
 
 /** Arguments of a {@link TeamStack}. */
 export interface TeamStackArgs {
@@ -20,6 +22,10 @@ export interface TeamStackArgs {
   readonly team: string;
   /** The team's models. */
   readonly models: readonly PlatformModel[];
+  /** A/B tests between the team's models (variants with `canary: false`). @default - none */
+  readonly abTests?: readonly TeamAbTest[];
+  /** Training jobs on the platform's spot pools, by id; each gets an IRSA role on its checkpoint prefix and data. @default - none */
+  readonly trainingJobs?: Readonly<Record<string, TeamTrainingJob>>;
   /** Preset of models that set none. @default - the platform's */
   readonly preset?: CostPresetSettings;
   /** A DR policy of the team's own; `false` for none. @default - the platform's (its backups cover the team's namespace) */
@@ -36,8 +42,10 @@ export interface TeamStackArgs {
  * An ML team's stack on a shared platform: per model the AWS half (IRSA
  * role reading its prefix of the platform's artifact bucket, optional ECR
  * repository) and the drift job's role writing to the platform's reports
- * bucket, then the {@link TeamChart} through the bridge with every AWS value
- * filled in. Everything shared (cluster, OIDC provider, buckets, preset, DR
+ * bucket, per training job the IRSA role reading and writing its prefix of
+ * the platform's checkpoint bucket (the role `SpotTrainingPoolAws` creates
+ * for the platform's own jobs), then the {@link TeamChart} (models, A/B
+ * tests, training jobs) through the bridge with every AWS value filled in. Everything shared (cluster, OIDC provider, buckets, preset, DR
  * policy, feature store, monitoring, gateway) comes from the platform's
  * typed contract. Its model resources are those `ModelPlatformStack`
  * creates for the same models (same types, names and inputs).
@@ -54,6 +62,10 @@ export class TeamStack extends pulumi.ComponentResource {
   public readonly models: Readonly<Record<string, ModelServiceAws>>;
   /** AWS halves of the drift jobs, by model id. */
   public readonly drift: Readonly<Record<string, DriftMonitoringAws>>;
+  /** The platform's checkpoint bucket (imported by name), when the team has training jobs. */
+  public readonly checkpoints?: SecureBucket;
+  /** IRSA roles of the training jobs, by job id. */
+  public readonly trainingRoles: Readonly<Record<string, IrsaRole>>;
   /** Every AWS value the chart received. */
   public readonly bindings: pulumi.Output<TeamAwsBindings>;
   /** The Kubernetes objects. */
@@ -65,6 +77,11 @@ export class TeamStack extends pulumi.ComponentResource {
     const ns = contract.namespaces.teams[args.team];
     v.check(ns !== undefined, 'team', args.team, `is no team of the platform of ${args.platform.source} (teams: ${Object.keys(contract.namespaces.teams).join(', ') || 'none'})`);
     v.check(args.models.length > 0, 'models', [], 'must list at least one model');
+    validateTeamParts(v, contract, args);
+    const jobs = Object.entries(args.trainingJobs ?? {})
+      .map(([id, job]): [string, TrainingJobAccess] => [id, { name: teamTrainingJobName(id, job), dataUris: job.dataUris }]);
+    // The platform's bucket expires `checkpoints/`: each job's prefix is `checkpoints/<namespace>/<job>/`.
+    const access = resolveTrainingJobAccess(v, ns, jobs.map(([, job]) => job), true);
     super(TeamStack.TYPE, name, {}, opts);
     const cluster = args.platform.cluster(args.clusterAccess);
     const oidc = cluster.oidcProvider;
@@ -90,17 +107,29 @@ export class TeamStack extends pulumi.ComponentResource {
     }
     this.models = models;
     this.drift = drift;
+    const checkpointBucket = contract.buckets.checkpoints;
+    this.checkpoints = jobs.length > 0 && checkpointBucket !== undefined
+      ? new SecureBucket(`${name}-checkpoints`, { existingBucketName: checkpointBucket }, child) : undefined;
+    const roles = this.checkpoints
+      ? trainingJobRoles(`${name}-training`, { oidcProvider: oidc, namespace: ns, bucket: this.checkpoints, jobs: jobs.map(([, job]) => job), access, tags }, this)
+      : {};
+    this.trainingRoles = Object.fromEntries(jobs.map(([id, job]) => [id, roles[job.name]]));
+    const trainingJobs = pulumi.all(Object.fromEntries(jobs.map(([id, job]) => [id, this.trainingRoles[id].roleArn.apply((roleArn) => ({
+      roleArn, checkpointUri: `s3://${checkpointBucket}/${access.prefixes[job.name]}`,
+    }))])));
 
     const record = (entries: Array<[string, pulumi.Output<string>]>): pulumi.Output<Record<string, string>> => pulumi.all(Object.fromEntries(entries));
     this.bindings = pulumi.all([
       modelBindings(models),
       record(Object.entries(drift).map(([id, d]) => [id, d.roleArn])),
       record(Object.entries(drift).map(([id, d]) => [id, d.reportPrefix])),
-    ]).apply(([m, driftRoles, driftReports]) => ({ models: m, driftRoles, driftReports }));
+      trainingJobs,
+    ]).apply(([m, driftRoles, driftReports, t]) => ({ models: m, driftRoles, driftReports, ...(jobs.length > 0 ? { trainingJobs: t } : {}) }));
     this.kubernetes = new ChartDeployment<TeamChartProps>(`${name}-team`, {
       chart: (scope, props) => new TeamChart(scope, args.team, props),
       props: {
-        team: args.team, platform: contract, models: args.models, preset: args.preset, disasterRecovery: args.disasterRecovery, aws: this.bindings,
+        team: args.team, platform: contract, models: args.models, abTests: args.abTests, trainingJobs: args.trainingJobs,
+        preset: args.preset, disasterRecovery: args.disasterRecovery, aws: this.bindings,
       },
     }, clusterResourceOptions(name, cluster, this));
     this.registerOutputs({ bindings: this.bindings });

@@ -9,10 +9,17 @@ export {
 export { kolmogornCdf, kolmogornSf, smirnovSf } from './kolmogorov';
 export { ks2samp, KS_MAX_AUTO_N, roundHalfEven } from './ks';
 export type { Ks2SampOptions, Ks2SampResult, KsMethod } from './ks';
-export { psiCategorical, psiNumeric, psiVerdict, quantilesLinear } from './psi';
+export { psiCategorical, psiNumeric, psiNumericPointMasses, psiVerdict, quantilesLinear } from './psi';
 export type {
-  CategoryCounts, PsiCategoricalOptions, PsiCategoricalResult, PsiNumericOptions, PsiNumericResult, PsiThresholds, PsiVerdict,
+  CategoryCounts, PsiBucket, PsiCategoricalOptions, PsiCategoricalResult, PsiNumericOptions, PsiNumericResult, PsiPointMassOptions,
+  PsiPointMassResult, PsiThresholds, PsiVerdict,
 } from './psi';
+export { adjustPValues, benjaminiHochbergAdjust, holmAdjust } from './multiple';
+export type { PValueCorrection } from './multiple';
+export { effectiveSampleSize, ksCriticalValue, minimumEffectiveSampleSize } from './power';
+export type { PowerTest } from './power';
+export { attributionNdcg } from './ndcg';
+export type { NdcgResult } from './ndcg';
 export { categoricalDrift, chi2Contingency } from './chi2';
 export type { CategoricalDriftResult, Chi2ContingencyOptions, Chi2ContingencyResult } from './chi2';
 export {

@@ -256,3 +256,120 @@ export function psiVerdict(psi: number, thresholds: PsiThresholds = {}): PsiVerd
   if (psi < significant) return 'small';
   return 'significant';
 }
+
+/** One bucket of {@link psiNumericPointMasses}: a point mass {value} or a range of the other values. */
+export interface PsiBucket {
+  /** 'point': exactly `low` (= `high`); 'range': values in [low, high) that are not a point mass (null = unbounded). */
+  readonly kind: 'point' | 'range';
+  /** Lower edge (inclusive); null for -infinity. */
+  readonly low: number | null;
+  /** Upper edge (exclusive; equal to `low` for a point); null for +infinity. */
+  readonly high: number | null;
+}
+
+/** Options for {@link psiNumericPointMasses}. */
+export interface PsiPointMassOptions {
+  /** Requested number of buckets (default 10). */
+  readonly buckets?: number;
+  /** Share used in place of an empty bucket's 0 (default 0.0001). */
+  readonly floor?: number;
+  /** Fewest expected rows per range bucket in either window (default 5); fewer range buckets are used to keep it. */
+  readonly minExpected?: number;
+}
+
+/** Result of {@link psiNumericPointMasses}. */
+export interface PsiPointMassResult {
+  readonly psi: number;
+  /** 'quantiles': no point mass, exactly {@link psiNumeric}; 'point-masses': every point mass has its own bucket. */
+  readonly method: 'quantiles' | 'point-masses';
+  /** The buckets in value order (points sorted in among the ranges by their value). */
+  readonly buckets: PsiBucket[];
+  /** Quantile edges when method is 'quantiles' (as {@link psiNumeric}). */
+  readonly edges?: number[];
+  readonly expectedShares: number[];
+  readonly actualShares: number[];
+  readonly counts: { readonly expected: number[]; readonly actual: number[] };
+}
+
+/** The values of a sorted sample that hold at least `minShare` of it, ascending. */
+function pointMasses(sorted: Float64Array, minShare: number): number[] {
+  const out: number[] = [];
+  const n = sorted.length;
+  let i = 0;
+  while (i < n) {
+    let j = i + 1;
+    while (j < n && sorted[j] === sorted[i]) j++;
+    if ((j - i) / n >= minShare) out.push(sorted[i] === 0 ? 0 : sorted[i]);
+    i = j;
+  }
+  return out;
+}
+
+/**
+ * PSI of a numeric feature whose reference may hold point masses (a binary
+ * flag, zero-inflated amounts, a capped maximum). Reference quantile edges
+ * collapse on a point mass, so {@link psiNumeric} puts the whole mass and its
+ * neighbours into one bucket and cannot see the mass shrink or grow.
+ *
+ * A value holding at least 1/`buckets` of the reference is a point mass and
+ * gets a bucket of its own. The other reference values are split into
+ * quantile ranges (outer ranges open, like {@link psiNumeric}) with the
+ * remaining bucket budget, reduced so that each range expects at least
+ * `minExpected` rows in both windows. Without a point mass and without
+ * duplicate quantile edges the result is exactly {@link psiNumeric}'s.
+ */
+export function psiNumericPointMasses(
+  reference: Float64Array | readonly number[],
+  current: Float64Array | readonly number[],
+  options: PsiPointMassOptions = {},
+): PsiPointMassResult {
+  const buckets = options.buckets ?? 10;
+  const floor = options.floor ?? DEFAULT_FLOOR;
+  const minExpected = options.minExpected ?? 5;
+  const plain = psiNumeric(reference, current, { buckets, floor });
+  const sorted = Float64Array.from(reference).sort();
+  const masses = plain.edges.length === buckets + 1 ? [] : pointMasses(sorted, 1 / buckets);
+  if (masses.length === 0) {
+    const e = plain.edges;
+    const ranges: PsiBucket[] = e.length === 1
+      ? [{ kind: 'range', low: null, high: e[0] }, { kind: 'point', low: e[0], high: e[0] }, { kind: 'range', low: e[0], high: null }]
+      : e.slice(0, -1).map((_, i) => ({ kind: 'range', low: i === 0 ? null : e[i], high: i === e.length - 2 ? null : e[i + 1] }));
+    return { ...plain, method: 'quantiles', buckets: ranges };
+  }
+  const isMass = new Set(masses);
+  const rest = sorted.filter((v) => !isMass.has(v));
+  const restShare = rest.length / sorted.length;
+  const byExpected = Math.min(Math.floor(rest.length / minExpected), Math.floor((current.length * restShare) / minExpected));
+  const k = rest.length === 0 ? 0 : Math.max(1, Math.min(buckets - masses.length, byExpected));
+  const restEdges: number[] = [];
+  if (k > 1) {
+    for (const e of quantilesLinear(rest, linspace01(k))) if (restEdges.length === 0 || e !== restEdges[restEdges.length - 1]) restEdges.push(e);
+  }
+  const interior = restEdges.slice(1, -1);
+  // bucket ids: ranges 0..R-1 (R = interior + 1 when there are other values), then masses R..R+M-1
+  const nRanges = rest.length === 0 ? 0 : interior.length + 1;
+  const massIndex = new Map(masses.map((v, i) => [v, nRanges + i]));
+  const bucketOf = (v: number): number => massIndex.get(v) ?? upperBound(interior, v, 0, interior.length);
+  const expected = new Array<number>(nRanges + masses.length).fill(0);
+  const actual = new Array<number>(nRanges + masses.length).fill(0);
+  for (let i = 0; i < sorted.length; i++) expected[bucketOf(sorted[i])]++;
+  for (let i = 0; i < current.length; i++) actual[bucketOf(current[i])]++;
+  const ranges: PsiBucket[] = Array.from({ length: nRanges }, (_, i) => ({ kind: 'range', low: i === 0 ? null : interior[i - 1], high: i === nRanges - 1 ? null : interior[i] }));
+  const points: PsiBucket[] = masses.map((v) => ({ kind: 'point', low: v, high: v }));
+  // display order: by position on the number line (a point before the range that starts at its value)
+  const pos = (b: PsiBucket): number => b.low ?? -Infinity;
+  const order = [...ranges.map((b, i) => ({ b, i })), ...points.map((b, i) => ({ b, i: nRanges + i }))]
+    .sort((x, y) => pos(x.b) - pos(y.b) || (x.b.kind === 'point' ? -1 : 1));
+  const exp = order.map((o) => expected[o.i]);
+  const act = order.map((o) => actual[o.i]);
+  const expectedShares = shares(exp, sorted.length, floor);
+  const actualShares = shares(act, current.length, floor);
+  return {
+    psi: psiSum(expectedShares, actualShares),
+    method: 'point-masses',
+    buckets: order.map((o) => o.b),
+    expectedShares,
+    actualShares,
+    counts: { expected: exp, actual: act },
+  };
+}

@@ -321,18 +321,7 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
 
   /** One IRSA role per job: read and write on its checkpoint prefix, read on its data. */
   private renderJobRoles(name: string, args: SpotTrainingPoolAwsArgs, r: ResolvedArgs, tags: Record<string, string>): Record<string, IrsaRole> {
-    const jobRoles: Record<string, IrsaRole> = {};
-    for (const job of args.jobs ?? []) {
-      jobRoles[job.name] = new IrsaRole(`${name}-${job.name}-irsa`, {
-        oidcProvider: args.oidcProvider,
-        namespace: args.namespace,
-        serviceAccount: job.serviceAccount ?? job.name,
-        statements: [...this.bucket.readWriteStatements(r.prefixes[job.name]), ...r.dataReads[job.name]],
-        description: `Training job ${args.namespace}/${job.name}: read/write on s3 prefix ${r.prefixes[job.name]}`,
-        tags,
-      }, { parent: this });
-    }
-    return jobRoles;
+    return trainingJobRoles(name, { oidcProvider: args.oidcProvider, namespace: args.namespace, bucket: this.bucket, jobs: args.jobs ?? [], access: r, tags }, this);
   }
 
   /** The node role with the managed policies every EKS node needs. */
@@ -430,17 +419,74 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
   }
 }
 
+/** Checked {@link TrainingJobAccess} of a set of jobs (from {@link resolveTrainingJobAccess}). */
+export interface ResolvedTrainingJobAccess {
+  /** Checkpoint prefix of each job, by job name. */
+  readonly prefixes: Readonly<Record<string, string>>;
+  /** Read statements of each job's data, by job name. */
+  readonly dataReads: Readonly<Record<string, readonly PolicyStatement[]>>;
+}
+
+/**
+ * Checks the jobs that get an IRSA role on a checkpoint bucket (DNS-label
+ * names, unique; ServiceAccount names; checkpoint prefixes that end with `/`,
+ * start with `checkpoints/` when the bucket's checkpoint lifecycle applies,
+ * and do not overlap; `s3://` data URIs) and returns each job's prefix
+ * (default `checkpoints/<namespace>/<name>/`) and data read statements.
+ * Errors name `jobs[<i>].<field>`. Call it before registering anything.
+ */
+export function resolveTrainingJobAccess(v: PropsValidator, namespace: string, jobs: readonly TrainingJobAccess[], lifecycleManaged: boolean): ResolvedTrainingJobAccess {
+  const prefixes = validateJobs(v, jobs, namespace, lifecycleManaged);
+  const dataReads = Object.fromEntries(jobs.map((job, i) => [job.name, s3PrefixReadStatements(v, `jobs[${i}].dataUris`, job.dataUris ?? [], 'Data')]));
+  return { prefixes, dataReads };
+}
+
+/** Arguments of {@link trainingJobRoles}. */
+export interface TrainingJobRolesArgs {
+  /** The cluster's OIDC provider, trusted by the roles. */
+  readonly oidcProvider: OidcProvider;
+  /** Namespace of the jobs' ServiceAccounts. */
+  readonly namespace: string;
+  /** The checkpoint bucket. */
+  readonly bucket: SecureBucket;
+  /** The jobs. */
+  readonly jobs: readonly TrainingJobAccess[];
+  /** Their checked prefixes and data reads ({@link resolveTrainingJobAccess} of the same jobs). */
+  readonly access: ResolvedTrainingJobAccess;
+  /** Tags of the roles. @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * One {@link IrsaRole} per training job (`<name>-<job>-irsa`), trusted by
+ * the job's ServiceAccount only, with read and write on the job's checkpoint
+ * prefix of the bucket and read on its data: what `SpotTrainingPoolAws`
+ * creates for its jobs, and a team stack for the jobs it runs on a
+ * platform's pool.
+ */
+export function trainingJobRoles(name: string, args: TrainingJobRolesArgs, parent: pulumi.Resource): Record<string, IrsaRole> {
+  const jobRoles: Record<string, IrsaRole> = {};
+  for (const job of args.jobs) {
+    const prefix = args.access.prefixes[job.name];
+    jobRoles[job.name] = new IrsaRole(`${name}-${job.name}-irsa`, {
+      oidcProvider: args.oidcProvider,
+      namespace: args.namespace,
+      serviceAccount: job.serviceAccount ?? job.name,
+      statements: [...args.bucket.readWriteStatements(prefix), ...(args.access.dataReads[job.name] ?? [])],
+      description: `Training job ${args.namespace}/${job.name}: read/write on s3 prefix ${prefix}`,
+      tags: { ...args.tags },
+    }, { parent });
+  }
+  return jobRoles;
+}
+
 /** Validated {@link SpotTrainingPoolAwsArgs}. */
-interface ResolvedArgs {
+interface ResolvedArgs extends ResolvedTrainingJobAccess {
   readonly nodeGroup?: ResolvedNodeGroup;
   readonly karpenter: KarpenterCapacityOptions;
   /** Whether `checkpointBucket` imports an existing bucket (its lifecycle is not managed here). */
   readonly imported: boolean;
   readonly retentionDays: number;
-  /** Checkpoint prefix of each job. */
-  readonly prefixes: Record<string, string>;
-  /** Read statements of each job's data. */
-  readonly dataReads: Record<string, PolicyStatement[]>;
 }
 
 function resolveArgs(v: PropsValidator, args: SpotTrainingPoolAwsArgs): ResolvedArgs {
@@ -464,9 +510,8 @@ function resolveArgs(v: PropsValidator, args: SpotTrainingPoolAwsArgs): Resolved
   v.check(!imported || args.checkpointRetentionDays === undefined, 'checkpointRetentionDays', args.checkpointRetentionDays,
     "has no effect on an imported bucket ('checkpointBucket.existingBucketName'): its lifecycle is not managed here");
   const retentionDays = v.integer('checkpointRetentionDays', args.checkpointRetentionDays ?? 30, 1, 3650);
-  const prefixes = validateJobs(v, args.jobs ?? [], args.namespace, ownBucket && !imported);
-  const dataReads = Object.fromEntries((args.jobs ?? []).map((job, i) => [job.name, s3PrefixReadStatements(v, `jobs[${i}].dataUris`, job.dataUris ?? [], 'Data')]));
-  return { nodeGroup, karpenter, imported, retentionDays, prefixes, dataReads };
+  const access = resolveTrainingJobAccess(v, args.namespace, args.jobs ?? [], ownBucket && !imported);
+  return { nodeGroup, karpenter, imported, retentionDays, ...access };
 }
 
 interface ResolvedNodeGroup {

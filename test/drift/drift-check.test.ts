@@ -48,7 +48,13 @@ describe('drift checks', () => {
     assert.equal(f.psi.verdict, 'small');
     assert.equal(f.ks.drift, true);
     assert.equal(f.drift, true);
-    assert.deepEqual(f.reasons, ['KS p-value 1.42e-17 < alpha 0.05 (D = 0.151)', 'PSI 0.1291 in [0.1, 0.2) (small shift, no alert)']);
+    assert.deepEqual(f.reasons, ['KS p-value 1.42e-17 < alpha 0.05', 'D = 0.151 >= effect floor 0.08', 'PSI 0.1291 in [0.1, 0.2) (small shift, no alert)']);
+    assert.equal(f.comparedAs, 'distribution');
+    assert.equal(f.psi.buckets.method, 'quantiles');
+    assert.deepEqual(f.verdict.sampleSize, {
+      referenceRows: 2000, currentRows: 1500, effectiveRows: 2000 * 1500 / 3500, requiredEffectiveRows: 495, requiredRowsPerWindow: 990, sufficient: true,
+    });
+    assert.equal(f.verdict.adjustedPvalue, f.ks.pvalue, 'a check of one feature: no correction');
     assert.equal(f.psi.buckets.referenceCounts.reduce((s, v) => s + v, 0), 2000);
     assert.equal(f.psi.buckets.currentCounts.reduce((s, v) => s + v, 0), 1500);
     assert.equal(f.summary.reference.count, 2000);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
-import { GZIP_LOADER } from '../../src/kube/node-script-job';
+import { BROTLI_LOADER } from '../../src/kube/node-script-job';
 import { readBundle } from '../../src/core/bundles';
 import { buildBundle } from '../../scripts/bundles';
 import type { DriftCheckResult } from '../../src/drift/check';
@@ -28,7 +28,7 @@ const FEATURES: DriftCheckConfig['features'] = [
 describe('ml-drift bundle, end to end', () => {
   const tmp = tempDir();
   let bundle: string;
-  let bundleGz: string;
+  let bundleBr: string;
   let bundleBytes = 0;
 
   const writeConfig = (name: string, config: DriftCheckConfig): string => {
@@ -45,9 +45,9 @@ describe('ml-drift bundle, end to end', () => {
     const code = readBundle('ml-drift');
     bundleBytes = Buffer.byteLength(code, 'utf8');
     bundle = path.join(tmp.dir, 'ml-drift.cjs');
-    bundleGz = path.join(tmp.dir, 'ml-drift.cjs.gz');
+    bundleBr = path.join(tmp.dir, 'ml-drift.cjs.br');
     fs.writeFileSync(bundle, code);
-    fs.writeFileSync(bundleGz, zlib.gzipSync(Buffer.from(code, 'utf8'), { level: 9 }));
+    fs.writeFileSync(bundleBr, zlib.brotliCompressSync(Buffer.from(code, 'utf8')));
     fs.mkdirSync(path.join(tmp.dir, 'data'));
     writeChurnFiles(path.join(tmp.dir, 'data'), 'ref', churnRows(2000, 1));
     writeChurnFiles(path.join(tmp.dir, 'data'), 'stable', churnRows(1500, 2));
@@ -69,6 +69,8 @@ describe('ml-drift bundle, end to end', () => {
     const r = await cli(['--help']);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /Exit codes:\n {2}0 {2}ran, no drift\n {2}1 {2}ran, drift found/);
+    assert.match(r.stdout, /\n {2}3 {2}ran, no drift found, but some feature had too few rows \(insufficient_data\)\n/);
+    assert.match(r.stdout, /the exit code keeps the verdict\nunless outputs\.mandatory is true/);
   });
 
   it('exit 0: no drift (CSV reference, parquet current); JSON equals scipy; HTML has one plot per feature', async () => {
@@ -101,7 +103,12 @@ describe('ml-drift bundle, end to end', () => {
     assert.ok(Math.abs(plan.chi2.pvalue - 0.7864576897620097) < 1e-14);
     assert.ok(Math.abs(region.chi2.statistic - 4.682246279051032) < 1e-12);
     assert.ok(Math.abs(age.psi.value - 0.004462248921566698) < 1e-15);
-    assert.deepEqual(Object.keys(age), ['name', 'type', 'drift', 'reasons', 'ks', 'psi', 'summary', 'histogram']);
+    assert.deepEqual(Object.keys(age), ['name', 'type', 'comparedAs', 'drift', 'verdict', 'reasons', 'ks', 'psi', 'summary', 'histogram']);
+    // issue 17: the p-values are corrected together over the 4 features (Holm), the raw ones are unchanged
+    assert.equal(age.verdict.pvalue, age.ks.pvalue);
+    assert.equal(age.verdict.familySize, 4);
+    assert.ok(age.verdict.adjustedPvalue !== null && age.verdict.adjustedPvalue >= age.ks.pvalue);
+    assert.deepEqual(result.insufficientFeatures, []);
     assert.equal(result.concept?.status, 'ok');
     assert.equal(result.concept?.value, 0.911);
     const html = fs.readFileSync(path.join(tmp.dir, 'out/stable.html'), 'utf8');
@@ -213,9 +220,22 @@ describe('ml-drift bundle, end to end', () => {
     assert.match(debug.stderr, /\n {4}at /);
   });
 
-  it('runs the gzipped bundle through the ConfigMap loader', async () => {
+  it('exit 3: too few rows for a verdict is insufficient_data, reported per feature', async () => {
+    writeChurnFiles(path.join(tmp.dir, 'data'), 'tiny', churnRows(50, 4));
+    const cfg = writeConfig('tiny', { model: 'churn', reference: { uri: 'data/ref.csv' }, current: { uri: 'data/tiny.csv' }, features: FEATURES, outputs: { json: 'out/tiny.json' } });
+    const r = await cli(['run', '--config', cfg, '--now', NOW]);
+    assert.equal(r.stderr, '');
+    assert.equal(r.code, 3);
+    assert.match(r.stdout, /model churn: no drift in 0 of 4 features; insufficient data for age, income, plan, region/);
+    const result = readJson('out/tiny.json');
+    assert.equal(result.status, 'insufficient_data');
+    assert.deepEqual(result.features.map((f) => f.verdict.status), ['insufficient_data', 'insufficient_data', 'insufficient_data', 'insufficient_data']);
+    assert.ok(result.features.every((f) => f.verdict.adjustedPvalue === null && !f.drift));
+  });
+
+  it('runs the brotli-compressed bundle through the ConfigMap loader', async () => {
     const cfg = path.join(tmp.dir, 'stable.json');
-    const r = await runNode(['-e', GZIP_LOADER, '--', bundleGz, 'run', '--config', cfg, '--now', NOW], { cwd: tmp.dir });
+    const r = await runNode(['-e', BROTLI_LOADER, '--', bundleBr, 'run', '--config', cfg, '--now', NOW], { cwd: tmp.dir });
     assert.equal(r.stderr, '');
     assert.equal(r.code, 0);
     assert.match(r.stdout, /no drift in 4 features/);

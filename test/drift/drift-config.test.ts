@@ -24,12 +24,63 @@ describe('drift config', () => {
     const resolved = parseDriftConfig(VALID);
     assert.equal(resolved.reference.format, 'parquet');
     assert.equal(resolved.current.format, 'jsonl');
-    assert.deepEqual(resolved.features[0], { name: 'age', type: 'numeric', psiBuckets: 10, psiThresholds: { small: 0.1, significant: 0.2 }, ksAlpha: 0.05 });
-    assert.deepEqual(resolved.features[1], { name: 'plan', type: 'categorical', psiThresholds: { small: 0.1, significant: 0.2 }, chi2Alpha: 0.01 });
+    assert.deepEqual(resolved.features[0], {
+      name: 'age', type: 'numeric', psiBuckets: 10, psiThresholds: { small: 0.1, significant: 0.2 }, ksAlpha: 0.05, minEffect: 0.08, discreteMaxValues: 20,
+    });
+    assert.deepEqual(resolved.features[1], { name: 'plan', type: 'categorical', psiThresholds: { small: 0.1, significant: 0.2 }, chi2Alpha: 0.01, minEffect: 0.08 });
     assert.deepEqual(resolved.labels, {
       prediction: 'predicted', actual: 'churned', baselineAccuracy: 0.9, window: 1000, minSamples: 100, maxDrop: 0.05, metric: 'accuracy',
     });
     assert.deepEqual(resolved.outputs.pushgateway, { url: 'http://pushgateway.monitoring:9091', job: 'ml-drift' });
+    // issue 17: the new settings are optional, with defaults (an issue-16-era config stays valid)
+    assert.equal(resolved.outputs.mandatory, false);
+    assert.deepEqual(resolved.verdict, { correction: 'holm', power: 0.8 });
+    assert.equal(resolved.attribution, undefined);
+    assert.deepEqual(resolved.timeouts, { connectSeconds: 5, readSeconds: 20, deadlineSeconds: 900 });
+  });
+
+  it('resolves the verdict, attribution, timeout and output settings', () => {
+    const resolved = parseDriftConfig(withChanges({
+      verdict: { correction: 'benjamini-hochberg', minDriftedShare: 0.3, power: 0.9 },
+      attribution: { columnPrefix: 'attr_' },
+      timeouts: { readSeconds: 2 },
+      outputs: { mandatory: true },
+    }));
+    assert.deepEqual(resolved.verdict, { correction: 'benjamini-hochberg', minDriftedShare: 0.3, power: 0.9 });
+    assert.deepEqual(resolved.attribution, { columnPrefix: 'attr_', threshold: 0.9 });
+    assert.deepEqual(resolved.timeouts, { connectSeconds: 5, readSeconds: 2, deadlineSeconds: 900 });
+    assert.equal(resolved.outputs.mandatory, true);
+  });
+
+  it('names the field and the rule for every new setting of issue 17', () => {
+    const problems = validateDriftConfig(withChanges({
+      features: [
+        { name: 'age', type: 'numeric', minEffect: 0, discreteMaxValues: 2.5 },
+        { name: 'plan', type: 'categorical', minEffect: 1.5, discreteMaxValues: 5 },
+      ],
+      verdict: { correction: 'bonferroni', minDriftedShare: 0, power: 1, extra: 1 },
+      attribution: { columnPrefix: '', threshold: 1 },
+      timeouts: { connectSeconds: 10, readSeconds: 30, deadlineSeconds: 20 },
+      outputs: { mandatory: 'yes' },
+    }));
+    assert.deepEqual(problems, [
+      'features[0].minEffect: must be a number > 0 and <= 1, got 0',
+      'features[0].discreteMaxValues: must be an integer >= 0 and <= 1000, got 2.5',
+      'features[1].discreteMaxValues: only applies to numeric features (a categorical feature is always compared as categories)',
+      'features[1].minEffect: must be a number > 0 and <= 1, got 1.5',
+      'outputs.mandatory: must be true or false, got "yes"',
+      'verdict.extra: unknown field; allowed fields: correction, minDriftedShare, power',
+      "verdict.correction: must be one of 'holm', 'benjamini-hochberg', got \"bonferroni\"",
+      'verdict.minDriftedShare: must be a number > 0 and <= 1, got 0',
+      'verdict.power: must be a number >= 0.5 and < 1, got 1',
+      'attribution.threshold: must be a number > 0 and < 1, got 1',
+      'attribution.columnPrefix: must not be empty: the attribution column of a feature would be the feature itself',
+      "timeouts: 'deadlineSeconds' (20) must be >= 'connectSeconds' + 'readSeconds' (40), otherwise no read can complete",
+    ]);
+    assert.deepEqual(validateDriftConfig(withChanges({ features: [{ name: 'a', type: 'numeric' }, { name: 'shap_a', type: 'numeric' }], attribution: {} })),
+      ["attribution.columnPrefix: attribution column 'shap_a' of feature 'a' is itself a configured feature"]);
+    assert.deepEqual(validateDriftConfig(withChanges({ features: [{ name: 'a', type: 'numeric' }], attribution: {} })),
+      ['attribution: needs at least 2 features to rank, got 1']);
   });
 
   it('infers formats from extensions, ignoring .gz and query strings', () => {
@@ -54,7 +105,7 @@ describe('drift config', () => {
       extra: true,
     });
     const expected = [
-      'extra: unknown field; allowed fields: model, reference, current, features, labels, outputs',
+      'extra: unknown field; allowed fields: model, reference, current, features, labels, outputs, verdict, attribution, timeouts',
       "model: must be at most 253 characters, start with a letter or digit and contain only letters, digits, '.', '_' and '-', got \"churn model\"",
       "reference.format: is required because the format cannot be inferred from \"ref.txt\"; set one of 'csv', 'jsonl', 'parquet' (or use a .csv, .jsonl, .ndjson, .parquet extension)",
       "current.format: must be one of 'csv', 'jsonl', 'parquet', got \"xlsx\"",
@@ -75,7 +126,7 @@ describe('drift config', () => {
 
   it('suggests the intended name of a misspelt field', () => {
     const problems = validateDriftConfig(withChanges({ features: [{ name: 'age', type: 'numeric', psiBucket: 20 }] }));
-    assert.deepEqual(problems, ["features[0].psiBucket: unknown field (did you mean 'psiBuckets'?); allowed fields: name, type, psiBuckets, psiThresholds, ksAlpha"]);
+    assert.deepEqual(problems, ["features[0].psiBucket: unknown field (did you mean 'psiBuckets'?); allowed fields: name, type, psiBuckets, psiThresholds, ksAlpha, minEffect, discreteMaxValues"]);
   });
 
   it('rejects settings that would have no effect on categorical features', () => {

@@ -3,11 +3,15 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import { Cron } from 'cdk8s';
 import { CostPreset, DriftCronJob, DriftCronJobProps, ModelService, ValidationError } from '../../src';
 import { readBundle } from '../../src/core/bundles';
+import { computeDrift } from '../../src/drift/check';
+import { parseDriftConfig } from '../../src/drift/config';
+import { renderDriftMetrics } from '../../src/drift/metrics';
+import type { DataColumn, DataWindow } from '../../src/drift/readers';
 import { CARD, IMAGE, VERSION } from '../support/fixtures';
 import { findObject, synthValid, testChart } from '../support/synth';
 import { churnRows, tempDir, writeChurnFiles } from '../fixtures/drift/data';
@@ -57,7 +61,7 @@ describe('DriftCronJob', () => {
     assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
     assert.deepEqual(c.resources, { requests: { cpu: '500m', memory: '1024Mi' }, limits: { cpu: '2000m', memory: '2048Mi' } });
     assert.deepEqual(c.command.slice(0, 2), ['node', '-e']);
-    assert.deepEqual(c.command.slice(3), ['--', '/opt/ml-platform/ml-drift.js.gz', 'run', '--config', '/opt/ml-platform/config.json']);
+    assert.deepEqual(c.command.slice(3), ['--', '/opt/ml-platform/ml-drift.js.br', 'run', '--config', '/opt/ml-platform/config.json']);
     const sa = findObject(objects, 'ServiceAccount', 'churn-model-drift');
     assert.equal(sa.metadata.annotations['eks.amazonaws.com/role-arn'], 'arn:aws:iam::123456789012:role/churn-drift');
   });
@@ -65,8 +69,8 @@ describe('DriftCronJob', () => {
   it('ships the checker gzipped and its config rendered from the typed props', async () => {
     const objects = await synthValid(drift().chart);
     const cm = findObject(objects, 'ConfigMap', 'churn-model-drift');
-    assert.equal(gunzipSync(Buffer.from(cm.binaryData['ml-drift.js.gz'], 'base64')).toString('utf8'), readBundle('ml-drift'));
-    assert.ok(cm.binaryData['ml-drift.js.gz'].length < 262_144 - 10_000, 'fits the client-side apply annotation with room to spare');
+    assert.equal(brotliDecompressSync(Buffer.from(cm.binaryData['ml-drift.js.br'], 'base64')).toString('utf8'), readBundle('ml-drift'));
+    assert.ok(cm.binaryData['ml-drift.js.br'].length < 262_144 - 40_000, 'fits the client-side apply annotation with room to spare');
     assert.deepEqual(JSON.parse(cm.data['config.json']), {
       current: { uri: 's3://ml-data/churn/current.csv' },
       features: FEATURES,
@@ -94,9 +98,51 @@ describe('DriftCronJob', () => {
       assert.match(r.annotations.runbook_url, /^runbooks\/ml-churn-churn-model-[a-z-]+\.md$/);
     }
     const runbooks = job.runbooks();
-    assert.deepEqual(runbooks.map((r) => r.alert.name), ['ModelDataDrift', 'DriftCheckNotSucceeding', 'ModelAccuracyDrop']);
+    assert.deepEqual(runbooks.map((r) => r.alert.name), ['ModelDataDrift', 'DriftCheckNotSucceeding', 'ModelDriftInsufficientData', 'DriftCheckOutputsFailing', 'ModelAccuracyDrop']);
+    assert.equal(byName.ModelDriftInsufficientData.expr, 'max(ml_drift_insufficient_data{feature="",model="churn-model"}) > 0');
+    assert.equal(byName.DriftCheckOutputsFailing.expr, 'max(ml_drift_output_errors{model="churn-model"}) > 0');
+    assert.equal(byName.ModelFeatureAttributionDrift, undefined, 'off without attribution columns');
     assert.ok(runbooks[0].investigate.some((s) => s.includes('aws s3 cp s3://ml-reports/reports/churn-model/drift-report.html .')));
     assert.ok(runbooks[1].mitigate.some((s) => s.includes('kubectl -n ml-churn create job --from=cronjob/churn-model-drift churn-model-drift-manual')));
+  });
+
+  it('alerts on attribution drift below the NDCG threshold (SageMaker Clarify: 0.9), with a runbook', async () => {
+    const { chart, job } = drift({ attribution: {} });
+    const rule = findObject(await synthValid(chart), 'PrometheusRule', 'churn-model-drift');
+    const alert = rule.spec.groups[0].rules.find((r: any) => r.alert === 'ModelFeatureAttributionDrift');
+    assert.equal(alert.expr, 'min(ml_drift_attribution_ndcg{model="churn-model"}) < 0.9');
+    assert.equal(drift({ attribution: { threshold: 0.8 } }).job.alerts.find((a) => a.name === 'ModelFeatureAttributionDrift')?.expr, 'min(ml_drift_attribution_ndcg{model="churn-model"}) < 0.8');
+    const runbook = job.runbooks().find((r) => r.alert.name === 'ModelFeatureAttributionDrift');
+    assert.ok(runbook?.investigate.some((s) => s.includes('attribution chart')));
+    assert.deepEqual(job.config.attribution, {});
+  });
+
+  it('every alert reads a metric the checker pushes (metrics and alerts stay consistent)', () => {
+    const { job } = drift({ labels: { prediction: 'predicted', actual: 'churned', baselineAccuracy: 0.9 }, attribution: {} });
+    // a completed run of the same config, with every optional part present, rendered as the checker pushes it
+    const config = parseDriftConfig(job.config);
+    const n = 200; // >= the labels' minSamples, so the accuracy is pushed
+    const col = (name: string, f: (i: number) => number): [string, DataColumn] => [name, { name, type: 'numeric', values: Float64Array.from({ length: n }, (_, i) => f(i)) }];
+    const columns = new Map<string, DataColumn>([
+      col('age', (i) => i), col('income', (i) => i * 3), ['plan', { name: 'plan', type: 'categorical', categories: ['a', 'b'], codes: Uint32Array.from({ length: n }, (_, i) => i % 2) }],
+      col('shap_age', () => 1), col('shap_income', () => 2), col('shap_plan', () => 3),
+    ]);
+    const w = (role: 'reference' | 'current'): DataWindow => ({
+      role, uri: `${role}.csv`, format: 'csv', rows: n, columns, ...(role === 'current' ? { labels: { labelled: n, recent: new Uint8Array(n).fill(1) } } : {}),
+    });
+    const pushed = renderDriftMetrics(computeDrift(config, w('reference'), w('current'), new Date(0)), 0, 0);
+    const families = new Set([...pushed.matchAll(/^# TYPE (\w+) gauge$/gm)].map((m) => m[1]));
+    assert.ok(job.alerts.length >= 6);
+    for (const alert of job.alerts) {
+      const used = [...alert.expr.matchAll(/\b(ml_\w+)\{/g)].map((m) => m[1]);
+      assert.ok(used.length > 0, `${alert.name} reads no ml_ metric`);
+      for (const metric of used) assert.ok(families.has(metric), `${alert.name} reads ${metric}, which the checker does not push`);
+    }
+  });
+
+  it('keeps the run deadline inside the job deadline', () => {
+    assert.throws(() => drift({ timeouts: { deadlineSeconds: 4000 } }), /'timeouts\.deadlineSeconds' \(4000\): must be below the job's activeDeadline \(3600 s\)/);
+    assert.deepEqual(drift({ timeouts: { readSeconds: 10 } }).job.config.timeouts, { readSeconds: 10 });
   });
 
   it('renders no drift alert when metrics are not pushed', async () => {
@@ -121,7 +167,7 @@ describe('DriftCronJob', () => {
     const mount = join(dir, 'opt');
     mkdirSync(mount);
     writeFileSync(join(mount, 'config.json'), cm.data['config.json']);
-    writeFileSync(join(mount, 'ml-drift.js.gz'), Buffer.from(cm.binaryData['ml-drift.js.gz'], 'base64'));
+    writeFileSync(join(mount, 'ml-drift.js.br'), Buffer.from(cm.binaryData['ml-drift.js.br'], 'base64'));
     const [node, ...args] = job.job.command.map((a) => a.replace('/opt/ml-platform', mount));
     assert.equal(node, 'node');
     const run = await promisify(execFile)(process.execPath, args, { encoding: 'utf8' }).then(() => ({ code: 0 }), (e: { code: number; stderr: string }) => e);

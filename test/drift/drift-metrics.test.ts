@@ -83,18 +83,31 @@ describe('ml-drift metrics and webhook', () => {
       'ml_drift_ks_pvalue{model="churn",feature="age"}',
       'ml_drift_ks_pvalue{model="churn",feature="income"}',
       'ml_drift_chi2_pvalue{model="churn",feature="plan"}',
+      'ml_drift_pvalue_adjusted{model="churn",feature="age"}',
+      'ml_drift_pvalue_adjusted{model="churn",feature="income"}',
+      'ml_drift_pvalue_adjusted{model="churn",feature="plan"}',
+      'ml_drift_effect_size{model="churn",feature="age"}',
+      'ml_drift_effect_size{model="churn",feature="income"}',
+      'ml_drift_effect_size{model="churn",feature="plan"}',
       'ml_drift_detected{model="churn",feature="age"}',
       'ml_drift_detected{model="churn",feature="income"}',
       'ml_drift_detected{model="churn",feature="plan"}',
       'ml_drift_detected{model="churn"}',
+      'ml_drift_insufficient_data{model="churn",feature="age"}',
+      'ml_drift_insufficient_data{model="churn",feature="income"}',
+      'ml_drift_insufficient_data{model="churn",feature="plan"}',
+      'ml_drift_insufficient_data{model="churn"}',
       'ml_model_accuracy{model="churn"}',
       'ml_model_labelled_samples{model="churn"}',
+      'ml_drift_output_errors{model="churn"}',
       'ml_drift_last_run_timestamp_seconds{model="churn"}',
       'ml_drift_last_success_timestamp_seconds{model="churn"}',
     ]);
     assert.ok(samples.includes('ml_drift_detected{model="churn",feature="age"} 1'));
     assert.ok(samples.includes('ml_drift_detected{model="churn",feature="income"} 0'));
     assert.ok(samples.includes('ml_drift_detected{model="churn"} 1'));
+    assert.ok(samples.includes('ml_drift_insufficient_data{model="churn"} 0'));
+    assert.ok(samples.includes('ml_drift_output_errors{model="churn"} 0'));
     assert.ok(samples.includes('ml_model_accuracy{model="churn"} 0.792'));
     assert.ok(samples.includes('ml_model_labelled_samples{model="churn"} 1000'));
     assert.ok(samples.includes('ml_drift_last_run_timestamp_seconds{model="churn"} 1717200000'));
@@ -113,7 +126,8 @@ describe('ml-drift metrics and webhook', () => {
     assert.equal(body.text, 'ml-drift DRIFT: model churn: drift detected in 2 of 3 features (age, plan); accuracy degraded: accuracy 79.20% over the last 1000 labelled rows is 10.80% below the baseline 90.00% (max drop 5.00%)');
     assert.equal(body.status, 'drift');
     assert.deepEqual(body.driftedFeatures, ['age', 'plan']);
-    assert.deepEqual(Object.keys(body.features[0]), ['name', 'type', 'drift', 'psi', 'pvalue']);
+    assert.deepEqual(Object.keys(body.features[0]), ['name', 'type', 'status', 'drift', 'psi', 'pvalue', 'adjustedPvalue', 'effect']);
+    assert.deepEqual(body.insufficientFeatures, []);
     assert.deepEqual(body.concept, { status: 'degraded', accuracy: 0.792, baseline: 0.9, samples: 1000 });
   });
 
@@ -125,11 +139,30 @@ describe('ml-drift metrics and webhook', () => {
       + '# TYPE ml_drift_last_run_timestamp_seconds gauge\nml_drift_last_run_timestamp_seconds{model="churn"} 1717200000\n');
   });
 
-  it('exit 2 when the Pushgateway rejects the push', async () => {
+  it('keeps the verdict (exit 1) when the Pushgateway rejects the push, and prints the failure', async () => {
     status = 400;
     const r = await runWith('cur.csv', { pushgateway: { url: base, job: 'drift-nightly' } });
+    assert.equal(r.code, 1, 'drift stays drift: the scheduler can tell it from no drift');
+    assert.deepEqual(r.err, [`ml-drift: warning: output not written: cannot push metrics to ${base}/metrics/job/drift-nightly/model/churn: HTTP 400 pushed metrics are invalid or inconsistent with existing metrics`]);
+    assert.deepEqual(requests.map((q) => q.method), ['POST', 'PUT'], 'webhook, then the push');
+  });
+
+  it('exit 2 when the Pushgateway rejects the push and outputs are mandatory', async () => {
+    status = 400;
+    const r = await runWith('cur.csv', { pushgateway: { url: base, job: 'drift-nightly' }, mandatory: true });
     assert.equal(r.code, 2);
     assert.deepEqual(r.err, [`ml-drift: cannot push metrics to ${base}/metrics/job/drift-nightly/model/churn: HTTP 400 pushed metrics are invalid or inconsistent with existing metrics`]);
-    assert.deepEqual(requests.map((q) => q.method), ['POST', 'PUT'], 'webhook, then the push');
+  });
+
+  it('counts a report that cannot be written in ml_drift_output_errors and keeps the verdict', async () => {
+    fs.writeFileSync(path.join(tmp.dir, 'blocker'), 'a file, not a directory');
+    const r = await runWith('cur.csv', { json: 'blocker/drift.json' });
+    assert.equal(r.code, 1);
+    assert.equal(r.err.length, 1);
+    assert.match(r.err[0], /^ml-drift: warning: output not written: cannot write .*blocker\/drift\.json: /);
+    const put = requests.find((q) => q.method === 'PUT');
+    assert.ok(put !== undefined, 'the full metrics are pushed');
+    assert.match(put.body, /^ml_drift_output_errors\{model="churn"\} 1$/m);
+    assert.match(put.body, /^ml_drift_last_success_timestamp_seconds\{model="churn"\} 1717200000$/m);
   });
 });

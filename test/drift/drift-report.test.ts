@@ -43,7 +43,12 @@ describe('drift reports', () => {
 
   it('writes JSON with a fixed key order', () => {
     const json = renderJsonReport(result);
-    assert.deepEqual(Object.keys(JSON.parse(json)), ['version', 'model', 'generatedAt', 'status', 'driftDetected', 'passed', 'driftedFeatures', 'reference', 'current', 'features']);
+    assert.deepEqual(Object.keys(JSON.parse(json)), [
+      'version', 'model', 'generatedAt', 'status', 'driftDetected', 'passed', 'driftedFeatures', 'insufficientFeatures', 'verdict', 'reference', 'current', 'features',
+    ]);
+    assert.deepEqual(Object.keys(JSON.parse(json).features[0].verdict), [
+      'status', 'test', 'pvalue', 'adjustedPvalue', 'correction', 'familySize', 'alpha', 'significant', 'effect', 'sampleSize',
+    ]);
     assert.ok(json.endsWith('}\n'));
   });
 
@@ -52,6 +57,37 @@ describe('drift reports', () => {
     assert.ok(text.includes('ml_drift_psi{model="m1",feature="x \\"quoted\\""} '));
     assert.ok(text.includes('ml_drift_chi2_pvalue{model="m1",feature="<b>cat</b>"} '));
     assert.ok(!text.includes('ml_model_accuracy'), 'no accuracy without labels');
+  });
+
+  it('marks features without enough rows and shows adjusted p-values and effect sizes', () => {
+    const small = computeDrift(config, window('reference', 40, 0, ['a', 'b']), window('current', 40, 0, ['a', 'b']), now);
+    assert.equal(small.status, 'insufficient_data');
+    const html = renderHtmlReport(small);
+    assert.ok(html.includes('>TOO FEW ROWS</span>'));
+    assert.ok(html.includes('<th>adjusted p</th>') && html.includes('<th>effect / floor</th>'));
+    assert.ok(html.includes('too few rows for a verdict on x &quot;quoted&quot;, &lt;b&gt;cat&lt;/b&gt;'));
+    assert.ok(html.includes('<title>Drift report: m1 (insufficient_data)</title>'));
+  });
+
+  it('charts the attribution ranking of both windows', () => {
+    const n = 300;
+    const rng = mulberry32(4);
+    const cols = (scales: readonly number[]): DataWindow => {
+      const w = window('reference', n, 0, ['a', 'b']);
+      const columns = new Map(w.columns);
+      ['x "quoted"', '<b>cat</b>'].forEach((f, i) => columns.set(`shap_${f}`, { name: `shap_${f}`, type: 'numeric', values: Float64Array.from({ length: n }, () => scales[i] * normal(rng)) }));
+      return { ...w, columns };
+    };
+    const withAttr = parseDriftConfig({
+      model: 'm1', reference: { uri: 'r.csv' }, current: { uri: 'c.csv' }, outputs: {}, features: config.features.map((f) => ({ name: f.name, type: f.type })), attribution: {},
+    });
+    const r = computeDrift(withAttr, cols([1, 3]), cols([3, 1]), now);
+    assert.equal(r.attribution?.status, 'drift');
+    const html = renderHtmlReport(r);
+    assert.ok(html.includes('<h2>Feature attribution drift <span class="badge drift">DRIFT</span></h2>'));
+    assert.ok(html.includes('aria-label="Feature ranking by mean absolute attribution: reference vs current"'));
+    assert.ok(html.includes('#1 → #2 &lt;b&gt;cat&lt;/b&gt;'));
+    assert.equal(html.match(/<svg class="plot"/g)?.length, 3, 'one plot per feature plus the ranking');
   });
 
   it('formats numbers compactly and deterministically', () => {

@@ -1,18 +1,20 @@
-// The churn team's Pulumi program: its own stack (for example org/churn/prod),
-// which reads the platform stack's contract, checked for shape and version,
-// before it declares anything.
+// The churn team's Pulumi program (project `churn` of Pulumi.yaml here): its
+// own stack (for example org/churn/prod), which reads the platform stack's
+// contract, checked for shape and version, before it declares anything.
+//   cd examples/teams/churn && pulumi stack init org/churn/prod
 //   pulumi config set platformStack org/platform/prod
 //   pulumi config set --secret kubeconfig "$(cat ~/.kube/config)"   # optional
 import * as pulumi from '@pulumi/pulumi';
 import { PlatformReference, TeamStack } from '../../../src/pulumi';
-import { CHURN_TEAM, CHURN_TEAM_MODELS } from './team';
+import { CHURN_TEAM, CHURN_TEAM_AB_TESTS, CHURN_TEAM_MODELS, CHURN_TEAM_TRAINING } from './team';
 
 async function main(): Promise<Record<string, pulumi.Output<unknown>>> {
   const config = new pulumi.Config();
   const platform = await PlatformReference.fromStack(config.get('platformStack') ?? 'organization/platform/prod');
   const kubeconfig = config.getSecret('kubeconfig');
   const stack = new TeamStack(CHURN_TEAM, {
-    platform, team: CHURN_TEAM, models: CHURN_TEAM_MODELS, clusterAccess: kubeconfig ? { kubeconfig } : {},
+    platform, team: CHURN_TEAM, models: CHURN_TEAM_MODELS, abTests: CHURN_TEAM_AB_TESTS, trainingJobs: CHURN_TEAM_TRAINING,
+    clusterAccess: kubeconfig ? { kubeconfig } : {},
   });
   return { bindings: stack.bindings };
 }
