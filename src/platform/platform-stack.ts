@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { OidcProvider } from '../aws/irsa-role';
 import { componentLabel } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
 import { ChartDeployment } from '../bridge/chart-deployment';
@@ -10,7 +11,7 @@ import { SpotTrainingPoolAws, SpotTrainingPoolAwsArgs } from '../training/spot-t
 import { PropsValidator } from '../core/errors';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
 import { FeatureStoreAwsBinding } from '../features/stores';
-import { ModelPlatformChart, ModelPlatformProps, PlatformAwsBindings, TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
+import { ModelPlatformChart, ModelPlatformProps, PlatformAwsBindings, PlatformModel, TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
 import { ExistingCluster, ServingStackConfig, clusterFromConfig, clusterResourceOptions, modelBindings, readServingStackConfig, validateCluster } from './serving-stack';
 
 /** Arguments of a {@link ModelPlatformStack}. */
@@ -88,22 +89,12 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
     // With a DR policy the artifacts live in the backups' replicated model-artifacts bucket.
     this.artifacts = this.backups?.buckets['model-artifacts']
       ?? new SecureBucket(`${name}-artifacts`, { ...args.artifacts, tags: { ...tags, ...args.artifacts?.tags } }, child);
-    const models: Record<string, ModelServiceAws> = {};
-    const drift: Record<string, DriftMonitoringAws> = {};
-    for (const m of p.models) {
-      models[m.id] = new ModelServiceAws(`${name}-${m.id}`, {
-        modelName: m.name ?? m.id, namespace: ns, oidcProvider: oidc, bucket: this.artifacts, imageRepository: args.imageRepositories,
-        restoreNamespaces: drillNamespace ? [drillNamespace] : undefined, tags,
-      }, child);
-      if (m.drift) {
-        const dataUris = [m.drift.reference.uri, m.drift.current.uri].filter((u) => u.startsWith('s3://')).map((u) => u.replace(/[^/]*$/, ''));
-        drift[m.id] = new DriftMonitoringAws(`${name}-${m.id}-drift`, {
-          modelName: m.name ?? m.id, namespace: ns, oidcProvider: oidc, dataUris, tags, sharedBucket: this.backups?.buckets['drift-baselines'],
-        }, child);
-      }
-    }
-    this.models = models;
-    this.drift = drift;
+    const halves = modelAwsHalves(name, p.models, {
+      namespace: ns, oidcProvider: oidc, artifacts: this.artifacts, reports: this.backups?.buckets['drift-baselines'],
+      imageRepositories: args.imageRepositories, drillNamespace, tags,
+    }, child);
+    this.models = halves.models;
+    this.drift = halves.drift;
 
     if (p.featureStore) {
       const fs = p.featureStore;
@@ -176,4 +167,44 @@ export function platformStackFromConfig(name: string, platform: Omit<ModelPlatfo
     artifacts: config.existingArtifactBucket ? { existingBucketName: config.existingArtifactBucket } : extra.artifacts,
     imageRepositories: config.imageRepositories ?? extra.imageRepositories,
   });
+}
+
+/** Where the AWS halves of a set of models go. @internal */
+export interface ModelAwsHalvesOptions {
+  readonly namespace: string;
+  readonly oidcProvider: OidcProvider;
+  readonly artifacts: SecureBucket;
+  /** The shared drift reports bucket. @default - one bucket per drift role */
+  readonly reports?: SecureBucket;
+  readonly imageRepositories?: boolean;
+  /** The restore drill's scratch namespace, whose copy of each model may use its role too. @default - none */
+  readonly drillNamespace?: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The AWS half of each model: its IRSA role on its artifact prefix (and ECR
+ * repository), and a drift role for the models with a drift check. One
+ * implementation for `ModelPlatformStack` and `TeamStack`, so both create the
+ * same resources under the same names. @internal
+ */
+export function modelAwsHalves(name: string, models: readonly PlatformModel[], o: ModelAwsHalvesOptions, opts: pulumi.ComponentResourceOptions): {
+  models: Record<string, ModelServiceAws>;
+  drift: Record<string, DriftMonitoringAws>;
+} {
+  const out: Record<string, ModelServiceAws> = {};
+  const drift: Record<string, DriftMonitoringAws> = {};
+  for (const m of models) {
+    out[m.id] = new ModelServiceAws(`${name}-${m.id}`, {
+      modelName: m.name ?? m.id, namespace: o.namespace, oidcProvider: o.oidcProvider, bucket: o.artifacts, imageRepository: o.imageRepositories,
+      restoreNamespaces: o.drillNamespace ? [o.drillNamespace] : undefined, tags: o.tags,
+    }, opts);
+    if (m.drift) {
+      const dataUris = [m.drift.reference.uri, m.drift.current.uri].filter((u) => u.startsWith('s3://')).map((u) => u.replace(/[^/]*$/, ''));
+      drift[m.id] = new DriftMonitoringAws(`${name}-${m.id}-drift`, {
+        modelName: m.name ?? m.id, namespace: o.namespace, oidcProvider: o.oidcProvider, dataUris, tags: o.tags, sharedBucket: o.reports,
+      }, opts);
+    }
+  }
+  return { models: out, drift };
 }

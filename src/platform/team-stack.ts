@@ -10,6 +10,7 @@ import { PropsValidator } from '../core/errors';
 import { DisasterRecoveryPolicy } from '../policy/disaster-recovery';
 import { CostPresetSettings } from '../policy/presets';
 import { PlatformModel } from './platform-chart';
+import { modelAwsHalves } from './platform-stack';
 import { PlatformReference } from './platform-reference-stack';
 import { ExistingCluster, clusterResourceOptions, modelBindings } from './serving-stack';
 import { TeamAbTest, TeamAwsBindings, TeamChart, TeamChartProps, TeamTrainingJob, teamTrainingJobName, validateTeamParts } from './team-chart';
@@ -91,22 +92,11 @@ export class TeamStack extends pulumi.ComponentResource {
 
     this.artifacts = new SecureBucket(`${name}-artifacts`, { existingBucketName: contract.buckets.artifacts }, child);
     this.reports = args.models.some((m) => m.drift) ? new SecureBucket(`${name}-reports`, { existingBucketName: contract.buckets.reports }, child) : undefined;
-    const models: Record<string, ModelServiceAws> = {};
-    const drift: Record<string, DriftMonitoringAws> = {};
-    for (const m of args.models) {
-      models[m.id] = new ModelServiceAws(`${name}-${m.id}`, {
-        modelName: m.name ?? m.id, namespace: ns, oidcProvider: oidc, bucket: this.artifacts, imageRepository: args.imageRepositories,
-        restoreNamespaces: drillNamespace ? [drillNamespace] : undefined, tags,
-      }, child);
-      if (m.drift) {
-        const dataUris = [m.drift.reference.uri, m.drift.current.uri].filter((u) => u.startsWith('s3://')).map((u) => u.replace(/[^/]*$/, ''));
-        drift[m.id] = new DriftMonitoringAws(`${name}-${m.id}-drift`, {
-          modelName: m.name ?? m.id, namespace: ns, oidcProvider: oidc, dataUris, tags, sharedBucket: this.reports,
-        }, child);
-      }
-    }
-    this.models = models;
-    this.drift = drift;
+    const halves = modelAwsHalves(name, args.models, {
+      namespace: ns, oidcProvider: oidc, artifacts: this.artifacts, reports: this.reports, imageRepositories: args.imageRepositories, drillNamespace, tags,
+    }, child);
+    this.models = halves.models;
+    this.drift = halves.drift;
     const checkpointBucket = contract.buckets.checkpoints;
     this.checkpoints = jobs.length > 0 && checkpointBucket !== undefined
       ? new SecureBucket(`${name}-checkpoints`, { existingBucketName: checkpointBucket }, child) : undefined;
@@ -120,9 +110,9 @@ export class TeamStack extends pulumi.ComponentResource {
 
     const record = (entries: Array<[string, pulumi.Output<string>]>): pulumi.Output<Record<string, string>> => pulumi.all(Object.fromEntries(entries));
     this.bindings = pulumi.all([
-      modelBindings(models),
-      record(Object.entries(drift).map(([id, d]) => [id, d.roleArn])),
-      record(Object.entries(drift).map(([id, d]) => [id, d.reportPrefix])),
+      modelBindings(this.models),
+      record(Object.entries(this.drift).map(([id, d]) => [id, d.roleArn])),
+      record(Object.entries(this.drift).map(([id, d]) => [id, d.reportPrefix])),
       trainingJobs,
     ]).apply(([m, driftRoles, driftReports, t]) => ({ models: m, driftRoles, driftReports, ...(jobs.length > 0 ? { trainingJobs: t } : {}) }));
     this.kubernetes = new ChartDeployment<TeamChartProps>(`${name}-team`, {
