@@ -1,41 +1,55 @@
 /**
- * Drift-check benchmark: KS + PSI over 10 numeric features with 1,000,000
- * reference and 1,000,000 current rows each (deterministic PRNG).
+ * Drift-check benchmark: this library against SciPy + pandas on the same files.
  *
- * Variants (each in a fresh child process, so peak RSS is per variant):
- *  - `library`: `ks2samp` (method 'auto' -> asymptotic kstwo at this size) and
- *               `psiNumeric` from src/stats on Float64Array columns.
- *  - `checker`: `checkNumericFeature` from src/drift/check, i.e. what the CLI
- *               runs per feature: the above plus summaries and plot histogram.
- *  - `naive`:   plain JS number[] columns; KS statistic via a comparator sort and
- *               a binary search per value of the pooled sample (scipy's
- *               searchsorted formulation, written naively), p-value from the same
- *               kstwo function; PSI with the same quantile edges but counts via
- *               one Array.filter per bucket.
+ * Data: `FEATURES` numeric features (default 10), reference and current windows
+ * of `ROWS` rows each (default 1,000,000 and 5,000,000), deterministic PRNG,
+ * feature j ~ N(j, 1 + j/10) rounded to 4 decimals (ties, like real data), the
+ * current window shifted by 0.002 j sd. Written once per size as CSV and Parquet
+ * (DOUBLE columns, one row group per 1M rows) under $BENCH_DIR (default a temp dir).
  *
- * Measured: wall time of the checks only (data generation excluded), peak RSS
- * of the process (`process.resourceUsage().maxRSS`, includes the data and
- * Node + tsx), and the RSS peak before the checks started (data generated).
- * The parent verifies that the variants agree on D, p and PSI.
+ * Work measured, each in a fresh child process (peak RSS is per run):
+ *  - stats:     KS + PSI over every feature with the data already in memory.
+ *               Library: `checkNumericFeature` (what the CLI runs per feature:
+ *               KS, point-mass-aware PSI, summaries, plot histogram).
+ *               SciPy: `scipy.stats.ks_2samp` + PSI over `numpy.quantile` edges
+ *               (`np.histogram` of the clipped values). Reading is not timed.
+ *  - cli csv / cli parquet: read both windows + check + JSON report. Library:
+ *               `executeDriftRun` (the CLI's run). Python: `pandas.read_csv`
+ *               (`usecols`) / `pandas.read_parquet` + the SciPy stats above.
+ * Peak memory: `process.resourceUsage().maxRSS` / Python `resource.getrusage`
+ * (the library's includes Node + tsx, about 60 MiB).
+ * The parent checks that the library and SciPy agree on D, p and PSI per feature.
  *
- * Run:   npx tsx bench/drift.ts
- * Env:   BENCH_ROWS=1000000  rows per window (default 1,000,000)
- *        BENCH_FEATURES=10   numeric features (default 10)
- *        BENCH_REPEATS=1     runs per variant, median reported (default 1)
- * Child: npx tsx bench/drift.ts --child <library|checker|naive>   prints one JSON line
+ * Python: the first of $BENCH_PYTHON, python3, /usr/bin/python3 that imports
+ * scipy and pandas (Debian: python3-scipy python3-pandas; Parquet needs pyarrow
+ * or fastparquet). Without it the table says so and shows the library only.
+ *
+ * Run:   npm run bench:drift
+ * Env:   BENCH_ROWS=1000000,5000000  BENCH_FEATURES=10  BENCH_FORMATS=csv,parquet  BENCH_DIR=/tmp/x  BENCH_PYTHON=python3
+ * Child: npx tsx bench/drift.ts --child <stats|cli> <csv|parquet> <rows>   prints one JSON line
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { checkNumericFeature } from '../src/drift/check';
-import { kolmogornSf, ks2samp, psiNumeric, quantilesLinear, roundHalfEven } from '../src/stats';
+import { parseDriftConfig } from '../src/drift/config';
+import type { ResolvedDriftCheckConfig } from '../src/drift/config';
+import { S3ClientProvider } from '../src/drift/io';
+import { readDataWindow } from '../src/drift/readers';
+import type { DataWindow } from '../src/drift/readers';
+import { executeDriftRun } from '../src/drift/execute';
 
-const VARIANTS = ['library', 'checker', 'naive'] as const;
-type Variant = typeof VARIANTS[number];
-
-const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const ROW_SIZES = (process.env.BENCH_ROWS ?? '1000000,5000000').split(',').map(Number);
 const FEATURES = Number(process.env.BENCH_FEATURES ?? 10);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 1);
+const FORMATS = (process.env.BENCH_FORMATS ?? 'csv,parquet').split(',') as Format[];
+const DIR = process.env.BENCH_DIR ?? path.join(os.tmpdir(), 'ml-drift-bench');
+const ROW_GROUP = 1_000_000;
+
+type Format = 'csv' | 'parquet';
+type Work = 'stats' | 'cli';
 
 interface FeatureOut {
   d: number;
@@ -43,11 +57,9 @@ interface FeatureOut {
   psi: number;
 }
 
-interface ChildResult {
-  variant: Variant;
-  ms: number;
-  maxRssKiB: number;
-  rssBeforeKiB: number;
+interface RunResult {
+  seconds: number;
+  maxRssMiB: number;
   features: FeatureOut[];
 }
 
@@ -62,169 +74,240 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-/** Feature j: reference ~ N(j, 1 + j/10) rounded to 4 decimals (ties, like real data); current shifted by 0.002 * j sd. */
-function fill(out: { length: number; [i: number]: number }, seed: number, j: number, shift: number): void {
+function column(rows: number, seed: number, j: number, shift: number): Float64Array {
   const rng = mulberry32(seed);
   const sd = 1 + j / 10;
-  for (let i = 0; i < out.length; i++) {
+  const out = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
     const z = Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
     out[i] = Math.round((j + shift * sd + sd * z) * 1e4) / 1e4;
   }
+  return out;
 }
 
-// ---------------------------------------------------------------------------
-// naive baseline
+const names = (): string[] => Array.from({ length: FEATURES }, (_, j) => `f${j}`);
 
-function upperBoundArr(sorted: number[], v: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+function dataFile(rows: number, role: 'reference' | 'current', format: Format): string {
+  return path.join(DIR, `${role}-${rows}x${FEATURES}.${format}`);
 }
 
-function naiveKs(a: number[], b: number[]): { d: number; p: number } {
-  const x = [...a].sort((u, v) => u - v);
-  const y = [...b].sort((u, v) => u - v);
-  const all = x.concat(y);
-  let d = 0;
-  for (const v of all) {
-    const diff = Math.abs(upperBoundArr(x, v) / x.length - upperBoundArr(y, v) / y.length);
-    if (diff > d) d = diff;
-  }
-  const n = Math.min(x.length, y.length);
-  const m = Math.max(x.length, y.length);
-  return { d, p: Math.min(1, Math.max(0, kolmogornSf(roundHalfEven(m * n / (m + n)), d))) };
-}
-
-function naivePsi(ref: number[], cur: number[], buckets = 10): number {
-  const sorted = Float64Array.from([...ref].sort((u, v) => u - v));
-  const qs = Array.from({ length: buckets + 1 }, (_, i) => (i === buckets ? 1 : i * (1 / buckets)));
-  const edges = [...new Set(quantilesLinear(sorted, qs))].sort((u, v) => u - v);
-  let psi = 0;
-  for (let k = 0; k < edges.length - 1; k++) {
-    const lo = k === 0 ? -Infinity : edges[k];
-    const hi = k === edges.length - 2 ? Infinity : edges[k + 1];
-    const e = ref.filter((v) => v >= lo && v < hi).length / ref.length || 0.0001;
-    const a = cur.filter((v) => v >= lo && v < hi).length / cur.length || 0.0001;
-    psi += (a - e) * Math.log(a / e);
-  }
-  return psi;
-}
-
-// ---------------------------------------------------------------------------
-// child
-
-function child(variant: Variant): void {
-  const typed = variant !== 'naive';
-  const refs: Array<Float64Array | number[]> = [];
-  const curs: Array<Float64Array | number[]> = [];
-  for (let j = 0; j < FEATURES; j++) {
-    const r = typed ? new Float64Array(ROWS) : new Array<number>(ROWS).fill(0);
-    const c = typed ? new Float64Array(ROWS) : new Array<number>(ROWS).fill(0);
-    fill(r, 1000 + j, j, 0);
-    fill(c, 2000 + j, j, 0.002 * j);
-    refs.push(r);
-    curs.push(c);
-  }
-  const rssBeforeKiB = process.resourceUsage().maxRSS;
-  const features: FeatureOut[] = [];
-  const t0 = performance.now();
-  for (let j = 0; j < FEATURES; j++) {
-    if (variant === 'library') {
-      const ks = ks2samp(refs[j], curs[j]);
-      const psi = psiNumeric(refs[j], curs[j], { buckets: 10 });
-      features.push({ d: ks.statistic, p: ks.pvalue, psi: psi.psi });
-    } else if (variant === 'checker') {
-      const f = checkNumericFeature(
-        { name: `f${j}`, type: 'numeric', psiBuckets: 10, psiThresholds: { small: 0.1, significant: 0.2 }, ksAlpha: 0.05, minEffect: 0.08, discreteMaxValues: 20 },
-        refs[j] as Float64Array,
-        curs[j] as Float64Array,
-      );
-      features.push({ d: f.ks.statistic, p: f.ks.pvalue, psi: f.psi.value });
-    } else {
-      const ks = naiveKs(refs[j] as number[], curs[j] as number[]);
-      features.push({ d: ks.d, p: ks.p, psi: naivePsi(refs[j] as number[], curs[j] as number[]) });
+/** Writes the CSV and Parquet files of one size (skipped when they exist). */
+function writeData(rows: number): void {
+  fs.mkdirSync(DIR, { recursive: true });
+  for (const role of ['reference', 'current'] as const) {
+    if (FORMATS.every((f) => fs.existsSync(dataFile(rows, role, f)))) continue;
+    const cols = names().map((_, j) => (role === 'reference' ? column(rows, 1000 + j, j, 0) : column(rows, 2000 + j, j, 0.002 * j)));
+    if (FORMATS.includes('csv')) {
+      const fd = fs.openSync(dataFile(rows, role, 'csv'), 'w');
+      fs.writeSync(fd, `${names().join(',')}\n`);
+      for (let start = 0; start < rows; start += 100_000) {
+        const lines: string[] = [];
+        for (let i = start; i < Math.min(rows, start + 100_000); i++) lines.push(cols.map((c) => String(c[i])).join(','));
+        fs.writeSync(fd, `${lines.join('\n')}\n`);
+      }
+      fs.closeSync(fd);
+    }
+    if (FORMATS.includes('parquet')) {
+      const buf = parquetWriteBuffer({
+        columnData: names().map((name, j) => ({ name, data: cols[j], type: 'DOUBLE' as const, nullable: false })),
+        rowGroupSize: ROW_GROUP,
+      });
+      fs.writeFileSync(dataFile(rows, role, 'parquet'), Buffer.from(buf));
     }
   }
-  const ms = performance.now() - t0;
-  const out: ChildResult = { variant, ms, maxRssKiB: process.resourceUsage().maxRSS, rssBeforeKiB, features };
-  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+function config(rows: number, format: Format, out: string): ResolvedDriftCheckConfig {
+  return parseDriftConfig({
+    model: 'bench',
+    reference: { uri: dataFile(rows, 'reference', format), format },
+    current: { uri: dataFile(rows, 'current', format), format },
+    features: names().map((name) => ({ name, type: 'numeric' })),
+    outputs: { json: out },
+  });
+}
+
+// ---------------------------------------------------------------------------
+// library child
+
+async function libraryChild(work: Work, format: Format, rows: number): Promise<RunResult> {
+  const out = path.join(DIR, `result-${process.pid}.json`);
+  const cfg = config(rows, format, out);
+  if (work === 'cli') {
+    const t0 = performance.now();
+    const outcome = await executeDriftRun(cfg, { baseDir: DIR });
+    const seconds = (performance.now() - t0) / 1000;
+    if (outcome.result === undefined) throw new Error(`run failed: ${outcome.error ?? 'no result'}`);
+    fs.rmSync(out, { force: true });
+    const features = outcome.result.features.map((f) => (f.type === 'numeric' ? { d: f.ks.statistic, p: f.ks.pvalue, psi: f.psi.value } : { d: NaN, p: NaN, psi: NaN }));
+    return { seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, features };
+  }
+  const s3 = new S3ClientProvider({});
+  const request = { features: cfg.features.map((f) => ({ name: f.name, type: f.type })) };
+  const ref = await readDataWindow(cfg.reference, request, { role: 'reference', baseDir: DIR, s3 });
+  const cur = await readDataWindow(cfg.current, request, { role: 'current', baseDir: DIR, s3 });
+  const values = (w: DataWindow, name: string): Float64Array => {
+    const c = w.columns.get(name);
+    if (c === undefined || c.type !== 'numeric') throw new Error(`no column ${name}`);
+    return c.values;
+  };
+  const features: FeatureOut[] = [];
+  const t0 = performance.now();
+  for (const f of cfg.features) {
+    if (f.type !== 'numeric') continue;
+    const r = checkNumericFeature(f, values(ref, f.name), values(cur, f.name));
+    features.push({ d: r.ks.statistic, p: r.ks.pvalue, psi: r.psi.value });
+  }
+  return { seconds: (performance.now() - t0) / 1000, maxRssMiB: process.resourceUsage().maxRSS / 1024, features };
+}
+
+// ---------------------------------------------------------------------------
+// Python (SciPy + pandas)
+
+const PYTHON = String.raw`
+import json, resource, sys, time
+import numpy as np, pandas as pd
+from scipy import stats
+work, fmt, ref_path, cur_path, names = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5].split(',')
+def read(p):
+    return pd.read_csv(p, usecols=names, dtype='float64') if fmt == 'csv' else pd.read_parquet(p, columns=names)
+def check(ref, cur):
+    out = []
+    for n in names:
+        a, b = ref[n].to_numpy(), cur[n].to_numpy()
+        ks = stats.ks_2samp(a, b)
+        e = np.unique(np.quantile(a, np.linspace(0, 1, 11)))
+        ea = np.histogram(np.clip(a, e[0], e[-1]), e)[0] / len(a)
+        ca = np.histogram(np.clip(b, e[0], e[-1]), e)[0] / len(b)
+        ea = np.where(ea == 0, 0.0001, ea); ca = np.where(ca == 0, 0.0001, ca)
+        out.append({'d': float(ks.statistic), 'p': float(ks.pvalue), 'psi': float(np.sum((ca - ea) * np.log(ca / ea)))})
+    return out
+t0 = time.perf_counter()
+ref, cur = read(ref_path), read(cur_path)
+if work == 'stats':
+    t0 = time.perf_counter()
+features = check(ref, cur)
+seconds = time.perf_counter() - t0
+print(json.dumps({'seconds': seconds, 'maxRssMiB': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 'features': features}))
+`;
+
+interface Python {
+  readonly exe: string;
+  readonly versions: string;
+  readonly parquet: boolean;
+}
+
+function findPython(): Python | string {
+  const candidates = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => c !== undefined && c !== '');
+  const probe = 'import sys, scipy, pandas, numpy\ntry:\n import pyarrow; pq = "pyarrow " + pyarrow.__version__\nexcept ImportError:\n pq = ""\n'
+    + 'print(f"Python {sys.version.split()[0]}, SciPy {scipy.__version__}, pandas {pandas.__version__}, NumPy {numpy.__version__}" + (", " + pq if pq else "") + "|" + ("1" if pq else "0"))';
+  for (const exe of candidates) {
+    const r = spawnSync(exe, ['-c', probe], { encoding: 'utf8' });
+    if (r.status === 0) {
+      const [versions, pq] = r.stdout.trim().split('|');
+      return { exe, versions, parquet: pq === '1' };
+    }
+  }
+  return `no Python with scipy and pandas found (tried ${candidates.join(', ')}; Debian: apt-get install python3-scipy python3-pandas)`;
 }
 
 // ---------------------------------------------------------------------------
 // parent
 
-function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+function runJson(cmd: string, args: string[]): RunResult {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as RunResult;
 }
 
-function runChild(variant: Variant): ChildResult {
-  const r = spawnSync(process.execPath, [...process.execArgv, '--max-old-space-size=8192', __filename, '--child', variant], {
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (r.status !== 0) throw new Error(`child ${variant} failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
+function runLibrary(work: Work, format: Format, rows: number): RunResult {
+  return runJson(process.execPath, [...process.execArgv, '--max-old-space-size=8192', __filename, '--child', work, format, String(rows)]);
 }
 
-function fmt(x: number, digits: number): string {
-  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+function runPython(py: Python, work: Work, format: Format, rows: number): RunResult {
+  return runJson(py.exe, ['-c', PYTHON, work, format, dataFile(rows, 'reference', format), dataFile(rows, 'current', format), names().join(',')]);
+}
+
+const fmt = (x: number, digits: number): string => x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+interface Row {
+  rows: number;
+  work: string;
+  lib: RunResult;
+  py?: RunResult;
+  pyNote?: string;
+}
+
+function agreement(rows: readonly Row[]): string {
+  let d = 0;
+  let p = 0;
+  let psi = 0;
+  for (const r of rows) {
+    if (r.py === undefined) continue;
+    const py = r.py;
+    r.lib.features.forEach((f, j) => {
+      d = Math.max(d, Math.abs(f.d - py.features[j].d));
+      p = Math.max(p, Math.abs(f.p - py.features[j].p) / Math.max(py.features[j].p, 1e-300));
+      psi = Math.max(psi, Math.abs(f.psi - py.features[j].psi) / Math.max(py.features[j].psi, 1e-300));
+    });
+  }
+  return `Agreement with SciPy over all runs: max |ΔD| ${d.toExponential(1)}, max relative Δp ${p.toExponential(1)}, max relative ΔPSI ${psi.toExponential(1)}`
+    + ' (PSI: the library gives a point mass its own bucket; on these continuous data the buckets are the same).';
+}
+
+function table(rows: readonly Row[]): string {
+  const out = [
+    '| rows per window | work | this library (s) | SciPy / pandas (s) | speed-up | library rows/s | library peak RSS (MiB) | Python peak RSS (MiB) |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    const py = r.py;
+    out.push(`| ${fmt(r.rows, 0)} | ${r.work} | ${fmt(r.lib.seconds, 2)} | ${py === undefined ? (r.pyNote ?? 'n/a') : fmt(py.seconds, 2)} | `
+      + `${py === undefined ? 'n/a' : `${fmt(py.seconds / r.lib.seconds, 2)}x`} | ${fmt((2 * r.rows) / r.lib.seconds, 0)} | `
+      + `${fmt(r.lib.maxRssMiB, 0)} | ${py === undefined ? 'n/a' : fmt(py.maxRssMiB, 0)} |`);
+  }
+  return out.join('\n');
 }
 
 function parent(): void {
   const t0 = performance.now();
-  const results = new Map<Variant, ChildResult[]>();
-  for (const v of VARIANTS) {
-    for (let r = 0; r < REPEATS; r++) {
-      const res = runChild(v);
-      process.stderr.write(`  ${v} run ${r + 1}/${REPEATS}: ${fmt(res.ms, 0)} ms, maxRSS ${fmt(res.maxRssKiB / 1024, 0)} MiB\n`);
-      results.set(v, [...(results.get(v) ?? []), res]);
+  const py = findPython();
+  const rows: Row[] = [];
+  for (const n of ROW_SIZES) {
+    process.stderr.write(`writing ${fmt(n, 0)}-row files to ${DIR} ...\n`);
+    writeData(n);
+    const jobs: Array<{ work: Work; format: Format; label: string }> = [
+      { work: 'stats', format: FORMATS[0], label: 'stats: KS + PSI, data in memory' },
+      ...FORMATS.map((format) => ({ work: 'cli' as const, format, label: `CLI end to end, ${format === 'csv' ? 'CSV' : 'Parquet'}` })),
+    ];
+    for (const job of jobs) {
+      const lib = runLibrary(job.work, job.format, n);
+      let result: RunResult | undefined;
+      let note: string | undefined;
+      if (typeof py === 'string') note = 'no Python';
+      else if (job.work === 'cli' && job.format === 'parquet' && !py.parquet) note = 'n/a (no pyarrow)';
+      else result = runPython(py, job.work, job.format, n);
+      process.stderr.write(`  ${job.label}: library ${fmt(lib.seconds, 2)} s${result === undefined ? '' : `, Python ${fmt(result.seconds, 2)} s`}\n`);
+      rows.push({ rows: n, work: job.label, lib, ...(result === undefined ? {} : { py: result }), ...(note === undefined ? {} : { pyNote: note }) });
     }
   }
-  const lib = results.get('library')![0].features;
-  let maxD = 0;
-  let maxP = 0;
-  let maxPsi = 0;
-  for (const v of VARIANTS) {
-    results.get(v)![0].features.forEach((f, j) => {
-      maxD = Math.max(maxD, Math.abs(f.d - lib[j].d));
-      maxP = Math.max(maxP, Math.abs(f.p - lib[j].p) / Math.max(lib[j].p, 1e-300));
-      maxPsi = Math.max(maxPsi, Math.abs(f.psi - lib[j].psi) / Math.max(lib[j].psi, 1e-300));
-    });
-  }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`# Drift checks: KS + PSI, ${FEATURES} numeric features x ${ROWS.toLocaleString('en-US')} reference + ${ROWS.toLocaleString('en-US')} current rows\n`);
-  console.log(`Node ${process.version}, ${os.cpus().length} x ${cpu}, ${os.platform()} ${os.arch()}; ${REPEATS} run(s) per variant, fresh process each.\n`);
-  const libMs = median(results.get('library')!.map((r) => r.ms));
-  const rows = [
-    '| variant | data layout | checks ms (median) | ms per feature | peak RSS MiB | RSS before checks MiB | time vs library |',
-    '|---|---|---:|---:|---:|---:|---:|',
-  ];
-  for (const v of VARIANTS) {
-    const runs = results.get(v)!;
-    const ms = median(runs.map((r) => r.ms));
-    rows.push(`| ${v} | ${v === 'naive' ? 'number[]' : 'Float64Array'} | ${fmt(ms, 0)} | ${fmt(ms / FEATURES, 0)} | `
-      + `${fmt(median(runs.map((r) => r.maxRssKiB)) / 1024, 0)} | ${fmt(median(runs.map((r) => r.rssBeforeKiB)) / 1024, 0)} | ${fmt(ms / libMs, 2)}x |`);
-  }
-  console.log(rows.join('\n'));
+  console.log(`# Drift checks: this library vs SciPy + pandas, ${FEATURES} numeric features, reference and current windows of equal size\n`);
+  console.log(`${new Date().toISOString().slice(0, 10)}; Node ${process.version}, ${os.cpus().length} x ${cpu}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB, ${os.platform()} ${os.arch()}.`);
+  console.log(typeof py === 'string' ? `${py}: library only.\n` : `${py.versions} (${py.exe}).\n`);
+  console.log(table(rows));
   console.log('');
-  console.log(`Agreement with \`library\`: max |ΔD| ${maxD.toExponential(1)}, max relative Δp ${maxP.toExponential(1)}, max relative ΔPSI ${maxPsi.toExponential(1)}.`);
-  console.log('checks ms = the KS and PSI computations only; data generation is excluded. Peak RSS includes the data '
-    + `(2 x ${FEATURES} x ${ROWS.toLocaleString('en-US')} doubles = ${fmt(2 * FEATURES * ROWS * 8 / 2 ** 20, 0)} MiB) and Node + tsx.`);
+  console.log(agreement(rows));
+  console.log('rows/s = (reference + current rows) / library seconds. stats = the checks only, files already read; CLI = read + check + JSON report.');
   console.log(`Total benchmark time: ${fmt((performance.now() - t0) / 1000, 1)} s.`);
 }
 
 const childFlag = process.argv.indexOf('--child');
 if (childFlag >= 0) {
-  const v = process.argv[childFlag + 1];
-  if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`usage: bench/drift.ts --child <${VARIANTS.join('|')}>`);
-  child(v as Variant);
+  const [work, format, rows] = process.argv.slice(childFlag + 1);
+  if ((work !== 'stats' && work !== 'cli') || (format !== 'csv' && format !== 'parquet')) throw new Error('usage: bench/drift.ts --child <stats|cli> <csv|parquet> <rows>');
+  void libraryChild(work, format, Number(rows)).then((r) => process.stdout.write(`${JSON.stringify(r)}\n`));
 } else {
   parent();
 }

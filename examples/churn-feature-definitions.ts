@@ -1,5 +1,5 @@
 import { Duration } from 'cdk8s';
-import { BatchSource, EntityValueType, FeastType, FeatureDefinitions } from '../src/features/definitions';
+import { BatchSource, EntityValueType, FeastType, FeatureDefinitions } from 'ml-platform-constructs';
 
 /** The guide's customer statistics, read from Parquet under the offline store's base URI. */
 export const CUSTOMER_STATS_SOURCE = BatchSource.file({

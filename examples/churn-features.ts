@@ -1,9 +1,8 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AutoscaledModel, CostPreset } from '../src';
-import { FeatureStore } from '../src/features/feature-store';
-import { OfflineStore } from '../src/features/stores';
+import { AutoscaledModel, CostPreset, FeatureStore, OfflineStore } from 'ml-platform-constructs';
 import { CHURN_FEATURES } from './churn-feature-definitions';
+import { exampleIdentity } from './aws-identities';
 
 /** Namespace of the example. */
 export const CHURN_FEATURES_NAMESPACE = 'ml-churn-dev';
@@ -28,6 +27,7 @@ export class ChurnFeaturesChart extends Chart {
       features: CHURN_FEATURES,
       offlineStore: OfflineStore.file({ baseUri: 's3://ml-churn-features/offline/' }),
       registry: { path: 's3://ml-churn-features/registry/registry.db' },
+      awsIdentity: exampleIdentity('churn-features'),
     });
     this.model = new AutoscaledModel(this, 'churn-model', {
       image: 'myregistry.io/churn-model:v1.2.0',

@@ -1,7 +1,8 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { CostPreset, CostPresetSettings, EnvSource, ModelPlatformChart, ModelPlatformProps, OfflineStore, OnlineStore, PlatformModel } from '../src';
+import { CostPreset, CostPresetSettings, EnvSource, ModelPlatformChart, ModelPlatformProps, OfflineStore, OnlineStore, PlatformModel } from 'ml-platform-constructs';
+import { exampleIdentity, exampleRoleArn } from './aws-identities';
 import { CHURN_FEATURES } from './churn-feature-definitions';
 
 /** Namespace of the churn platform. */
@@ -65,6 +66,8 @@ export const CHURN_PLATFORM: Omit<ModelPlatformProps, 'aws'> = {
   namespace: CHURN_NAMESPACE,
   preset: CostPreset.PRODUCTION,
   models: [CHURN_MODEL],
+  // The edge: churn-model.models.acme.example through an ALB (ACM certificate) onto Istio's ingress gateway.
+  gateway: { domain: 'models.acme.example', loadBalancer: { certificateArns: ['arn:aws:acm:us-east-1:123456789012:certificate/0f6c3a7e-52d1-4b8e-9a1c-2d7e5f3b9c10'] } },
   featureStore: CHURN_FEATURE_STORE,
   // The guide: RTO under 1 hour; hourly backups; a month of history; copies in a second region.
   disasterRecovery: { rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(30), drRegion: 'us-west-2' },
@@ -109,6 +112,12 @@ export class ChurnChart extends ModelPlatformChart {
         onlineStore: OnlineStore.dynamoDb({ region: 'us-east-1', tableNamePrefix: 'churn-features.' }),
         offlineStore: OfflineStore.file({ baseUri: 's3://acme-ml-churn-features/offline/' }),
         registry: { path: 's3://acme-ml-churn-features/registry/registry.db' },
+        awsIdentity: exampleIdentity('churn-platform-features'),
+      },
+      // Every workload that calls AWS gets its IRSA role from the typed example config.
+      aws: {
+        driftRoles: { [CHURN_MODEL.id]: exampleRoleArn('churn-model-drift') },
+        training: { jobs: { 'churn-train': { roleArn: exampleRoleArn('churn-train'), checkpointUri: 's3://acme-ml-churn-checkpoints/churn-train/' } } },
       },
     });
   }

@@ -1,7 +1,7 @@
-// Entry point of `cdk8s synth` (see cdk8s.yaml): writes every example to dist/,
-// with the cost estimate, runbooks and model cards next to the manifests, and
+// Entry point of `cdk8s synth` (see cdk8s.yaml): writes every example to dist/
+// (MlApp.synth() writes the cost estimate, runbooks and model cards next to the
+// manifests), a cost comparison by preset, and
 // the example split by ownership (platform, teams, GitOps) into subfolders.
-import { writeDocuments } from '../src';
 import { buildExamples } from './apps';
 import { buildLayeredExamples } from './gitops/layered';
 import { writeCostReports } from './reports';
@@ -9,5 +9,4 @@ import { writeCostReports } from './reports';
 const app = buildExamples();
 app.synth();
 writeCostReports(app);
-writeDocuments(app, app.outdir);
 buildLayeredExamples(app.outdir);

@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AutoscaledModel, CostPreset } from '../src';
+import { AutoscaledModel, CostPreset } from 'ml-platform-constructs';
 
 /** The smallest useful setup: one model on the DEV preset (one replica, spot, scaled to zero off-hours). */
 export class MinimalChart extends Chart {

@@ -1,6 +1,6 @@
 import { Chart, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
-import { AbTest, AutoscaledModel, CanaryRollout, CostPreset, ModelCard, ModelService } from '../src';
+import { AbTest, AutoscaledModel, CanaryRollout, CostPreset, ModelCard, ModelGateway, ModelService } from 'ml-platform-constructs';
 
 const CARD: ModelCard = {
   purpose: 'Rank products for the home page of each signed-in shopper.',
@@ -26,8 +26,16 @@ export class RolloutChart extends Chart {
       preset: CostPreset.PRODUCTION,
       modelCard: CARD,
       slo: { latencyP99: Duration.millis(120) },
+      // Continues the gateway's traces (OTEL_* environment) and exports spans to the collector.
+      tracing: { otlpEndpoint: 'http://otel-collector.observability.svc:4318' },
     });
-    new CanaryRollout(this, 'ranking-canary', { model: ranking });
+    // The edge: <model>.models.acme.example through an ALB onto Istio's ingress gateway; every route binds to it.
+    const gateway = new ModelGateway(this, 'gateway', {
+      domain: 'models.acme.example',
+      loadBalancer: { certificateArns: ['arn:aws:acm:us-east-1:123456789012:certificate/0f6c3a7e-52d1-4b8e-9a1c-2d7e5f3b9c10'] },
+      tracing: { provider: 'otel-tracing' },
+    });
+    new CanaryRollout(this, 'ranking-canary', { model: ranking, gateway });
 
     const control = new ModelService(this, 'reranker-a', {
       image: 'myregistry.io/reranker:1.0.3',
@@ -45,6 +53,8 @@ export class RolloutChart extends Chart {
       experimentId: 'reranker-session-features',
       variants: [{ name: 'control', model: control, weight: 50 }, { name: 'session-features', model: treatment, weight: 50 }],
       design: { dailyUsers: 40000, baselineRate: 0.12, minDetectableEffect: 0.005, plannedDuration: Duration.days(14) },
+      gateway,
+      userId: { header: 'x-user-id', cookie: 'shopper_id' },
     });
   }
 }

@@ -8,8 +8,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, YamlOutputType } from 'cdk8s';
 import {
-  ArgoCdApplications, FluxKustomizations, GitOpsFolder, PlatformChart, SyncWave, TeamChart, platformFolder, readPlatformContract, teamFolder,
-} from '../../src';
+  ArgoCdApplications, FluxKustomizations, GitOpsFolder, PlatformAddonsChart, PlatformChart, PrerequisitesReport, SyncWave, TeamChart, platformFolder,
+  readPlatformContract, setObservabilityLinks, synthObjects, teamFolder, writePrerequisites,
+} from 'ml-platform-constructs';
+import { gitOpsAddons } from '../platform/addons';
+import { EXAMPLE_LINKS } from '../links';
 import { GITOPS_PLATFORM } from '../platform/platform';
 import { churnTeamChart } from '../teams/churn/team';
 
@@ -24,10 +27,16 @@ export interface LayeredExamples {
   readonly flux: FluxKustomizations;
   /** The folders, as the GitOps charts list them. */
   readonly folders: readonly GitOpsFolder[];
+  /** The cluster add-ons (Argo CD Applications of pinned Helm charts). */
+  readonly addons: PlatformAddonsChart;
+  /** What the manifests need from the cluster, each provided by an add-on or declared external. */
+  readonly prerequisites: PrerequisitesReport;
 }
 
 function app(outdir: string): App {
-  return new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART, outputFileExtension: '.k8s.yaml' });
+  const result = new App({ outdir, yamlOutputType: YamlOutputType.FILE_PER_CHART, outputFileExtension: '.k8s.yaml' });
+  setObservabilityLinks(result, EXAMPLE_LINKS);
+  return result;
 }
 
 /** Synthesizes the platform, the churn team and the GitOps applications into folders of `outdir`, in that order. */
@@ -44,10 +53,18 @@ export function buildLayeredExamples(outdir: string): LayeredExamples {
   const team = churnTeamChart(teamApp, readPlatformContract(contractFile));
   teamApp.synth();
 
+  // The add-ons the platform's and the team's objects need (dist/addons), and the check that the cluster
+  // gets everything they need: dist/prerequisites.md and .json; synthesis fails on anything missing.
+  const addonsApp = app(join(outdir, 'addons'));
+  const addons = new PlatformAddonsChart(addonsApp, 'addons', gitOpsAddons(platform.contract, Object.values(team.models)));
+  addonsApp.synth();
+  const prerequisites = addons.checkPrerequisites([platformApp, teamApp, addonsApp].flatMap((a) => synthObjects(a)));
+  writePrerequisites(outdir, prerequisites);
+
   const folders: GitOpsFolder[] = [
     // The platform team's add-ons (Argo Rollouts, Istio, Karpenter, KEDA, Velero, kube-prometheus-stack,
     // External Secrets, the Feast operator): their CRDs must exist before any object that uses them.
-    { name: 'cluster-addons', path: 'addons', namespace: 'kube-system', wave: SyncWave.ADDONS },
+    { name: 'cluster-addons', path: 'dist/addons', namespace: 'argocd', wave: SyncWave.ADDONS },
     platformFolder(platform, 'dist/platform'),
     teamFolder(team, 'dist/teams/churn'),
   ];
@@ -57,5 +74,5 @@ export function buildLayeredExamples(outdir: string): LayeredExamples {
   const fluxApp = app(join(outdir, 'gitops', 'flux'));
   const flux = new FluxKustomizations(fluxApp, 'kustomizations', { ...GITOPS_REPO, folders });
   fluxApp.synth();
-  return { platform, team, argoCd, flux, folders };
+  return { platform, team, argoCd, flux, folders, addons, prerequisites };
 }

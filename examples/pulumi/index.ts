@@ -5,10 +5,12 @@
 //   pulumi config set clusterName <eks cluster>
 //   pulumi config set oidcProviderArn <arn>
 //   pulumi config set oidcProviderUrl <issuer url>
+//   pulumi config set grafanaUrl https://grafana.example.com          # alerts' dashboard_url
+//   pulumi config set runbookBaseUrl https://github.com/<org>/<gitops repo>/blob/main/dist/runbooks
 //   pulumi config set --secret kubeconfig "$(cat ~/.kube/config)"   # optional
 //   pulumi up
 // `npm run plan` prints what it would create, offline, under mocks.
-import { platformStackFromConfig } from '../../src/pulumi';
+import { platformStackFromConfig } from 'ml-platform-constructs/pulumi';
 import { CHURN_PLATFORM } from '../churn';
 
 const stack = platformStackFromConfig('churn', CHURN_PLATFORM);

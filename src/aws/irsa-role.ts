@@ -17,14 +17,8 @@ export interface IrsaRoleArgs {
   readonly oidcProvider: OidcProvider;
   /** Namespace of the ServiceAccount. */
   readonly namespace: string;
-  /** Name of the ServiceAccount allowed to assume the role. */
+  /** Name of the ServiceAccount allowed to assume the role (the only one: a copy elsewhere, such as a restore drill's, gets a role of its own). */
   readonly serviceAccount: string;
-  /**
-   * Further namespaces whose ServiceAccount of the same name may assume the
-   * role, for example the scratch namespace a restore drill restores into.
-   * @default - none
-   */
-  readonly additionalNamespaces?: readonly string[];
   /** Permissions (inline policy); least privilege is enforced. */
   readonly statements: readonly PolicyStatement[];
   /** Role description. @default - names the ServiceAccount */
@@ -51,10 +45,8 @@ export class IrsaRole extends pulumi.ComponentResource {
   public readonly roleArn: pulumi.Output<string>;
   /** Name of the role. */
   public readonly roleName: pulumi.Output<string>;
-  /** The `system:serviceaccount:<ns>:<sa>` subject the role trusts. */
+  /** The `system:serviceaccount:<ns>:<sa>` subject the role trusts, the only one. */
   public readonly subject: string;
-  /** Every subject the role trusts (the first is `subject`). */
-  public readonly subjects: readonly string[];
   /** The role (escape hatch). */
   public readonly role: iam.Role;
 
@@ -63,19 +55,18 @@ export class IrsaRole extends pulumi.ComponentResource {
     v.dnsLabel('namespace', args.namespace);
     v.dnsSubdomain('serviceAccount', args.serviceAccount);
     validateStatements(v, 'statements', args.statements);
-    (args.additionalNamespaces ?? []).forEach((ns, i) => v.dnsLabel(`additionalNamespaces[${i}]`, ns));
     super(IrsaRole.TYPE, name, {}, opts);
     this.subject = `system:serviceaccount:${args.namespace}:${args.serviceAccount}`;
-    this.subjects = [args.namespace, ...(args.additionalNamespaces ?? [])].map((ns) => `system:serviceaccount:${ns}:${args.serviceAccount}`);
 
     const issuer = pulumi.output(args.oidcProvider.url).apply((u) => u.replace(/^https:\/\//, ''));
+    // Exactly one principal (the cluster's OIDC provider) and one subject: `sub` AND `aud` must both match.
     const trust = pulumi.all([pulumi.output(args.oidcProvider.arn), issuer]).apply(([arn, host]) => JSON.stringify({
       Version: '2012-10-17',
       Statement: [{
         Effect: 'Allow',
         Principal: { Federated: arn },
         Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { [`${host}:sub`]: this.subjects.length === 1 ? this.subject : [...this.subjects], [`${host}:aud`]: 'sts.amazonaws.com' } },
+        Condition: { StringEquals: { [`${host}:sub`]: this.subject, [`${host}:aud`]: 'sts.amazonaws.com' } },
       }],
     }));
     this.role = new iam.Role(`${name}-role`, {

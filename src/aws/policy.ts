@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { PropsValidator } from '../core/errors';
+import { validateS3Uri } from '../core/url';
 
 /** One IAM policy statement; resources may be Pulumi outputs (ARNs of resources being created). */
 export interface PolicyStatement {
@@ -67,6 +68,7 @@ export function componentLabel(type: string, name: string): string {
  */
 export function s3PrefixReadStatements(v: PropsValidator, property: string, uris: readonly string[], sidPrefix = 'Read'): PolicyStatement[] {
   return uris.flatMap((uri, i) => {
+    validateS3Uri(v, `${property}[${i}]`, uri, 'prefix');
     const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/((?:[^/\s]+\/)*)$/.exec(uri);
     if (!m) {
       return v.fail(`${property}[${i}]`, uri, "must be an S3 prefix: s3://bucket/prefix/ (ending with '/')");
@@ -76,5 +78,58 @@ export function s3PrefixReadStatements(v: PropsValidator, property: string, uris
       { sid: `${sidPrefix}Objects${i}`, actions: ['s3:GetObject'], resources: [`arn:aws:s3:::${bucket}/${prefix}*`] },
       { sid: `${sidPrefix}List${i}`, actions: ['s3:ListBucket'], resources: [`arn:aws:s3:::${bucket}`], ...(prefix ? { conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } } } : {}) },
     ];
+  });
+}
+
+/** Options of {@link serviceTrustPolicy}. */
+export interface ServiceTrustOptions {
+  /** The account the service must act for (`aws:SourceAccount`). */
+  readonly sourceAccount: pulumi.Input<string>;
+  /** The resource the service must act for (`aws:SourceArn`, ArnLike). @default - any resource of the account */
+  readonly sourceArn?: pulumi.Input<string>;
+}
+
+/**
+ * The trust policy of a service role: exactly one principal (the service),
+ * `sts:AssumeRole` only, and the cross-service confused-deputy conditions
+ * `aws:SourceAccount` (and `aws:SourceArn` when known), so the service can
+ * assume the role only on behalf of this account's resources.
+ *
+ * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html#cross-service-confused-deputy-prevention
+ */
+export function serviceTrustPolicy(service: string, options: ServiceTrustOptions): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    Version: '2012-10-17',
+    Statement: [{
+      Effect: 'Allow',
+      Principal: { Service: service },
+      Action: 'sts:AssumeRole',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': options.sourceAccount },
+        ...(options.sourceArn !== undefined ? { ArnLike: { 'aws:SourceArn': options.sourceArn } } : {}),
+      },
+    }],
+  });
+}
+
+/**
+ * An explicit KMS key policy: the owning account may use IAM policies for
+ * the key (the statement KMS's own default policy has, written out so it is
+ * reviewed and tested, not implied), and nothing else: no other account or
+ * service principal is named, so only identity policies of this account's
+ * roles (least privilege, per role) grant use of the key.
+ *
+ * @see https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+ */
+export function kmsKeyPolicy(account: pulumi.Input<string>, partition: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    Version: '2012-10-17',
+    Statement: [{
+      Sid: 'EnableIamPoliciesOfThisAccount',
+      Effect: 'Allow',
+      Principal: { AWS: pulumi.interpolate`arn:${partition}:iam::${account}:root` },
+      Action: 'kms:*',
+      Resource: '*',
+    }],
   });
 }

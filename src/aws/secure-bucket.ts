@@ -1,8 +1,9 @@
+import { getCallerIdentityOutput } from '@pulumi/aws/getCallerIdentity';
 import * as iam from '@pulumi/aws/iam';
 import * as s3 from '@pulumi/aws/s3';
 import * as pulumi from '@pulumi/pulumi';
 import { PropsValidator } from '../core/errors';
-import { PolicyStatement, componentLabel, policyDocument } from './policy';
+import { PolicyStatement, componentLabel, policyDocument, serviceTrustPolicy } from './policy';
 
 /** Cross-region replication of a bucket. */
 export interface BucketReplicationArgs {
@@ -18,6 +19,21 @@ export interface BucketReplicationArgs {
    * @default - none
    */
   readonly dependsOn?: readonly pulumi.Resource[];
+  /**
+   * Replicate delete markers. Off for immutable backups: a delete in the
+   * source (by an attacker or a mistake) then never hides the replica's
+   * current version.
+   * @default true
+   */
+  readonly deleteMarkerReplication?: boolean;
+}
+
+/** S3 Object Lock retention of every new object version (WORM). */
+export interface BucketObjectLockArgs {
+  /** `COMPLIANCE` (nobody, not even root, can shorten or remove it) or `GOVERNANCE` (principals with `s3:BypassGovernanceRetention` can). */
+  readonly mode: 'COMPLIANCE' | 'GOVERNANCE';
+  /** Days every object version is locked for. */
+  readonly days: number;
 }
 
 /** Arguments of a {@link SecureBucket}. */
@@ -40,6 +56,12 @@ export interface SecureBucketArgs {
   readonly expirations?: ReadonlyArray<{ readonly prefix: string; readonly days: number }>;
   /** Replicate to a bucket in another region. @default - no replication */
   readonly replication?: BucketReplicationArgs;
+  /**
+   * Object Lock default retention (enabled at creation: S3 cannot add it to
+   * the bucket later without support). For replicas of immutable backups.
+   * @default - no Object Lock
+   */
+  readonly objectLock?: BucketObjectLockArgs;
   /** Allow `pulumi destroy` to delete a non-empty bucket. @default false */
   readonly forceDestroy?: boolean;
   /** Tags of every created resource. @default - none */
@@ -73,24 +95,8 @@ export class SecureBucket extends pulumi.ComponentResource {
   constructor(name: string, args: SecureBucketArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: invalid arguments leave no dangling component.
     const v: PropsValidator = new PropsValidator(componentLabel(SecureBucket.TYPE, name));
-    const noncurrentDays = v.integer('noncurrentVersionExpirationDays', args.noncurrentVersionExpirationDays ?? 90, 1, 36500);
-    const keep = v.integer('noncurrentVersionsToKeep', args.noncurrentVersionsToKeep ?? 5, 0, 100);
-    (args.expirations ?? []).forEach((e, i) => {
-      v.check(e.prefix.length > 0 && !e.prefix.startsWith('/'), `expirations[${i}].prefix`, e.prefix, "must be a non-empty key prefix without a leading '/'");
-      v.integer(`expirations[${i}].days`, e.days, 1, 36500);
-    });
+    const { noncurrentDays, keep, bucketPrefix } = validateSecureBucket(v, name, args);
     const existing = args.existingBucketName;
-    if (existing !== undefined) {
-      v.check(args.replication === undefined && args.bucketPrefix === undefined && args.expirations === undefined, 'existingBucketName', existing,
-        'an imported bucket is used as it is: bucketPrefix, expirations and replication cannot be applied to it');
-      v.matches('existingBucketName', existing, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
-    }
-    if (args.replication && args.kmsKeyArn !== undefined) {
-      v.check(args.replication.destinationKmsKeyArn !== undefined, 'replication.destinationKmsKeyArn', undefined,
-        'is required when the bucket uses a KMS key: S3 replicates SSE-KMS objects only with a key in the destination region');
-    }
-    const bucketPrefix = v.matches('bucketPrefix', args.bucketPrefix ?? `${name}-`, /^[a-z0-9][a-z0-9.-]{0,36}$/,
-      'must be lower-case letters, digits, "." and "-", at most 37 characters');
     super(SecureBucket.TYPE, name, {}, opts);
     this.kmsKeyArn = args.kmsKeyArn ? pulumi.output(args.kmsKeyArn) : undefined;
 
@@ -103,7 +109,9 @@ export class SecureBucket extends pulumi.ComponentResource {
 
     const child = { parent: this };
     const tags = { ...args.tags };
-    this.bucket = new s3.Bucket(`${name}-bucket`, { bucketPrefix, forceDestroy: args.forceDestroy ?? false, tags }, child);
+    this.bucket = new s3.Bucket(`${name}-bucket`, {
+      bucketPrefix, forceDestroy: args.forceDestroy ?? false, tags, ...(args.objectLock ? { objectLockEnabled: true } : {}),
+    }, child);
     this.bucketName = this.bucket.bucket;
     this.bucketArn = this.bucket.arn;
 
@@ -120,6 +128,13 @@ export class SecureBucket extends pulumi.ComponentResource {
         bucketKeyEnabled: args.kmsKeyArn ? true : undefined,
       }],
     }, child);
+    if (args.objectLock) {
+      // Default retention of every new version; versioning is on (Object Lock requires it).
+      new s3.BucketObjectLockConfiguration(`${name}-object-lock`, {
+        bucket: this.bucket.id,
+        rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } },
+      }, { parent: this, dependsOn: [versioning] });
+    }
     const publicAccess = new s3.BucketPublicAccessBlock(`${name}-public-access`, {
       bucket: this.bucket.id,
       blockPublicAcls: true,
@@ -205,12 +220,10 @@ export class SecureBucket extends pulumi.ComponentResource {
   }
 
   private replicate(name: string, bucket: s3.Bucket, replication: BucketReplicationArgs, versioning: s3.BucketVersioning): iam.Role {
+    // S3 assumes the role only for this account and this source bucket (confused-deputy conditions).
     const role = new iam.Role(`${name}-replication-role`, {
       description: `S3 replication of ${name}`,
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
+      assumeRolePolicy: serviceTrustPolicy('s3.amazonaws.com', { sourceAccount: getCallerIdentityOutput({}, { parent: this }).accountId, sourceArn: bucket.arn }),
     }, { parent: this });
     const statements: PolicyStatement[] = [
       { sid: 'SourceConfiguration', actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'], resources: [bucket.arn] },
@@ -239,7 +252,7 @@ export class SecureBucket extends pulumi.ComponentResource {
         id: 'replicate-all',
         status: 'Enabled',
         filter: { prefix: '' },
-        deleteMarkerReplication: { status: 'Enabled' },
+        deleteMarkerReplication: { status: replication.deleteMarkerReplication === false ? 'Disabled' : 'Enabled' },
         ...(this.kmsKeyArn ? { sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } } } : {}),
         destination: {
           bucket: replication.destinationBucketArn,
@@ -250,4 +263,32 @@ export class SecureBucket extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [versioning, ...(replication.dependsOn ?? [])] });
     return role;
   }
+}
+
+/** Validates a {@link SecureBucket}'s arguments before anything registers; returns the resolved lifecycle and prefix. */
+function validateSecureBucket(v: PropsValidator, name: string, args: SecureBucketArgs): { noncurrentDays: number; keep: number; bucketPrefix: string } {
+    const noncurrentDays = v.integer('noncurrentVersionExpirationDays', args.noncurrentVersionExpirationDays ?? 90, 1, 36500);
+    const keep = v.integer('noncurrentVersionsToKeep', args.noncurrentVersionsToKeep ?? 5, 0, 100);
+    (args.expirations ?? []).forEach((e, i) => {
+      v.check(e.prefix.length > 0 && !e.prefix.startsWith('/'), `expirations[${i}].prefix`, e.prefix, "must be a non-empty key prefix without a leading '/'");
+      v.integer(`expirations[${i}].days`, e.days, 1, 36500);
+    });
+    const existing = args.existingBucketName;
+    if (existing !== undefined) {
+      v.check(args.replication === undefined && args.bucketPrefix === undefined && args.expirations === undefined, 'existingBucketName', existing,
+        'an imported bucket is used as it is: bucketPrefix, expirations and replication cannot be applied to it');
+      v.matches('existingBucketName', existing, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name');
+    }
+    if (args.replication && args.kmsKeyArn !== undefined) {
+      v.check(args.replication.destinationKmsKeyArn !== undefined, 'replication.destinationKmsKeyArn', undefined,
+        'is required when the bucket uses a KMS key: S3 replicates SSE-KMS objects only with a key in the destination region');
+    }
+    if (args.objectLock) {
+      v.integer('objectLock.days', args.objectLock.days, 1, 36500);
+      v.check(!args.forceDestroy, 'forceDestroy', args.forceDestroy, "contradicts 'objectLock': locked object versions cannot be deleted");
+      v.check(existing === undefined, 'objectLock', args.objectLock, 'cannot be applied to an imported bucket');
+    }
+    const bucketPrefix = v.matches('bucketPrefix', args.bucketPrefix ?? `${name}-`, /^[a-z0-9][a-z0-9.-]{0,36}$/,
+      'must be lower-case letters, digits, "." and "-", at most 37 characters');
+  return { noncurrentDays, keep, bucketPrefix };
 }

@@ -28,8 +28,9 @@ export function memoryMebibytes(size: Size): number {
 export function validateComputeResources(v: PropsValidator, property: string, r: ComputeResources): ComputeResources {
   const cpuReq = cpuMillis(r.cpu.request);
   const cpuLim = cpuMillis(r.cpu.limit);
-  const memReq = memoryMebibytes(r.memory.request);
-  const memLim = memoryMebibytes(r.memory.limit);
+  // cdk8s refuses a fraction of a MiB (Size.kibibytes(100)): name the property.
+  const memReq = v.convert(`${property}.memory.request`, r.memory.request, () => memoryMebibytes(r.memory.request));
+  const memLim = v.convert(`${property}.memory.limit`, r.memory.limit, () => memoryMebibytes(r.memory.limit));
   v.check(Number.isFinite(cpuReq) && cpuReq > 0, `${property}.cpu.request`, r.cpu.request.amount, 'must be a CPU amount > 0');
   v.check(Number.isFinite(cpuLim) && cpuLim >= cpuReq, `${property}.cpu.limit`, r.cpu.limit.amount, `must be >= '${property}.cpu.request' (${r.cpu.request.amount})`);
   v.check(memReq > 0, `${property}.memory.request`, `${memReq}Mi`, 'must be > 0');

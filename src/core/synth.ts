@@ -1,4 +1,5 @@
 import { App } from 'cdk8s';
+import { throwAll, validationErrors } from './errors';
 import { isRecord } from './json';
 
 /** A Kubernetes object as synthesized (plain JSON). */
@@ -17,8 +18,11 @@ export interface KubernetesObject {
  * Synthesizes every chart of `app` to plain objects, running the same
  * dependency resolution and construct validations as `cdk8s synth`, without
  * writing files.
+ * @throws ValidationError for the one problem of the app, or a
+ *   `ValidationErrors` listing every problem (path, property, value, rule).
  */
 export function synthObjects(app: App): KubernetesObject[] {
+  throwAll(validationErrors(app));
   // synthYaml() runs resolveDependencies + validate over the whole app; it
   // throws with every validation error. The YAML itself is not needed.
   app.synthYaml();

@@ -1,5 +1,6 @@
 import { KubernetesObject } from '../core/synth';
-import { parseCron, runsPerMonth } from '../core/cron';
+import { runsPerMonth, validateSchedule } from '../core/cron';
+import { PropsValidator } from '../core/errors';
 import { isRecord, valueAt } from '../core/json';
 import { InstancePrice, PriceTable, US_EAST_1, familyOf } from './prices';
 
@@ -124,9 +125,7 @@ function resolvePricing(options: CostEstimateOptions): Pricing {
   const gpuType = options.gpuInstanceType ?? 'g5.xlarge';
   const gpu = instance(prices, gpuType);
   const load = options.expectedLoad ?? 0.3;
-  if (!(load >= 0 && load <= 1)) {
-    throw new RangeError(`expectedLoad must be within 0..1, got ${load}`);
-  }
+  new PropsValidator('cost estimate').range('expectedLoad', load, 0, 1);
   return { prices, servingType, serving, gpuType, gpu, load, runMinutes: options.jobRunMinutes ?? 10 };
 }
 
@@ -187,7 +186,8 @@ function cronJobLines(obj: KubernetesObject, p: Pricing): CostLine[] {
   }
   const schedule = valueAt(obj, 'spec', 'schedule');
   const pod = podShape(podSpec);
-  const runs = runsPerMonth(typeof schedule === 'string' ? schedule : '');
+  // From the parsed schedule: an invalid one is a ValidationError, never a made-up number of runs.
+  const runs = runsPerMonth(typeof schedule === 'string' ? schedule : '', `cost estimate of CronJob ${objectName(obj)}`, 'spec.schedule');
   // A run cannot outlast the job's active deadline.
   const deadline = numberAt(jobSpec, 'activeDeadlineSeconds');
   const minutes = deadline !== undefined ? Math.min(p.runMinutes, deadline / 60) : p.runMinutes;
@@ -234,10 +234,8 @@ export function renderCostComparison(reports: Readonly<Record<string, CostReport
 
 function instance(prices: PriceTable, type: string) {
   const inst = prices.instances[type];
-  if (!inst) {
-    throw new RangeError(`instance type ${type} is not in the ${prices.region} price table (known: ${Object.keys(prices.instances).join(', ')})`);
-  }
-  return inst;
+  return inst ?? new PropsValidator('cost estimate').fail('instance type', type,
+    `is not in the ${prices.region} price table (known: ${Object.keys(prices.instances).join(', ')})`);
 }
 
 /** On-demand price of one replica-hour: its dominant share of one instance. */
@@ -290,7 +288,7 @@ function replicasOf(workload: KubernetesObject, objects: readonly KubernetesObje
     const cron = listAt(so, 'spec', 'triggers').find((t) => valueAt(t, 'type') === 'cron');
     if (cron) {
       const floor = Number(valueAt(cron, 'metadata', 'desiredReplicas') ?? 1);
-      const window = cronWindowShare(String(valueAt(cron, 'metadata', 'start')), String(valueAt(cron, 'metadata', 'end')));
+      const window = cronWindowShare(so, String(valueAt(cron, 'metadata', 'start')), String(valueAt(cron, 'metadata', 'end')));
       return { min: floor, max, autoscaled: true, activeShare: window };
     }
     return { min: numberAt(so, 'spec', 'minReplicaCount') ?? 0, max, autoscaled: true, activeShare: 1 };
@@ -317,13 +315,17 @@ function recordAt(x: unknown, ...path: string[]): Readonly<Record<string, unknow
   return isRecord(value) ? value : {};
 }
 
+/** `namespace/name` (or `name`) of a manifest object, for error paths. */
+function objectName(o: KubernetesObject): string {
+  const ns = o.metadata?.namespace;
+  return `${ns ? `${ns}/` : ''}${o.metadata?.name ?? '(unnamed)'}`;
+}
+
 /** Share of the week between a KEDA cron start and end (`0 8 * * 1-5` .. `0 20 * * 1-5`). */
-function cronWindowShare(start: string, end: string): number {
-  const from = parseCron(start);
-  const to = parseCron(end);
-  if (!from || !to) {
-    return 1;
-  }
+function cronWindowShare(so: KubernetesObject, start: string, end: string): number {
+  const v = new PropsValidator(`cost estimate of ScaledObject ${objectName(so)}`);
+  const from = validateSchedule(v, 'cron trigger start', start);
+  const to = validateSchedule(v, 'cron trigger end', end);
   return ((Math.min(...to.hours) - Math.min(...from.hours)) * from.daysOfWeek.size) / (24 * 7);
 }
 

@@ -8,7 +8,7 @@ import { Provider } from '@pulumi/aws/provider';
 import * as pulumi from '@pulumi/pulumi';
 import { Duration } from 'cdk8s';
 import { IrsaRole, OidcProvider } from '../aws/irsa-role';
-import { PolicyStatement, componentLabel } from '../aws/policy';
+import { PolicyStatement, componentLabel, kmsKeyPolicy, serviceTrustPolicy } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
 import {
   BackupCadence, BackupStores, DisasterRecoveryPolicy, DynamoDbPointInTimeRecovery, ElastiCacheSnapshotOptions, ElastiCacheSnapshotSettings,
@@ -52,6 +52,12 @@ export interface VeleroAwsArgs {
 export interface PlatformBackupsAwsArgs {
   /** The policy the backup plan, retention and copies are derived from. */
   readonly disasterRecovery: DisasterRecoveryPolicy;
+  /**
+   * The primary region (where the primary vault and buckets are); the DR
+   * region must differ from it.
+   * @default - the stack's `aws:region` config, else AWS_REGION or AWS_DEFAULT_REGION
+   */
+  readonly primaryRegion?: string;
   /**
    * AWS provider for the DR region (for example one that assumes a role).
    * @default - a provider for `disasterRecovery.drRegion` with default credentials
@@ -171,6 +177,7 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
 
   private readonly componentName: string;
   private readonly backupTags: Record<string, string>;
+  private readonly objectLockMode: 'COMPLIANCE' | 'GOVERNANCE';
 
   constructor(name: string, args: PlatformBackupsAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: invalid arguments leave no dangling component.
@@ -178,6 +185,7 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
     super(PlatformBackupsAws.TYPE, name, {}, opts);
     this.componentName = name;
     this.policy = r.policy;
+    this.objectLockMode = r.lockMode === VaultLockMode.COMPLIANCE ? 'COMPLIANCE' : 'GOVERNANCE';
     this.cadence = r.cadence;
     this.vaultName = r.vaultName;
     this.selectionTags = { [r.selectionTag.key]: r.selectionTag.value };
@@ -216,7 +224,11 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
     this.replicaBuckets = replicas;
     if (args.velero) {
       const velero = args.velero;
-      const pair = this.replicatedBucket(`${name}-velero`, { noncurrentVersionExpirationDays: VELERO_NONCURRENT_DAYS, ...velero.bucket }, vaults.drKeyArn, args, 'velero');
+      // Velero's backups hold the namespaces' Secrets: SSE-KMS with a key of its own unless one is given.
+      const kmsKeyArn = velero.bucket?.kmsKeyArn ?? new kms.Key(`${name}-velero-key`, {
+        description: `Velero backups of ${name} (SSE-KMS)`, enableKeyRotation: true, deletionWindowInDays: 30, tags: { ...args.tags }, policy: this.keyPolicy(child),
+      }, child).arn;
+      const pair = this.replicatedBucket(`${name}-velero`, { noncurrentVersionExpirationDays: VELERO_NONCURRENT_DAYS, ...velero.bucket, kmsKeyArn }, vaults.drKeyArn, args, 'velero');
       this.veleroBucket = pair.bucket;
       this.veleroReplicaBucket = pair.replica;
       this.veleroRole = new IrsaRole(`${name}-velero-irsa`, {
@@ -275,7 +287,7 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
     const drChild = { parent: this, provider: this.drProvider };
     const forceDestroy = args.forceDestroy ?? false;
     const keyArn = args.kmsKeyArn ?? new kms.Key(`${name}-vault-key`, {
-      description: `AWS Backup vault ${r.vaultName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags,
+      description: `AWS Backup vault ${r.vaultName}`, enableKeyRotation: true, deletionWindowInDays: 30, tags, policy: this.keyPolicy(child),
     }, child).arn;
     const vault = new backup.Vault(`${name}-vault`, { name: r.vaultName, kmsKeyArn: keyArn, forceDestroy, tags }, child);
     let drKeyArn: pulumi.Input<string> | undefined;
@@ -283,6 +295,7 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
     if (r.dr !== undefined) {
       drKeyArn = args.drKmsKeyArn ?? new kms.Key(`${name}-dr-vault-key`, {
         description: `AWS Backup vault ${r.vaultName}-dr (copies of ${r.vaultName})`, enableKeyRotation: true, deletionWindowInDays: 30, tags,
+        policy: this.keyPolicy(child),
       }, drChild).arn;
       drVault = new backup.Vault(`${name}-dr-vault`, { name: `${r.vaultName}-dr`, kmsKeyArn: drKeyArn, forceDestroy, tags }, drChild);
     }
@@ -337,15 +350,18 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
     return rules;
   }
 
+  /** The explicit policy of every key this component creates (see `kmsKeyPolicy`). */
+  private keyPolicy(opts: pulumi.InvokeOptions): pulumi.Output<string> {
+    return kmsKeyPolicy(getCallerIdentityOutput({}, opts).accountId, getPartitionOutput({}, opts).partition);
+  }
+
   /** The role AWS Backup backs up and restores with, with the AWS managed policies (and the S3 ones on request). */
   private createBackupRole(name: string, r: ResolvedBackupsAws, args: PlatformBackupsAwsArgs): { role: iam.Role; partition: pulumi.Output<string> } {
     const child = { parent: this };
     const role = new iam.Role(`${name}-backup-role`, {
       description: `AWS Backup role of plan ${r.vaultName}: backup and restore`,
-      assumeRolePolicy: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-      }),
+      // AWS Backup assumes the role only on behalf of this account (confused-deputy condition).
+      assumeRolePolicy: serviceTrustPolicy('backup.amazonaws.com', { sourceAccount: getCallerIdentityOutput({}, child).accountId }),
       tags: { ...args.tags },
     }, child);
     const partition = getPartitionOutput({}, child).partition;
@@ -390,6 +406,9 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
     if (this.drProvider) {
       // A KMS-encrypted source needs a key in the destination region for its replicas.
       const replicaKey = bucketArgs.kmsKeyArn ? drKeyArn : undefined;
+      // Immutable backups: every replica version is locked for the retention (Object Lock, the vault lock's mode),
+      // and deletes in the source are not replicated, so an attacker with the source account's keys cannot empty the replica.
+      const immutable = this.policy.immutable ?? false;
       replica = new SecureBucket(`${bucketName}-replica`, {
         noncurrentVersionExpirationDays: bucketArgs.noncurrentVersionExpirationDays,
         noncurrentVersionsToKeep: bucketArgs.noncurrentVersionsToKeep,
@@ -397,12 +416,16 @@ export class PlatformBackupsAws extends pulumi.ComponentResource {
         kmsKeyArn: replicaKey,
         forceDestroy,
         tags,
+        ...(immutable ? { objectLock: { mode: this.objectLockMode, days: retentionDays(this.policy.retention) } } : {}),
       }, { parent: this, provider: this.drProvider });
       const bucket = new SecureBucket(bucketName, {
         ...bucketArgs,
         forceDestroy,
         tags,
-        replication: { destinationBucketArn: replica.bucketArn, destinationKmsKeyArn: replicaKey, dependsOn: replica.versioning ? [replica.versioning] : [] },
+        replication: {
+          destinationBucketArn: replica.bucketArn, destinationKmsKeyArn: replicaKey, dependsOn: replica.versioning ? [replica.versioning] : [],
+          deleteMarkerReplication: !immutable,
+        },
       }, { parent: this });
       return { bucket, replica };
     }
@@ -466,9 +489,14 @@ interface ResolvedBackupsAws {
   readonly continuousDays: number;
 }
 
+/** The region the default AWS provider deploys to: the stack's `aws:region`, else AWS_REGION / AWS_DEFAULT_REGION. */
+function configuredRegion(): string | undefined {
+  return new pulumi.Config('aws').get('region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+}
+
 function resolveBackupsAws(name: string, args: PlatformBackupsAwsArgs): ResolvedBackupsAws {
   const v: PropsValidator = new PropsValidator(componentLabel(PlatformBackupsAws.TYPE, name));
-  const policy = validateDisasterRecovery(v, 'disasterRecovery', args.disasterRecovery);
+  const policy = validateDisasterRecovery(v, 'disasterRecovery', args.disasterRecovery, args.primaryRegion ?? configuredRegion());
   const dr = policy.drRegion;
   const continuous = args.continuousBackup ?? false;
   const days = retentionDays(policy.retention);

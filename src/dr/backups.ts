@@ -1,26 +1,32 @@
-import { ApiObject, Cron, Duration, Size } from 'cdk8s';
+import { ApiObject, Cron, Duration, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { renderAlertRule } from '../monitoring/alert-rule';
+import { platformAlertLinks } from '../monitoring/dashboards/platform';
 import { Restore, toJson_RestoreProps } from '../../imports/restore-velero.io';
 import { Schedule } from '../../imports/schedule-velero.io';
 import {
   BackupCadence, BackupStores, DisasterRecoveryPolicy, deriveBackupCadence, humanDuration, validateDisasterRecovery,
 } from '../policy/disaster-recovery';
-import { PropsValidator } from '../core/errors';
-import { MANAGED_BY } from '../core/labels';
+import { PropsValidator, ValidationError, addSynthCheck } from '../core/errors';
+import { IRSA_ROLE_ARN_ANNOTATION, MANAGED_BY } from '../core/labels';
 import { AlertDefinition, AlertSeverity, DEFAULT_PUSHGATEWAY_URL, MonitoringOptions, kebabCase } from '../monitoring/monitoring';
 import { stableJson } from '../core/json';
 import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../kube/pod-security';
-import { DRILL_METRICS, DrillWorkload, RestoreDrillConfig } from './restore-drill';
+import { DRILL_MARK_LABEL, DRILL_METRICS, DrillWorkload, RestoreDrillConfig } from './restore-drill';
 import { readBundle } from '../core/bundles';
 import { validateHttpUrl } from '../core/url';
+import { validateSchedule } from '../core/cron';
+import { checkChartAtSynth } from '../core/chart-checks';
+import { validatePinnedImage } from '../kube/image';
 import { DisasterRecoveryAwsBinding, renderRestoreRunbook } from './runbook';
 import { WorkloadReference } from '../serving/model-service';
 import { NODE_IMAGE } from '../kube/node-script-job';
 import { clusterScoped } from '../kube/patches';
+import { AdmissionValidation, ServiceAccountAdmissionPolicy, celString, serviceAccountAdmissionPolicy } from '../kube/admission';
+import { EgressOptions, jobNetworkPolicy } from '../kube/network';
 
 /** How Velero backs up the data in PersistentVolumes. */
 export enum VolumeBackupMethod {
@@ -76,12 +82,36 @@ export interface RestoreDrillOptions {
   /**
    * Resources not restored into the scratch namespace: monitoring objects
    * would scrape and alert on the copy, and Jobs/CronJobs would start real work.
+   * The mesh objects of {@link DRILL_MESH_RESOURCES} are excluded in any case.
    * @default ['prometheusrules.monitoring.coreos.com', 'servicemonitors.monitoring.coreos.com', 'podmonitors.monitoring.coreos.com', 'jobs.batch', 'cronjobs.batch']
    */
   readonly excludedResources?: readonly string[];
   /** Image with `node` (20+) on the PATH. @default NODE_IMAGE */
   readonly image?: string;
+  /** CIDRs of the API server endpoints the drill's NetworkPolicy admits (its egress: DNS, the API server, the Pushgateway). @default - any address on 443 and 6443 */
+  readonly network?: Pick<EgressOptions, 'apiServerCidrs'>;
+  /**
+   * IAM role the restored ServiceAccounts carry in the scratch namespace (`eks.amazonaws.com/role-arn`,
+   * rewritten by a Velero resource modifier), so restored workloads never present the production role:
+   * a drill role whose trust names `system:serviceaccount:<scratch namespace>:<service account>` and that
+   * reads what a restore needs. Without it the annotation is removed and restored pods get no IRSA role.
+   * @default - none: the annotation is removed
+   */
+  readonly roleArn?: string;
 }
+
+/**
+ * Istio objects a drill never restores, whatever `excludedResources` says:
+ * they are not namespaced in effect (a VirtualService or Gateway for the
+ * production host in the scratch namespace routes production traffic, and a
+ * restored Rollout would then edit that copy), so the restored services are
+ * reached by their in-namespace Service names only.
+ */
+export const DRILL_MESH_RESOURCES: readonly string[] = [
+  'virtualservices.networking.istio.io', 'destinationrules.networking.istio.io', 'gateways.networking.istio.io',
+  'envoyfilters.networking.istio.io', 'serviceentries.networking.istio.io', 'sidecars.networking.istio.io',
+  'workloadentries.networking.istio.io', 'workloadgroups.networking.istio.io',
+];
 
 /** Properties of {@link PlatformBackups}. */
 export interface PlatformBackupsProps {
@@ -170,12 +200,13 @@ export class PlatformBackups extends Construct implements IRunbookSource {
 
   constructor(scope: Construct, id: string, props: PlatformBackupsProps) {
     super(scope, id);
+    checkChartAtSynth(this);
     const v: PropsValidator = new PropsValidator(this);
 
     // ---- resolve and validate --------------------------------------------
     // At most 37 characters, so that `<name>-restore-drill` fits a CronJob name (52).
     this.name = v.dnsLabel('name', props.name ?? id, 37);
-    this.policy = validateDisasterRecovery(v, 'disasterRecovery', props.disasterRecovery);
+    this.policy = validateDisasterRecovery(v, 'disasterRecovery', props.disasterRecovery, props.aws?.region);
     this.veleroNamespace = v.dnsLabel('veleroNamespace', props.veleroNamespace ?? 'velero');
     this.storageLocation = v.dnsSubdomain('storageLocation', props.storageLocation ?? 'default');
     this.volumeBackup = props.volumeBackup ?? VolumeBackupMethod.FILE_SYSTEM;
@@ -243,12 +274,16 @@ export class PlatformBackups extends Construct implements IRunbookSource {
     const ns = this.veleroNamespace;
     const schedules = Object.values(this.scheduleNames);
     const byName = Object.fromEntries(this.alerts.map((a) => [a.name, a]));
-    const restore = `Restore procedure: ${this.runbookPath.split('/').pop()} (RPO ${humanDuration(this.policy.rpo)}, RTO ${humanDuration(this.policy.rto)}).`;
+    const restoreFile = this.runbookPath.split('/').pop() ?? this.runbookPath;
+    const restore = `Restore procedure: [${restoreFile}](${restoreFile}) (RPO ${humanDuration(this.policy.rpo)}, RTO ${humanDuration(this.policy.rto)}).`;
     const runbooks: Runbook[] = [{
       alert: byName.VeleroBackupOlderThanRpo,
       investigate: [
         `See when each schedule last succeeded:\n${sh(`velero -n ${ns} schedule get`, ...schedules.map((n) => `velero -n ${ns} backup get --selector velero.io/schedule-name=${n}`))}`,
-        `Read why the newest backup of the schedule in the alert failed or is still running:\n${sh(`velero -n ${ns} backup describe <newest-backup> --details`, `velero -n ${ns} backup logs <newest-backup> | grep -iE 'error|fail'`)}`,
+        `Read why the newest backup of the schedule in the alert (its \`schedule\` label) failed or is still running:\n${sh(
+          ': "${SCHEDULE:?set SCHEDULE to the schedule label of the alert}"',
+          `BACKUP=$(kubectl -n ${ns} get backups.velero.io -l velero.io/schedule-name="$SCHEDULE" --sort-by=.metadata.creationTimestamp -o jsonpath='{.items[-1:].metadata.name}')`,
+          `velero -n ${ns} backup describe "$BACKUP" --details`, `velero -n ${ns} backup logs "$BACKUP" | grep -iE 'error|fail'`)}`,
         `Check the storage location is Available and Velero (and its node agents, for file-system backup) run:\n${sh(
           `velero -n ${ns} backup-location get`, `kubectl -n ${ns} get pods -o wide`, `kubectl -n ${ns} logs deployment/velero --since=2h | grep -iE 'error|fail'`)}`,
         `If no schedule shows up in Prometheus, Velero's metrics are not scraped:\n${sh(`kubectl -n ${ns} get servicemonitors,podmonitors`)}`,
@@ -261,12 +296,17 @@ export class PlatformBackups extends Construct implements IRunbookSource {
     }];
     if (this.drill) {
       const d = this.drill.name;
-      const rerun = sh(`kubectl -n ${ns} create job --from=cronjob/${d} ${d}-manual-$(date -u +%s)`, `kubectl -n ${ns} logs -f job/${d}-manual-<suffix>`);
+      const rerun = sh(`JOB=${d}-manual-$(date -u +%s)`, `kubectl -n ${ns} create job --from=cronjob/${d} "$JOB"`,
+        `kubectl -n ${ns} wait "job/$JOB" --for=condition=complete --timeout=${Math.ceil((2 * this.policy.rto.toSeconds()) / 60)}m`, `kubectl -n ${ns} logs "job/$JOB"`);
+      const newestRestore = `RESTORE=$(kubectl -n ${ns} get restores.velero.io -l ${DRILL_MARK_LABEL}=${d} --sort-by=.metadata.creationTimestamp -o jsonpath='{.items[-1:].metadata.name}')`;
+      // Jobs of a CronJob, also those made by `kubectl create job --from`, are owned by it.
+      const newestJob = `JOB=$(kubectl -n ${ns} get jobs -o json | jq -r '[.items[] | select(any(.metadata.ownerReferences[]?; .kind == "CronJob" and .name == "${d}"))] | sort_by(.metadata.creationTimestamp) | last | .metadata.name')`;
       const lastRun = `Read the last drill's log and its restore:\n${sh(
         `kubectl -n ${ns} get jobs --sort-by=.status.startTime | grep ${d}`,
-        `kubectl -n ${ns} logs job/<newest-${d}-job>`,
-        `velero -n ${ns} restore get | grep ${d}`,
-        `velero -n ${ns} restore describe <newest-${d}-restore> --details`)}`;
+        newestJob,
+        `kubectl -n ${ns} logs "job/$JOB"`,
+        newestRestore,
+        `velero -n ${ns} restore describe "$RESTORE" --details`)}`;
       runbooks.push(
         {
           alert: byName.RestoreDrillFailed,
@@ -283,7 +323,7 @@ export class PlatformBackups extends Construct implements IRunbookSource {
           investigate: [
             lastRun,
             `Find the slow part: volume data (pod volume restores, data downloads) or pods starting (image pulls, model loading):\n${sh(
-              `velero -n ${ns} restore logs <newest-${d}-restore> | grep -iE 'podvolume|datadownload|snapshot'`)}`,
+              newestRestore, `velero -n ${ns} restore logs "$RESTORE" | grep -iE 'podvolume|datadownload|snapshot'`)}`,
           ],
           mitigate: [
             'Make the restore faster: CSI snapshots instead of file-system backup for large volumes, smaller or pre-pulled images, faster model loading.',
@@ -357,6 +397,8 @@ export class PlatformBackups extends Construct implements IRunbookSource {
       cleanup: d.cleanup,
       excludedResources: d.excludedResources,
       image: d.image,
+      network: d.network,
+      roleArn: d.roleArn,
       name: `${this.name}-restore-drill`,
       disasterRecovery: this.policy,
       veleroNamespace: this.veleroNamespace,
@@ -369,17 +411,27 @@ export class PlatformBackups extends Construct implements IRunbookSource {
 
   private defineAlerts(monitoring: BackupMonitoringOptions): AlertDefinition[] {
     const base = (monitoring.runbookBaseUrl ?? 'runbooks').replace(/\/+$/, '');
+    const links = platformAlertLinks(this, base);
     const alert = (name: string, rest: Omit<AlertDefinition, 'name' | 'runbookUrl'>): AlertDefinition =>
-      ({ name, ...rest, runbookUrl: `${base}/${this.name}-${kebabCase(name)}.md` });
+      ({ name, ...rest, runbookUrl: `${links.runbookBaseUrl}/${this.name}-${kebabCase(name)}.md`, dashboardUrl: links.dashboardUrl(name) });
     // A backup completes some time after its cron time: allow up to half an hour (or one RPO) past the RPO.
     const grace = Math.min(this.policy.rpo.toSeconds(), 1800);
     const threshold = Math.round(this.policy.rpo.toSeconds() + grace);
     const names = Object.values(this.scheduleNames);
     const metric = 'velero_backup_last_successful_timestamp';
-    const age = `(time() - max by (schedule) (${metric}{schedule=~"${names.join('|')}"})) > ${threshold}`;
-    const absent = names.map((n) => `absent(${metric}{schedule="${n}"})`);
+    // Quiet on a fresh install, loud when backups stop: Velero exports per schedule
+    // `velero_backup_attempt_total` from the moment it knows the schedule (vmware-tanzu/velero
+    // pkg/metrics/metrics.go InitSchedule) and `velero_backup_last_successful_timestamp` once a
+    // backup succeeded (0 before, filtered out). A schedule that has existed for the threshold
+    // without a success fires; Velero not scraped at all fires once its namespace is older than
+    // the threshold (kube-state-metrics `kube_namespace_created`).
+    const age = `(time() - max by (schedule) (${metric}{schedule=~"${names.join('|')}"} > 0)) > ${threshold}`;
+    const neverSucceeded = names.map((n) => `(max by (schedule) (velero_backup_attempt_total{schedule="${n}"} offset ${threshold}s)`
+      + ` unless on (schedule) (${metric}{schedule="${n}"} > 0))`);
+    const unscraped = names.map((n) => `(absent(velero_backup_attempt_total{schedule="${n}"})`
+      + ` and on () ((time() - max(kube_namespace_created{namespace="${this.veleroNamespace}"})) > ${threshold}))`);
     const alerts = [alert('VeleroBackupOlderThanRpo', {
-      expr: [age, ...absent].join(' or '),
+      expr: [age, ...neverSucceeded, ...unscraped].join(' or '),
       for: '5m',
       severity: AlertSeverity.WARNING,
       summary: `${this.name}: the newest Velero backup of a schedule is older than the RPO (${humanDuration(this.policy.rpo)})`,
@@ -406,7 +458,10 @@ export class PlatformBackups extends Construct implements IRunbookSource {
           description: `Restoring ${this.drill.sourceNamespace} took {{ $value | humanizeDuration }}, more than the RTO of ${humanDuration(this.policy.rto)}: a real restore would miss it.`,
         }),
         alert('RestoreDrillStale', {
-          expr: `(time() - max(${DRILL_METRICS.lastSuccess}${sel})) > ${maxAge} or absent(${DRILL_METRICS.lastSuccess}${sel})`,
+          // Before the first success, count from the drill CronJob's creation (kube-state-metrics `kube_cronjob_created`).
+          expr: `(time() - max(${DRILL_METRICS.lastSuccess}${sel})) > ${maxAge}`
+            + ` or ((time() - max(kube_cronjob_created{namespace="${this.veleroNamespace}",cronjob="${this.drill.name}"})) > ${maxAge}`
+            + ` unless max(${DRILL_METRICS.lastSuccess}${sel}))`,
           for: '1h',
           severity: AlertSeverity.WARNING,
           summary: `${this.name}: no successful restore drill for ${humanDuration(this.drill.maxAge)}`,
@@ -478,9 +533,11 @@ export interface RestoreDrillProps extends Omit<RestoreDrillOptions, 'namespace'
  * Restores).
  *
  * The restored services run in the scratch namespace with their own
- * ServiceAccounts: a model server that reads its artifacts through IRSA
- * needs its role to trust `system:serviceaccount:<scratch>:<service account>`
- * too, or it never becomes ready and the drill (rightly) fails.
+ * ServiceAccounts, whose `eks.amazonaws.com/role-arn` a Velero resource
+ * modifier rewrites to `roleArn` (or removes): the drill never runs with the
+ * production roles. A model server that reads its artifacts through IRSA needs
+ * that drill role (trusting `system:serviceaccount:<scratch>:<service account>`),
+ * or it never becomes ready and the drill (rightly) fails.
  */
 export class RestoreDrill extends Construct {
   /** Name of the drill's objects (also the `drill` metric label). */
@@ -505,9 +562,18 @@ export class RestoreDrill extends Construct {
   public readonly serviceAccount: kplus.ServiceAccount;
   /** The exact command the container runs. */
   public readonly command: readonly string[];
+  /** The default-deny NetworkPolicy of the drill's pods (egress: DNS, the API server, the Pushgateway). */
+  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
+  /** The ValidatingAdmissionPolicy limiting the drill's Restores to its own backups and the scratch namespace (see {@link drillAdmissionRules}). */
+  public readonly admission: ServiceAccountAdmissionPolicy;
+  /** The ValidatingAdmissionPolicy limiting the namespaces the drill creates to its marked scratch namespace. */
+  public readonly namespaceAdmission: ServiceAccountAdmissionPolicy;
+  /** The Velero resource modifiers every drill Restore references: the restored ServiceAccounts' IRSA role, rewritten or removed. */
+  public readonly resourceModifiers: kplus.ConfigMap;
 
   constructor(scope: Construct, id: string, props: RestoreDrillProps) {
     super(scope, id);
+    checkChartAtSynth(this);
     const r = resolveDrill(new PropsValidator(this), props);
     this.name = r.name;
     this.sourceNamespace = r.sourceNamespace;
@@ -518,10 +584,14 @@ export class RestoreDrill extends Construct {
 
     // Workloads are read at construction; a canary that adopts a service later changes its workload.
     const workloads: DrillWorkload[] = props.services.map((s) => workloadOf(s.workload));
-    this.node.addValidation({
-      validate: () => props.services
-        .filter((s, i) => s.workload.kind !== workloads[i].kind || s.workload.name !== workloads[i].name)
-        .map((s) => `${this.node.path}: service '${s.name}' is now run by ${s.workload.kind} ${s.workload.name}; create the backups after the canary so the drill waits for it`),
+    addSynthCheck(this, () => props.services.flatMap((s, i) => s.workload.kind === workloads[i].kind && s.workload.name === workloads[i].name ? [] : [
+      new ValidationError(this.node.path, `services[${i}]`, s.name,
+        `service '${s.name}' is now run by ${s.workload.kind} ${s.workload.name}; create the backups after the canary so the drill waits for it`),
+    ]));
+    this.resourceModifiers = new kplus.ConfigMap(this, 'ResourceModifiers', {
+      metadata: drillMetadata(r, resourceModifiersName(r.name)),
+      // Velero reads a resource modifier ConfigMap with exactly one key.
+      data: { 'resource-modifiers.yaml': Yaml.stringify(drillResourceModifiers(r)) },
     });
     this.config = drillConfig(r, workloads);
 
@@ -533,6 +603,26 @@ export class RestoreDrill extends Construct {
     this.rbac(r, workloads);
     this.command = ['node', `${MOUNT}/restore-drill.js`, 'run', '--config', `${MOUNT}/config.json`];
     this.cronJob = this.renderCronJob(r);
+    this.networkPolicy = jobNetworkPolicy(this, 'NetworkPolicy', {
+      name: this.name, namespace: r.veleroNamespace, labels: r.labels, podLabels: r.labels, egress: { apiServer: true, urls: [r.pushgatewayUrl] }, network: r.network,
+    });
+    const rules = drillAdmissionRules(this.config);
+    this.admission = serviceAccountAdmissionPolicy(this, {
+      name: `${r.veleroNamespace}-${this.name}`,
+      labels: r.labels,
+      serviceAccount: { name: this.name, namespace: r.veleroNamespace },
+      namespace: r.veleroNamespace,
+      rules: [{ apiGroups: ['velero.io'], apiVersions: ['v1'], resources: ['restores'], operations: ['CREATE', 'DELETE'] }],
+      validations: rules.restores,
+    });
+    this.namespaceAdmission = serviceAccountAdmissionPolicy(new Construct(this, 'Namespaces'), {
+      name: `${r.veleroNamespace}-${this.name}-namespaces`,
+      labels: r.labels,
+      serviceAccount: { name: this.name, namespace: r.veleroNamespace },
+      namespace: r.scratchNamespace,
+      rules: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['namespaces'], operations: ['CREATE'] }],
+      validations: rules.namespaces,
+    });
     this.node.defaultChild = this.cronJob;
   }
 
@@ -604,6 +694,10 @@ export class RestoreDrill extends Construct {
         // patch: the drill labels the namespace it restored into, so it only ever deletes its own.
         { apiGroups: [''], resources: ['namespaces'], resourceNames: [this.scratchNamespace], verbs: ['get', 'patch', 'delete'] },
         ...[...byResource.values()].map((r) => ({ apiGroups: [r.group], resources: [r.plural], resourceNames: [...new Set(r.names)].sort(), verbs: ['get'] })),
+        // create cannot be limited by resourceNames: the namespace admission policy limits it to the marked scratch namespace.
+        { apiGroups: [''], resources: ['namespaces'], verbs: ['create'] },
+        // The scratch namespace gets the source namespace's labels (Pod Security level, mesh injection).
+        { apiGroups: [''], resources: ['namespaces'], resourceNames: [this.sourceNamespace], verbs: ['get'] },
       ],
     });
     const clusterBinding = new kplus.k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
@@ -628,9 +722,11 @@ interface ResolvedDrill {
   readonly maxAge: Duration;
   readonly pushgatewayUrl: string;
   readonly excluded: readonly string[];
+  readonly network?: Pick<EgressOptions, 'apiServerCidrs'>;
   readonly cleanup: boolean;
   readonly image: string;
   readonly labels: Readonly<Record<string, string>>;
+  readonly roleArn?: string;
 }
 
 function resolveDrill(v: PropsValidator, props: RestoreDrillProps): ResolvedDrill {
@@ -646,7 +742,7 @@ function resolveDrill(v: PropsValidator, props: RestoreDrillProps): ResolvedDril
 
   v.check(scratchNamespace !== sourceNamespace, 'scratchNamespace', scratchNamespace, 'must differ from the restored namespace: the drill deletes it afterwards');
   v.check(scratchNamespace !== veleroNamespace, 'scratchNamespace', scratchNamespace, "must not be Velero's namespace");
-  v.integer('timeout', timeout.toSeconds(), 300, 24 * 3600);
+  v.seconds('timeout', timeout, 300, 24 * 3600);
   v.check(maxAge.toSeconds() >= 3600, 'maxAge', maxAge, 'must be at least 1 hour');
   v.check(timeout.toSeconds() >= policy.rto.toSeconds(), 'timeout', timeout,
     `must be at least the RTO (${humanDuration(policy.rto)}), or a slow restore is reported as failed rather than measured`);
@@ -655,12 +751,21 @@ function resolveDrill(v: PropsValidator, props: RestoreDrillProps): ResolvedDril
     v.check(s.namespace === sourceNamespace, `services[${i}].namespace`, s.namespace, `must be the restored namespace '${sourceNamespace}'`);
   });
   excluded.forEach((r, i) => v.matches(`excludedResources[${i}]`, r, /^[a-z0-9.-]+$/, 'must be a resource name such as servicemonitors.monitoring.coreos.com'));
+  const schedule = props.schedule ?? Cron.schedule({ minute: '0', hour: '4', weekDay: '1' });
+  validateSchedule(v, 'schedule', schedule);
+  if (props.image !== undefined) validatePinnedImage(v, 'image', props.image);
+  if (props.roleArn !== undefined) {
+    v.matches('roleArn', props.roleArn, /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)');
+  }
 
   return {
-    name, policy, veleroNamespace, scheduleName: props.scheduleName, sourceNamespace, scratchNamespace, timeout, maxAge, pushgatewayUrl, excluded,
-    schedule: props.schedule ?? Cron.schedule({ minute: '0', hour: '4', weekDay: '1' }),
+    name, policy, veleroNamespace, scheduleName: props.scheduleName, sourceNamespace, scratchNamespace, timeout, maxAge, pushgatewayUrl,
+    excluded: [...new Set([...excluded, ...DRILL_MESH_RESOURCES])],
+    network: props.network,
+    schedule,
     cleanup: props.cleanup ?? true,
     image: props.image ?? NODE_IMAGE,
+    roleArn: props.roleArn,
     labels: props.labels ?? { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name, 'app.kubernetes.io/managed-by': MANAGED_BY },
   };
 }
@@ -678,6 +783,7 @@ function drillConfig(r: ResolvedDrill, workloads: readonly DrillWorkload[]): Res
         namespaceMapping: { [r.sourceNamespace]: r.scratchNamespace },
         excludedResources: [...r.excluded],
         restorePVs: true,
+        resourceModifier: { kind: RESOURCE_MODIFIER_KIND, name: resourceModifiersName(r.name) },
       },
     }),
   };
@@ -697,6 +803,34 @@ function drillConfig(r: ResolvedDrill, workloads: readonly DrillWorkload[]): Res
   };
 }
 
+/** Velero's `resourceModifier.kind` for a ConfigMap (`ConfigmapRefType`, vmware-tanzu/velero internal/resourcemodifiers). */
+const RESOURCE_MODIFIER_KIND = 'configmap';
+
+/** Name of a drill's resource modifier ConfigMap. */
+function resourceModifiersName(drill: string): string {
+  return `${drill}-modifiers`;
+}
+
+/**
+ * The drill's Velero resource modifiers: one JSON merge patch on every restored ServiceAccount that sets
+ * `eks.amazonaws.com/role-arn` to the drill's role, or removes it (`null`) when the drill has none, so no
+ * restored pod in the scratch namespace is handed the production role. The condition names both the source
+ * namespace and the scratch namespace (Velero matches the backed-up namespace since vmware-tanzu/velero#6724).
+ * Restored pods keep the role ARN the IRSA webhook wrote into their spec, but their tokens are for the scratch
+ * namespace's ServiceAccounts, which a production role's trust does not name.
+ * @see https://velero.io/docs/main/restore-resource-modifiers/
+ */
+function drillResourceModifiers(r: ResolvedDrill): Record<string, unknown> {
+  const patch = { metadata: { annotations: { [IRSA_ROLE_ARN_ANNOTATION]: r.roleArn ?? null } } };
+  return {
+    version: 'v1',
+    resourceModifierRules: [{
+      conditions: { groupResource: 'serviceaccounts', namespaces: [r.sourceNamespace, r.scratchNamespace] },
+      mergePatches: [{ patchData: JSON.stringify(patch) }],
+    }],
+  };
+}
+
 /** Metadata of the drill's namespaced objects. */
 function drillMetadata(r: ResolvedDrill, name: string): { name: string; namespace: string; labels: Record<string, string> } {
   return { name, namespace: r.veleroNamespace, labels: { ...r.labels } };
@@ -704,4 +838,58 @@ function drillMetadata(r: ResolvedDrill, name: string): { name: string; namespac
 
 function workloadOf(w: WorkloadReference): DrillWorkload {
   return { apiVersion: w.apiVersion, kind: w.kind, plural: `${w.kind.toLowerCase()}s`, name: w.name };
+}
+
+/**
+ * The CEL of the drill's admission policies. RBAC lets the drill create and
+ * delete Restores and create namespaces but cannot say which; the policies
+ * admit only: a Restore marked as this drill's, of one of its schedule's
+ * backups (Velero names them `<schedule>-<YYYYMMDDhhmmss>`), of exactly the
+ * source namespace into exactly the scratch namespace (`includedNamespaces`,
+ * `namespaceMapping`), excluding at least the configured resources, with no
+ * restore hooks (they run commands and init containers in restored pods), with
+ * exactly its own resource modifiers (which rewrite the restored ServiceAccounts'
+ * IAM role; the drill cannot edit that ConfigMap) and no `existingResourcePolicy: update` (Velero API
+ * types: vmware-tanzu/velero pkg/apis/velero/v1/restore_types.go); the
+ * deletion of the drill's own Restores only; and the creation of the scratch
+ * namespace, marked, only. Exported for tests, which evaluate it.
+ */
+export function drillAdmissionRules(config: RestoreDrillConfig): { readonly restores: AdmissionValidation[]; readonly namespaces: AdmissionValidation[] } {
+  const mark = celString(DRILL_MARK_LABEL);
+  const drill = celString(config.drill);
+  const create = (expression: string, message: string) => ({ expression: `request.operation != 'CREATE' || (${expression})`, message });
+  const marked = (o: string) => `has(${o}.metadata.labels) && ${mark} in ${o}.metadata.labels && ${o}.metadata.labels[${mark}] == ${drill}`;
+  const spec = 'object.spec';
+  const excluded = `[${restoreExcluded(config).map(celString).join(', ')}]`;
+  const backupPattern = celString(`^${config.schedule.replace(/[.]/g, '\\.')}-[0-9]{14}$`);
+  return {
+    restores: [
+      create(marked('object'), `the drill may only create Restores labelled ${DRILL_MARK_LABEL}=${config.drill}`),
+      create(`!has(${spec}.scheduleName) && has(${spec}.backupName) && ${spec}.backupName.matches(${backupPattern})`,
+        `the drill may only restore backups of schedule ${config.schedule}`),
+      create(`has(${spec}.includedNamespaces) && ${spec}.includedNamespaces == [${celString(config.sourceNamespace)}] && `
+        + `has(${spec}.namespaceMapping) && ${spec}.namespaceMapping == {${celString(config.sourceNamespace)}: ${celString(config.scratchNamespace)}}`,
+      `the drill may only restore namespace ${config.sourceNamespace} into ${config.scratchNamespace}`),
+      create(`has(${spec}.excludedResources) && ${excluded}.all(r, r in ${spec}.excludedResources) && !has(${spec}.includedResources) && `
+        + `(!has(${spec}.includeClusterResources) || ${spec}.includeClusterResources == false)`,
+      'the drill must exclude the configured resources (mesh objects included) and may not include cluster resources'),
+      create(`!has(${spec}.hooks) && (!has(${spec}.existingResourcePolicy) || ${spec}.existingResourcePolicy == 'none')`,
+        'the drill may not use restore hooks or existingResourcePolicy update'),
+      create(`has(${spec}.resourceModifier) && ${spec}.resourceModifier.kind == ${celString(RESOURCE_MODIFIER_KIND)} && `
+        + `${spec}.resourceModifier.name == ${celString(resourceModifiersName(config.drill))} && (!has(${spec}.resourceModifier.apiGroup) || ${spec}.resourceModifier.apiGroup == '')`,
+      `the drill's Restores must use its own resource modifiers (ConfigMap ${resourceModifiersName(config.drill)}: the restored ServiceAccounts' IAM role)`),
+      { expression: `request.operation != 'DELETE' || (${marked('oldObject')})`, message: `the drill may only delete Restores labelled ${DRILL_MARK_LABEL}=${config.drill}` },
+    ],
+    namespaces: [{
+      expression: `object.metadata.name == ${celString(config.scratchNamespace)} && ${marked('object')}`,
+      message: `the drill may only create namespace ${config.scratchNamespace}, labelled ${DRILL_MARK_LABEL}=${config.drill}`,
+    }],
+  };
+}
+
+/** The `excludedResources` of the drill's Restore. */
+function restoreExcluded(config: RestoreDrillConfig): string[] {
+  const spec = config.restore.spec;
+  const excluded = typeof spec === 'object' && spec !== null && 'excludedResources' in spec ? spec.excludedResources : undefined;
+  return Array.isArray(excluded) ? excluded.map(String) : [];
 }

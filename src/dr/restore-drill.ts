@@ -160,14 +160,37 @@ interface RestoreObject {
 
 /** Where a failed drill stopped, and why. */
 export interface DrillFailure {
-  /** The step: `pre-clean`, `find-backup`, `create-restore`, `restore`, `workloads` or `push`. */
+  /** The step: `pre-clean`, `find-backup`, `create-namespace`, `create-restore`, `restore`, `workloads` or `push`. */
   readonly stage: string;
   /** The root cause. */
   readonly message: string;
 }
 
 interface WorkloadObject {
-  readonly status?: { readonly readyReplicas?: number };
+  readonly spec?: { readonly replicas?: number };
+  readonly status?: {
+    readonly readyReplicas?: number;
+    readonly conditions?: ReadonlyArray<{ readonly type?: string; readonly status?: string; readonly reason?: string; readonly message?: string }>;
+  };
+}
+
+/**
+ * How many replicas of a restored workload must be ready: all of
+ * `spec.replicas` (at least one). A restored pod is ready only when its
+ * readiness probe passes, which for a model server includes reaching what it
+ * loads at start: a workload whose dependencies are unreachable from the
+ * scratch namespace never gets there, and the drill fails.
+ */
+export function wantedReplicas(w: { readonly spec?: { readonly replicas?: number } } | undefined): number {
+  return Math.max(1, w?.spec?.replicas ?? 1);
+}
+
+/** Why a restored workload is not ready, from its status conditions that are not `True` (empty when it has none). */
+export function notReadyReason(w: WorkloadObject | undefined): string {
+  const ready = w?.status?.readyReplicas ?? 0;
+  const failing = (w?.status?.conditions ?? []).filter((c) => c.status !== 'True')
+    .map((c) => `${c.type ?? '?'}: ${[c.reason, c.message].filter(Boolean).join(' ')}`.trim());
+  return [`${ready}/${wantedReplicas(w)} replicas ready`, ...failing].join('; ');
 }
 
 /** Why the configuration cannot be run (a usage error), or undefined. */
@@ -250,11 +273,11 @@ function labelValue(v: string): string {
 /**
  * The drill: (1) deletes a scratch namespace left by an earlier run (only the
  * drill's own: see {@link DRILL_MARK_LABEL}) and waits until it is gone,
- * (2) finds the newest completed backup of the schedule, (3) creates a
- * Restore of it into the scratch namespace, labelled as the drill's, (4)
- * waits for the Restore to finish, labelling the scratch namespace as the
- * drill's as soon as it appears, then waits for every workload to have a
- * ready replica, (5) pushes success, duration, backup age, timestamps and
+ * (2) finds the newest completed backup of the schedule, (3) creates the
+ * scratch namespace labelled as the drill's, then a Restore of the backup
+ * into it, labelled as the drill's, (4) waits for the Restore to finish,
+ * then waits for every replica of every workload to be ready (a failure
+ * names the workload's failing conditions), (5) pushes success, duration, backup age, timestamps and
  * the root cause of a failure to the Pushgateway, (6) deletes the scratch
  * namespace. Every wait ends at `timeoutSeconds`; a Restore that vanishes
  * fails the drill at the next poll. On failure the drill deletes its Restore
@@ -362,6 +385,8 @@ class Drill {
       this.restoreStarted = restoreStarted;
       this.metrics[DRILL_METRICS.backupAge] = (restoreStarted - Date.parse(backup.completionTimestamp)) / 1000;
       this.deps.log(`restoring backup ${backup.name} (completed ${backup.completionTimestamp}) of ${c.sourceNamespace} into ${c.scratchNamespace}`);
+      stage = 'create-namespace';
+      await this.createScratch();
       stage = 'create-restore';
       const name = await this.createRestore(backup.name);
       stage = 'restore';
@@ -527,15 +552,47 @@ class Drill {
     return true;
   }
 
+  /** Waits until every replica of every workload is ready; a timeout names what is not ready and why (its failing conditions). */
   private async waitForWorkloads(): Promise<void> {
     for (const w of this.config.workloads) {
       const path = workloadPath(this.config.scratchNamespace, w);
-      await this.until(`${w.kind} ${w.name} to have a ready replica`, async () => {
-        const r = await this.deps.api.getJson<WorkloadObject>(path);
-        return (r?.status?.readyReplicas ?? 0) >= 1;
-      });
+      let last: WorkloadObject | undefined;
+      try {
+        await this.until(`${w.kind} ${w.name} to have every replica ready`, async () => {
+          last = await this.deps.api.getJson<WorkloadObject>(path);
+          return (last?.status?.readyReplicas ?? 0) >= wantedReplicas(last);
+        });
+      } catch (err) {
+        throw new Error(`${messageOf(err)} (${last === undefined ? 'not restored' : notReadyReason(last)})`, { cause: err });
+      }
       this.deps.log(`${w.kind} ${w.name} is ready`);
     }
+  }
+
+  /**
+   * Creates the scratch namespace marked as the drill's before the Restore,
+   * so that cleanup always recognises it, even when the Restore fails or
+   * times out early. Velero restores into an existing namespace and leaves
+   * it as it is (`EnsureNamespaceExistsAndIsReady`, vmware-tanzu/velero
+   * pkg/util/kube/utils.go), so the namespace gets the source namespace's
+   * labels (Pod Security level, mesh injection) here, as Velero would have
+   * restored them. A 409 adopts a namespace carrying this drill's mark (a
+   * retried POST); any other existing namespace fails the drill.
+   */
+  private async createScratch(): Promise<void> {
+    const c = this.config;
+    const source = await this.deps.api.getJson<NamespaceObject>(`/api/v1/namespaces/${c.sourceNamespace}`);
+    const labels = Object.fromEntries(Object.entries(source?.metadata?.labels ?? {}).filter(([k]) => k !== 'kubernetes.io/metadata.name' && k !== DRILL_MARK_LABEL));
+    const body = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: c.scratchNamespace, labels: { ...labels, [DRILL_MARK_LABEL]: c.drill } } };
+    const created = await this.deps.api.create<NamespaceObject>('/api/v1/namespaces', body);
+    if (!created.ok) {
+      const existing = created.outcome === 'conflict' ? await this.deps.api.getJson<NamespaceObject>(this.scratchPath) : undefined;
+      if (existing?.metadata?.labels?.[DRILL_MARK_LABEL] !== c.drill) {
+        throw new Error(`creating namespace ${c.scratchNamespace} failed: HTTP ${created.status}: ${created.message}`);
+      }
+    }
+    this.marked = true;
+    this.deps.log(`created namespace ${c.scratchNamespace} marked ${DRILL_MARK_LABEL}=${c.drill}`);
   }
 
   /** Polls `check` until it returns a truthy value, or throws at the deadline. */

@@ -109,6 +109,13 @@ export interface RestoreRunbookInput {
 }
 
 const fence = (lines: readonly string[]): string => ['```sh', ...lines, '```'].join('\n');
+
+/** A shell line that stops with `what` unless the reader has set `name` (no `<placeholder>` to miss). */
+const required = (name: string, what: string): string[] => [`: "\${${name}:?set ${name} to ${what.replace(/['"`$\\]/g, '')}}"`];
+
+/** A command printing the name of the newest completed backup of a Velero schedule. */
+const newestBackup = (ns: string, schedule: string): string =>
+  `kubectl -n ${ns} get backups.velero.io -l velero.io/schedule-name=${schedule} -o json | jq -r '[.items[] | select(.status.phase == "Completed")] | sort_by(.status.completionTimestamp) | last | .metadata.name'`;
 const code = (s: string): string => `\`${s}\``;
 
 /** What every section of the runbook reads. */
@@ -174,7 +181,8 @@ function objectives(name: string, p: DisasterRecoveryPolicy): string[] {
 function inventory({ p, aws, velero, days }: RunbookContext): string[] {
   const out = ['## What is backed up, and how often', '', '| Data | Mechanism | Schedule (UTC) | Kept | Copy in the DR region |', '|---|---|---|---|---|'];
   for (const s of velero?.schedules ?? []) {
-    const copy = aws?.veleroReplicaBucketName ? `replica bucket ${code(aws.veleroReplicaBucketName)}` : 'none';
+    const copy = aws?.veleroReplicaBucketName ? `replica bucket ${code(aws.veleroReplicaBucketName)}`
+      : p.drRegion ? `replica of Velero's bucket in ${p.drRegion} (made by the AWS half)` : 'none';
     out.push(`| Namespace ${code(s.namespace)} | Velero Schedule ${code(s.name)} (${velero?.volumeBackup ?? ''}) | ${code(s.cron)} | ${code(s.ttl)} | ${copy} |`);
   }
   if (aws?.backupVaultName) {
@@ -230,7 +238,10 @@ function veleroSchedule({ waitTimeout }: RunbookContext, velero: VeleroRunbookBi
       `velero -n ${ns} restore logs "$RESTORE"`,
     ]), '',
     'Or side by side, into a new namespace:', '',
-    fence([`velero -n ${ns} restore create "$RESTORE" --from-schedule ${s.name} --include-namespaces ${s.namespace} --namespace-mappings ${s.namespace}:${s.namespace}-restored --wait`]), '',
+    fence([
+      `RESTORE=${s.name}-side-by-side-$(date -u +%Y%m%d%H%M%S)`,
+      `velero -n ${ns} restore create "$RESTORE" --from-schedule ${s.name} --include-namespaces ${s.namespace} --namespace-mappings ${s.namespace}:${s.namespace}-restored --wait`,
+    ]), '',
     'Verify: the restore phase is `Completed` (not `PartiallyFailed`), the pods are ready and volumes are bound:', '',
     fence([
       `velero -n ${ns} restore get "$RESTORE"`,
@@ -245,8 +256,20 @@ function veleroSchedule({ waitTimeout }: RunbookContext, velero: VeleroRunbookBi
 function veleroDrRegion({ p, aws }: RunbookContext, velero: VeleroRunbookBinding, number: string): string[] {
   const ns = velero.namespace;
   const out = [`### ${number} In the DR region (the primary region is lost)`, ''];
-  if (!aws?.veleroReplicaBucketName || !p.drRegion) {
-    out.push('Not prepared: the policy has no DR region or Velero\'s bucket is not replicated, so a region loss loses the Kubernetes backups too.', '');
+  if (!p.drRegion) {
+    out.push('Not prepared: the policy has no DR region, so a region loss loses the Kubernetes backups too.', '');
+    return out;
+  }
+  if (!aws?.veleroReplicaBucketName) {
+    out.push(`The policy replicates to ${p.drRegion}, but this runbook was rendered without the AWS names: the replica of Velero's bucket is created by the AWS half (\`PlatformBackupsAws\`). Pass its \`runbookBinding\` output as the \`aws\` prop of the backups to get the exact commands here; until then read the replica bucket's name from the stack outputs and follow the steps below with it.`, '');
+    out.push(fence([
+      ...required('REPLICA_BUCKET', `the replica of the Velero bucket in ${p.drRegion} (stack output of PlatformBackupsAws)`),
+      `velero -n ${ns} backup-location create dr-replica --provider aws --bucket "$REPLICA_BUCKET" --config region=${p.drRegion} --access-mode ReadOnly`,
+      ...velero.schedules.flatMap((s) => [
+        `BACKUP=$(${newestBackup(ns, s.name)})`,
+        `velero -n ${ns} restore create "${s.name}-dr-$(date -u +%Y%m%d%H%M%S)" --from-backup "$BACKUP" --wait`,
+      ]),
+    ]), '');
     return out;
   }
   out.push(`Install Velero in the DR cluster with an IAM role that can read the replica bucket, then add the replica as a read-only location; Velero syncs its backups into the cluster. Schedules are not synced, so restore ${code('--from-backup')}:`, '');
@@ -254,7 +277,10 @@ function veleroDrRegion({ p, aws }: RunbookContext, velero: VeleroRunbookBinding
     `velero -n ${ns} backup-location create dr-replica --provider aws --bucket ${aws.veleroReplicaBucketName} --config region=${p.drRegion} --access-mode ReadOnly`,
     `velero -n ${ns} backup-location get`,
     ...velero.schedules.map((s) => `velero -n ${ns} backup get --selector velero.io/schedule-name=${s.name}`),
-    `velero -n ${ns} restore create --from-backup <newest-completed-backup> --wait`,
+    ...velero.schedules.flatMap((s) => [
+      `BACKUP=$(${newestBackup(ns, s.name)})`,
+      `velero -n ${ns} restore create "${s.name}-dr-$(date -u +%Y%m%d%H%M%S)" --from-backup "$BACKUP" --wait`,
+    ]),
   ]), '');
   return out;
 }
@@ -270,12 +296,17 @@ const s3Section: Section = ({ p, aws, region }, section) => {
   ];
   for (const b of buckets) {
     out.push(`### ${b.purpose}: ${code(b.bucketName)}`, '');
+    out.push('List the versions of the object, then either copy the good version over the current one or delete the delete marker that hides it:', '');
     out.push(fence([
-      `aws s3api list-object-versions --bucket ${b.bucketName} --prefix <key> --region ${region}`,
-      `aws s3api copy-object --bucket ${b.bucketName} --key <key> --copy-source "${b.bucketName}/<key>?versionId=<good-version-id>" --region ${region}`,
-      `aws s3api delete-object --bucket ${b.bucketName} --key <key> --version-id <delete-marker-version-id> --region ${region}`,
-      `aws s3api head-object --bucket ${b.bucketName} --key <key> --region ${region}`,
-    ]), '');
+      ...required('KEY', 'the key of the object to restore'),
+      `aws s3api list-object-versions --bucket ${b.bucketName} --prefix "$KEY" --region ${region} --query '[Versions[].[VersionId,LastModified,IsLatest],DeleteMarkers[].[VersionId,LastModified,IsLatest]]' --output table`,
+    ]), '', fence([
+      ...required('GOOD_VERSION', 'the VersionId of the good version, from the list above'),
+      `aws s3api copy-object --bucket ${b.bucketName} --key "$KEY" --copy-source "${b.bucketName}/$KEY?versionId=$GOOD_VERSION" --region ${region}`,
+    ]), '', 'Or, when the object was deleted:', '', fence([
+      ...required('DELETE_MARKER', 'the VersionId of the delete marker, from the list above'),
+      `aws s3api delete-object --bucket ${b.bucketName} --key "$KEY" --version-id "$DELETE_MARKER" --region ${region}`,
+    ]), '', fence([`aws s3api head-object --bucket ${b.bucketName} --key "$KEY" --region ${region}`]), '');
     if (b.replicaBucketName && p.drRegion) {
       out.push(`Region lost: read from the replica ${code(b.replicaBucketName)} in ${p.drRegion} (point ${code('MODEL_URI')} and IAM read grants at it), and copy back once the region returns:`, '');
       out.push(fence([
@@ -301,7 +332,8 @@ const dynamoDbSection: Section = ({ aws, region }, section) => {
     out.push(`### ${code(t)}`, '');
     out.push(fence([
       `aws dynamodb describe-continuous-backups --table-name ${t} --region ${region}`,
-      `aws dynamodb restore-table-to-point-in-time --source-table-name ${t} --target-table-name ${t}-restored --restore-date-time <yyyy-mm-ddThh:mm:ssZ> --region ${region}`,
+      ...required('RESTORE_TIME', 'the last known good time, for example 2026-01-31T12:00:00Z'),
+      `aws dynamodb restore-table-to-point-in-time --source-table-name ${t} --target-table-name ${t}-restored --restore-date-time "$RESTORE_TIME" --region ${region}`,
       '# or, to the latest restorable time: --use-latest-restorable-time instead of --restore-date-time',
       `aws dynamodb wait table-exists --table-name ${t}-restored --region ${region}`,
       `aws dynamodb update-continuous-backups --table-name ${t}-restored --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true --region ${region}`,
@@ -325,8 +357,11 @@ const elastiCacheSection: Section = ({ aws, region }, section) => {
     const id = g.replicationGroupId;
     out.push(`### ${code(id)}`, '');
     out.push(fence([
-      `aws elasticache describe-snapshots --replication-group-id ${id} --region ${region}`,
-      `aws elasticache create-replication-group --replication-group-id ${id}-restored --replication-group-description "restore of ${id}" --snapshot-name <snapshot-name> --engine ${g.engine ?? 'valkey'} --cache-node-type ${g.cacheNodeType ?? '<cache-node-type>'} --cache-subnet-group-name ${g.subnetGroupName ?? '<cache-subnet-group>'} --security-group-ids ${(g.securityGroupIds ?? ['<security-group-id>']).join(' ')} --region ${region}`,
+      ...(g.cacheNodeType ? [] : required('CACHE_NODE_TYPE', `the node type of ${id}`)),
+      ...(g.subnetGroupName ? [] : required('CACHE_SUBNET_GROUP', `the cache subnet group of ${id}`)),
+      ...(g.securityGroupIds ? [] : required('SECURITY_GROUP_IDS', `the security group ids of ${id}, space separated`)),
+      `SNAPSHOT=$(aws elasticache describe-snapshots --replication-group-id ${id} --region ${region} --query 'sort_by(Snapshots,&NodeSnapshots[0].SnapshotCreateTime)[-1].SnapshotName' --output text)`,
+      `aws elasticache create-replication-group --replication-group-id ${id}-restored --replication-group-description "restore of ${id}" --snapshot-name "$SNAPSHOT" --engine ${g.engine ?? 'valkey'} --cache-node-type ${g.cacheNodeType ?? '"$CACHE_NODE_TYPE"'} --cache-subnet-group-name ${g.subnetGroupName ?? '"$CACHE_SUBNET_GROUP"'} --security-group-ids ${g.securityGroupIds ? g.securityGroupIds.join(' ') : '$SECURITY_GROUP_IDS'} --region ${region}`,
       `aws elasticache wait replication-group-available --replication-group-id ${id}-restored --region ${region}`,
       `aws elasticache describe-replication-groups --replication-group-id ${id}-restored --query 'ReplicationGroups[0].[Status,NodeGroups[0].PrimaryEndpoint.Address]' --region ${region}`,
     ]), '');
@@ -339,7 +374,7 @@ const awsBackupSection: Section = ({ p, aws, region }, section) => {
   if (!aws?.backupVaultName) {
     return undefined;
   }
-  const role = aws.backupRoleArn ?? '<backup-role-arn>';
+  const role = aws.backupRoleArn ?? '"$BACKUP_ROLE_ARN"';
   const out = [
     `## ${section}. AWS Backup recovery points`, '',
     `Everything the backup plan protects has recovery points in ${code(aws.backupVaultName)}${aws.drBackupVaultName ? ` and copies in ${code(aws.drBackupVaultName)} (${p.drRegion})` : ''}. A restore job creates a new resource from a recovery point:`, '',
@@ -350,11 +385,14 @@ const awsBackupSection: Section = ({ p, aws, region }, section) => {
   }
   for (const [vault, r] of vaults) {
     out.push(fence([
-      `aws backup list-recovery-points-by-backup-vault --backup-vault-name ${vault} --region ${r}`,
-      `aws backup get-recovery-point-restore-metadata --backup-vault-name ${vault} --recovery-point-arn <recovery-point-arn> --region ${r} > restore-metadata.json`,
-      '# edit restore-metadata.json: keep its RestoreMetadata map, set the new resource name',
-      `aws backup start-restore-job --recovery-point-arn <recovery-point-arn> --iam-role-arn ${role} --metadata file://restore-metadata.json --region ${r}`,
-      `aws backup describe-restore-job --restore-job-id <restore-job-id> --region ${r}`,
+      ...(aws.backupRoleArn ? [] : required('BACKUP_ROLE_ARN', 'the IAM role AWS Backup restores with')),
+      ...required('RESOURCE_ARN', 'the ARN of the protected resource to restore'),
+      `aws backup list-recovery-points-by-backup-vault --backup-vault-name ${vault} --by-resource-arn "$RESOURCE_ARN" --region ${r} --query 'RecoveryPoints[].[RecoveryPointArn,CreationDate,Status]' --output table`,
+      `RECOVERY_POINT=$(aws backup list-recovery-points-by-backup-vault --backup-vault-name ${vault} --by-resource-arn "$RESOURCE_ARN" --region ${r} --query 'sort_by(RecoveryPoints[?Status==\`COMPLETED\`],&CreationDate)[-1].RecoveryPointArn' --output text)`,
+      `aws backup get-recovery-point-restore-metadata --backup-vault-name ${vault} --recovery-point-arn "$RECOVERY_POINT" --region ${r} --query RestoreMetadata > restore-metadata.json`,
+      '# edit restore-metadata.json: set the new resource name (each resource type names it differently)',
+      `JOB_ID=$(aws backup start-restore-job --recovery-point-arn "$RECOVERY_POINT" --iam-role-arn ${role} --metadata file://restore-metadata.json --region ${r} --query RestoreJobId --output text)`,
+      `aws backup describe-restore-job --restore-job-id "$JOB_ID" --region ${r}`,
     ]), '');
   }
   out.push('Verify: the restore job is `COMPLETED` and the new resource answers; then switch readers to it.', '');
@@ -373,8 +411,10 @@ function closing({ p, velero }: RunbookContext, section: number): string[] {
     out.push('## Restore drill', '');
     out.push(`The CronJob ${code(d.cronJobName)} (namespace ${code(d.namespace)}, schedule ${code(d.schedule)}) restores the newest backup into ${code(d.scratchNamespace)}, waits for the model services to become ready, pushes the measured restore time and deletes the scratch namespace. Run it by hand after install and after every change to this runbook:`, '');
     out.push(fence([
-      `kubectl -n ${d.namespace} create job --from=cronjob/${d.cronJobName} ${d.cronJobName}-manual-$(date -u +%s)`,
-      `kubectl -n ${d.namespace} logs -f job/${d.cronJobName}-manual-<suffix>`,
+      `JOB=${d.cronJobName}-manual-$(date -u +%s)`,
+      `kubectl -n ${d.namespace} create job --from=cronjob/${d.cronJobName} "$JOB"`,
+      `kubectl -n ${d.namespace} wait "job/$JOB" --for=condition=complete --timeout=${Math.ceil((2 * p.rto.toSeconds()) / 60)}m`,
+      `kubectl -n ${d.namespace} logs "job/$JOB"`,
     ]), '');
   }
   return out;
@@ -384,5 +424,8 @@ function alertLinks(alerts: readonly AlertDefinition[]): string[] {
   if (alerts.length === 0) {
     return [];
   }
-  return ['## Alerts', '', 'Each alert of these backups has its own runbook:', '', ...alerts.map((a) => `- [${a.name}](${a.runbookUrl}) (${a.severity}): ${a.summary}`), ''];
+  // The restore runbook lives in the same folder as the alerts' runbooks: link relative
+  // runbook URLs by file name (a `runbooks/x.md` link from `runbooks/` would not resolve).
+  const href = (url: string): string => (/^[a-z]+:\/\//i.test(url) ? url : url.split('/').pop() ?? url);
+  return ['## Alerts', '', 'Each alert of these backups has its own runbook:', '', ...alerts.map((a) => `- [${a.name}](${href(a.runbookUrl)}) (${a.severity}): ${a.summary}`), ''];
 }

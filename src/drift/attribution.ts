@@ -46,7 +46,8 @@ export interface AttributionColumns {
   readonly current: Float64Array;
 }
 
-function meanAbs(x: Float64Array): number {
+/** Mean absolute value of a window's attributions (0 for none). */
+export function meanAbs(x: Float64Array): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += Math.abs(x[i]);
   return x.length === 0 ? 0 : s / x.length;
@@ -54,8 +55,15 @@ function meanAbs(x: Float64Array): number {
 
 /** Ranks the features by mean absolute attribution in both windows and compares the rankings by NDCG. */
 export function checkAttribution(columns: readonly AttributionColumns[], threshold: number): AttributionResult {
-  const ref = columns.map((c) => meanAbs(c.reference));
-  const cur = columns.map((c) => meanAbs(c.current));
+  return attributionFromMeans(columns.map((c) => ({ feature: c.feature, column: c.column, reference: meanAbs(c.reference), current: meanAbs(c.current) })), threshold);
+}
+
+/** {@link checkAttribution} from each column's mean absolute attribution ({@link meanAbs}), in config order. */
+export function attributionFromMeans(
+  columns: ReadonlyArray<{ readonly feature: string; readonly column: string; readonly reference: number; readonly current: number }>, threshold: number,
+): AttributionResult {
+  const ref = columns.map((c) => c.reference);
+  const cur = columns.map((c) => c.current);
   const r = attributionNdcg(ref, cur);
   const features = columns.map((c, i): FeatureAttribution => ({
     feature: c.feature, column: c.column, reference: ref[i], current: cur[i], referenceRank: r.referenceRanks[i], currentRank: r.currentRanks[i],

@@ -21,7 +21,7 @@
  * - Attribution drift (when configured): NDCG of the features' ranking by mean
  *   absolute attribution, current against reference (`attribution.ts`).
  */
-import { adjustPValues, categoricalDrift, ks2samp, psiCategorical, psiNumericPointMasses, psiVerdict, quantilesLinear } from '../stats';
+import { adjustPValues, categoricalDrift, ks2sampSorted, psiCategorical, psiNumericPointMassesSorted, psiVerdict, quantilesLinear, sortedSample, sortedSampleInPlace } from '../stats';
 import type { KsMethod, PValueCorrection, PsiBucket, PsiVerdict } from '../stats';
 import type { AttributionResult } from './attribution';
 import { checkAttribution } from './attribution';
@@ -287,10 +287,6 @@ function fmtPsi(v: number): string {
   return v.toFixed(4);
 }
 
-function sortedCopy(x: Float64Array): Float64Array {
-  return Float64Array.from(x).sort();
-}
-
 /** Summary statistics of a sorted sample (mean by a compensated sum). */
 export function summarizeSorted(sorted: Float64Array): NumericSummary {
   const n = sorted.length;
@@ -387,12 +383,13 @@ export interface FeatureCheckOptions {
 }
 
 /** A feature's statistics before the p-values of the check are corrected together. */
-interface Draft<T extends FeatureResult> {
+export interface Draft<T extends FeatureResult> {
   readonly result: T;
   readonly input: VerdictInput;
 }
 
-function psiReason(value: number, verdict: PsiVerdict, t: PsiThresholds, reliable: boolean): string {
+/** The PSI sentence of a feature's reasons (also used by the Athena engine). */
+export function psiReason(value: number, verdict: PsiVerdict, t: PsiThresholds, reliable: boolean): string {
   const caveat = reliable ? '' : '; fewer than 5 expected rows in some bucket, so PSI does not count as an effect';
   if (verdict === 'significant') return `PSI ${fmtPsi(value)} >= ${t.significant} (significant shift${caveat})`;
   if (verdict === 'small') return `PSI ${fmtPsi(value)} in [${t.small}, ${t.significant}) (small shift, no alert${caveat})`;
@@ -403,7 +400,8 @@ function fmtEdge(v: number): string {
   return String(Number(v.toPrecision(6)));
 }
 
-function bucketLabel(b: PsiBucket): string {
+/** Human-readable label of a PSI bucket: "< 3.5", "[3.5, 7)", "= 0" (also used by the Athena engine). */
+export function bucketLabel(b: PsiBucket): string {
   if (b.kind === 'point') return `= ${fmtEdge(b.low ?? 0)}`;
   if (b.low === null && b.high === null) return 'any other value';
   if (b.low === null) return `< ${fmtEdge(b.high ?? 0)}`;
@@ -441,22 +439,33 @@ function valueCounts(sorted: Float64Array): Map<string, number> {
   return out;
 }
 
+/** Whether two sorted samples hold at most `limit` distinct values together (-0 = 0), by one merge pass. */
 function distinctAtMost(a: Float64Array, b: Float64Array, limit: number): boolean {
   if (limit <= 0) return false;
-  const seen = new Set<number>();
-  for (const s of [a, b]) {
-    for (let i = 0; i < s.length; i++) {
-      seen.add(s[i] === 0 ? 0 : s[i]);
-      if (seen.size > limit) return false;
-    }
+  let i = 0;
+  let j = 0;
+  let distinct = 0;
+  while (i < a.length || j < b.length) {
+    const v = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i] : b[j];
+    if (++distinct > limit) return false;
+    while (i < a.length && a[i] === v) i++;
+    while (j < b.length && b[j] === v) j++;
   }
   return true;
 }
 
-function draftNumeric(feature: ResolvedNumericFeature, reference: Float64Array, current: Float64Array, power: number): Draft<NumericFeatureResult> {
-  const ks = ks2samp(reference, current, { method: 'auto' });
-  const refSorted = sortedCopy(reference);
-  const curSorted = sortedCopy(current);
+/**
+ * The statistics of a numeric feature before the check's correction. With
+ * `owned`, the caller hands the arrays over: they are sorted in place (no
+ * sorted copies; peak memory: both windows plus the radix sort's scratch array
+ * of the larger one) and must not be used afterwards.
+ */
+export function draftNumeric(feature: ResolvedNumericFeature, reference: Float64Array, current: Float64Array, power: number, owned = false): Draft<NumericFeatureResult> {
+  // each window is sorted once (radix sort) and shared by KS, PSI, the summaries and the histogram
+  const sort = owned ? sortedSampleInPlace : sortedSample;
+  const refSorted = sort(reference, 'ks2samp: first sample');
+  const curSorted = sort(current, 'ks2samp: second sample');
+  const ks = ks2sampSorted(refSorted, curSorted, { method: 'auto' });
   const asCategories = distinctAtMost(refSorted, curSorted, feature.discreteMaxValues);
   const head = { name: feature.name, type: 'numeric' as const };
   const ksResult = { statistic: ks.statistic, pvalue: ks.pvalue, method: ks.method, alpha: feature.ksAlpha, drift: ks.pvalue < feature.ksAlpha };
@@ -488,14 +497,14 @@ function draftNumeric(feature: ResolvedNumericFeature, reference: Float64Array, 
       input: {
         test: 'chi2', pvalue: chi2.pvalue, alpha: feature.ksAlpha,
         effect: { measure: 'total_variation', value: shares.tv, floor: feature.minEffect, psiSignificant: shares.reliable && verdict === 'significant' },
-        sampleSize: sampleSizeCheck('chi2', reference.length, current.length, feature.minEffect, feature.ksAlpha, power),
+        sampleSize: sampleSizeCheck('chi2', refSorted.length, curSorted.length, feature.minEffect, feature.ksAlpha, power),
       },
     };
   }
-  const k = psiBucketCount(feature.psiBuckets, reference.length, current.length);
-  const psi = psiNumericPointMasses(reference, current, { buckets: Math.max(2, k) });
+  const k = psiBucketCount(feature.psiBuckets, refSorted.length, curSorted.length);
+  const psi = psiNumericPointMassesSorted(refSorted, curSorted, { buckets: Math.max(2, k) });
   const verdict = psiVerdict(psi.psi, feature.psiThresholds);
-  const size = sampleSizeCheck('ks', reference.length, current.length, feature.minEffect, feature.ksAlpha, power);
+  const size = sampleSizeCheck('ks', refSorted.length, curSorted.length, feature.minEffect, feature.ksAlpha, power);
   const result: NumericFeatureResult = {
     ...head,
     comparedAs: 'distribution',
@@ -523,7 +532,7 @@ function draftNumeric(feature: ResolvedNumericFeature, reference: Float64Array, 
   };
 }
 
-function draftCategorical(
+export function draftCategorical(
   feature: ResolvedCategoricalFeature, reference: ReadonlyMap<string, number>, current: ReadonlyMap<string, number>, power: number,
 ): Draft<CategoricalFeatureResult> {
   const chi2 = chi2Of(reference, current, feature.chi2Alpha);
@@ -647,12 +656,8 @@ export function checkConcept(labels: ResolvedDriftLabels, outcomes: LabelOutcome
   };
 }
 
-/**
- * Runs every configured check on two windows read with the config's columns.
- * @param now run time, recorded in the result
-
 /** The check-level rule over the decided features. */
-function checkVerdict(config: ResolvedDriftCheckConfig, features: readonly FeatureResult[]): CheckVerdict {
+export function checkVerdict(config: ResolvedDriftCheckConfig, features: readonly FeatureResult[]): CheckVerdict {
   const evaluated = features.filter((f) => f.verdict.status !== 'insufficient_data').length;
   const drifted = features.filter((f) => f.verdict.status === 'drift').length;
   const share = config.verdict.minDriftedShare;
@@ -678,18 +683,41 @@ export function computeDrift(config: ResolvedDriftCheckConfig, reference: DataWi
   const drafts: Array<Draft<FeatureResult>> = config.features.map((f) => (f.type === 'numeric'
     ? draftNumeric(f, numericColumn(reference, f.name).values, numericColumn(current, f.name).values, power)
     : draftCategorical(f, countCategories(categoricalColumn(reference, f.name)), countCategories(categoricalColumn(current, f.name)), power)));
-  const features = decideAll(drafts, config.verdict.correction, power);
-  let concept: ConceptResult | undefined;
-  if (config.labels !== undefined) {
-    if (current.labels === undefined) throw new DriftDataError('internal: labels were not read from current data');
-    concept = checkConcept(config.labels, current.labels);
-  }
   let attribution: AttributionResult | undefined;
   if (config.attribution !== undefined) {
     const { columnPrefix, threshold } = config.attribution;
     const column = (w: DataWindow, name: string): Float64Array => numericColumn(w, `${columnPrefix}${name}`).values;
     attribution = checkAttribution(config.features.map((f) => ({ feature: f.name, column: `${columnPrefix}${f.name}`, reference: column(reference, f.name), current: column(current, f.name) })), threshold);
   }
+  if (config.labels !== undefined && current.labels === undefined) throw new DriftDataError('internal: labels were not read from current data');
+  return assembleDrift(config, drafts, { reference, current, labels: current.labels, attribution }, now);
+}
+
+/** What a result is assembled from besides the features' drafts. */
+export interface DriftParts {
+  /** The reference window's identity. */
+  readonly reference: WindowInfo;
+  /** The current window's identity. */
+  readonly current: WindowInfo;
+  /** Label outcomes of the current window (required when labels are configured). */
+  readonly labels?: LabelOutcomes;
+  /** Attribution drift, when configured. */
+  readonly attribution?: AttributionResult;
+}
+
+/**
+ * Corrects the drafts' p-values together, decides every feature and the
+ * check, and evaluates concept drift: the result document.
+ */
+export function assembleDrift(config: ResolvedDriftCheckConfig, drafts: ReadonlyArray<Draft<FeatureResult>>, parts: DriftParts, now: Date): DriftCheckResult {
+  const power = config.verdict.power;
+  const features = decideAll(drafts, config.verdict.correction, power);
+  let concept: ConceptResult | undefined;
+  if (config.labels !== undefined) {
+    if (parts.labels === undefined) throw new DriftDataError('internal: labels were not read from current data');
+    concept = checkConcept(config.labels, parts.labels);
+  }
+  const attribution = parts.attribution;
   const verdict = checkVerdict(config, features);
   const driftedFeatures = features.filter((f) => f.drift).map((f) => f.name);
   const insufficientFeatures = features.filter((f) => f.verdict.status === 'insufficient_data').map((f) => f.name);
@@ -697,6 +725,7 @@ export function computeDrift(config: ResolvedDriftCheckConfig, reference: DataWi
   const status: DriftStatus = driftDetected ? 'drift'
     : insufficientFeatures.length > 0 || attribution?.status === 'insufficient_data' ? 'insufficient_data'
       : concept?.status === 'insufficient_labels' ? 'insufficient_labels' : 'pass';
+  const info = (w: WindowInfo): WindowInfo => ({ uri: w.uri, format: w.format, rows: w.rows });
   return {
     version: DRIFT_RESULT_VERSION,
     model: config.model,
@@ -707,8 +736,8 @@ export function computeDrift(config: ResolvedDriftCheckConfig, reference: DataWi
     driftedFeatures,
     insufficientFeatures,
     verdict,
-    reference: { uri: reference.uri, format: reference.format, rows: reference.rows },
-    current: { uri: current.uri, format: current.format, rows: current.rows },
+    reference: info(parts.reference),
+    current: info(parts.current),
     features,
     ...(concept === undefined ? {} : { concept }),
     ...(attribution === undefined ? {} : { attribution }),

@@ -23,6 +23,9 @@
  * const errors = validateDriftConfig(config); // [] when valid
  */
 import { isRecord } from '../core/json';
+import { parseS3Uri } from '../core/url';
+import type { DriftAthenaConfig, ResolvedDriftAthenaConfig } from './athena-config';
+import { resolveDriftAthena, validateDriftEngine } from './athena-config';
 
 /** File format of a data window. */
 export type DriftDataFormat = 'csv' | 'jsonl' | 'parquet';
@@ -211,6 +214,14 @@ export interface DriftCheckConfig {
   readonly attribution?: DriftAttributionConfig;
   /** Read timeouts and the run deadline. @default - 5 s connect, 20 s read, 900 s in total */
   readonly timeouts?: DriftTimeoutsConfig;
+  /**
+   * Where the statistics are computed: 'memory' reads both windows into the job;
+   * 'athena' runs them as SQL on Athena (section `athena`), for tables too big for one pod.
+   * @default 'memory'
+   */
+  readonly engine?: 'memory' | 'athena';
+  /** Workgroup and tables of the Athena engine; required with engine 'athena'. @default - none */
+  readonly athena?: DriftAthenaConfig;
 }
 
 /** Default values of the optional settings. */
@@ -292,6 +303,7 @@ export interface ResolvedDriftCheckConfig {
   readonly verdict: { readonly correction: 'holm' | 'benjamini-hochberg'; readonly minDriftedShare?: number; readonly power: number };
   readonly attribution?: { readonly columnPrefix: string; readonly threshold: number };
   readonly timeouts: { readonly connectSeconds: number; readonly readSeconds: number; readonly deadlineSeconds: number };
+  readonly athena?: ResolvedDriftAthenaConfig;
 }
 
 /** Thrown by {@link parseDriftConfig} with every validation message. */
@@ -423,14 +435,14 @@ function checkHttpUrl(c: Checker, v: unknown, path: string): void {
   if (!ok) c.add(path, `must be an absolute http:// or https:// URL, got ${show(v)}`);
 }
 
-function checkS3Uri(c: Checker, v: string, path: string): void {
-  const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(v);
-  if (m === null) {
-    c.add(path, `must look like s3://bucket/key, got ${show(v)}`);
+function checkS3Uri(c: Checker, v: string, path: string, prefixAllowed = false): void {
+  // The library's one s3:// parser: a bucket (a valid name) and a key.
+  const parsed = parseS3Uri(v);
+  if (typeof parsed === 'string' || parsed.key === '') {
+    c.add(path, `must look like s3://bucket/key, got ${show(v)}${typeof parsed === 'string' ? ` (${parsed})` : ''}`);
     return;
   }
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(m[1])) c.add(path, `'${m[1]}' is not a valid S3 bucket name`);
-  if (m[2].endsWith('/')) c.add(path, `the S3 key must name an object, not a prefix, got ${show(v)}`);
+  if (parsed.key.endsWith('/') && !prefixAllowed) c.add(path, `the S3 key must name an object, not a prefix, got ${show(v)}`);
 }
 
 /** The problem of a source without `format` whose URI has no known extension. */
@@ -438,7 +450,8 @@ function formatRequired(uri: string): string {
   return `is required because the format cannot be inferred from ${show(uri)}; set one of 'csv', 'jsonl', 'parquet' (or use a .csv, .jsonl, .ndjson, .parquet extension)`;
 }
 
-function checkSource(c: Checker, v: unknown, path: string): void {
+/** With engine 'athena' the uri is the table's S3 location (a prefix): what the job's role may read. */
+function checkSource(c: Checker, v: unknown, path: string, prefixAllowed = false): void {
   if (!c.object(v, path)) return;
   c.keys(v, path, ['uri', 'format']);
   c.oneOf(v.format, `${path}.format`, DRIFT_DATA_FORMATS, false);
@@ -446,7 +459,7 @@ function checkSource(c: Checker, v: unknown, path: string): void {
   const uri = v.uri;
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(uri)?.[1].toLowerCase();
   if (scheme === 's3') {
-    checkS3Uri(c, uri, `${path}.uri`);
+    checkS3Uri(c, uri, `${path}.uri`, prefixAllowed);
   } else if (scheme === 'http' || scheme === 'https') {
     checkHttpUrl(c, uri, `${path}.uri`);
   } else if (scheme !== undefined && scheme !== 'file') {
@@ -597,14 +610,14 @@ export function validateDriftConfig(config: unknown): string[] {
     c.add('(root)', `must be a JSON object, got ${show(config)}`);
     return c.problems;
   }
-  c.keys(config, '', ['model', 'reference', 'current', 'features', 'labels', 'outputs', 'verdict', 'attribution', 'timeouts']);
+  c.keys(config, '', ['model', 'reference', 'current', 'features', 'labels', 'outputs', 'verdict', 'attribution', 'timeouts', 'engine', 'athena']);
   if (c.string(config.model, 'model', true) && (!NAME_RE.test(config.model) || config.model.length > 253)) {
     c.add('model', `must be at most 253 characters, start with a letter or digit and contain only letters, digits, '.', '_' and '-', got ${show(config.model)}`);
   }
   if (config.reference === undefined) c.add('reference', 'is required (an object with a uri)');
-  else checkSource(c, config.reference, 'reference');
+  else checkSource(c, config.reference, 'reference', config.engine === 'athena');
   if (config.current === undefined) c.add('current', 'is required (an object with a uri)');
-  else checkSource(c, config.current, 'current');
+  else checkSource(c, config.current, 'current', config.engine === 'athena');
 
   const features = config.features;
   if (!Array.isArray(features) || features.length === 0) {
@@ -626,6 +639,7 @@ export function validateDriftConfig(config: unknown): string[] {
   const names = Array.isArray(features) ? features.flatMap((f: unknown) => (isRecord(f) && typeof f.name === 'string' ? [f.name] : [])) : [];
   checkAttribution(c, config.attribution, 'attribution', names);
   checkTimeouts(c, config.timeouts, 'timeouts');
+  c.problems.push(...validateDriftEngine(config));
   return c.problems;
 }
 
@@ -704,5 +718,6 @@ export function resolveDriftConfig(config: DriftCheckConfig): ResolvedDriftCheck
       readSeconds: config.timeouts?.readSeconds ?? DRIFT_DEFAULTS.readSeconds,
       deadlineSeconds: config.timeouts?.deadlineSeconds ?? DRIFT_DEFAULTS.deadlineSeconds,
     },
+    ...(config.engine === 'athena' && config.athena !== undefined ? { athena: resolveDriftAthena(config.athena) } : {}),
   };
 }

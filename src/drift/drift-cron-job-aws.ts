@@ -3,6 +3,7 @@ import { IrsaRole, OidcProvider } from '../aws/irsa-role';
 import { componentLabel, s3PrefixReadStatements } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
 import { PropsValidator } from '../core/errors';
+import { DriftAthenaAws, DriftAthenaAwsArgs } from './drift-athena-aws';
 
 /** Arguments of a {@link DriftMonitoringAws}. */
 export interface DriftMonitoringAwsArgs {
@@ -20,6 +21,12 @@ export interface DriftMonitoringAwsArgs {
   readonly sharedBucket?: SecureBucket;
   /** Tags. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * For `engine: 'athena'`: a workgroup `<modelName>-drift` with an encrypted results bucket and a
+   * bytes-scanned cutoff, and the job's grants on it and on the Glue tables.
+   * @default - no Athena resources
+   */
+  readonly athena?: DriftAthenaAwsArgs;
 }
 
 /**
@@ -41,16 +48,20 @@ export class DriftMonitoringAws extends pulumi.ComponentResource {
   public readonly reportPrefix: pulumi.Output<string>;
   /** `s3://<bucket>/baselines/<model>/`: where to keep reference data. */
   public readonly baselinePrefix: pulumi.Output<string>;
+  /** The Athena workgroup, results bucket and grants, when `athena` is set. */
+  public readonly athena?: DriftAthenaAws;
 
   constructor(name: string, args: DriftMonitoringAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     const v: PropsValidator = new PropsValidator(componentLabel(DriftMonitoringAws.TYPE, name));
     v.dnsLabel('modelName', args.modelName, 52);
     v.check(!(args.sharedBucket && args.bucket), 'bucket', args.bucket, "cannot be combined with 'sharedBucket'");
     const readData = s3PrefixReadStatements(v, 'dataUris', args.dataUris, 'Data');
+    if (args.athena !== undefined) DriftAthenaAws.validate(v, 'athena.', args.athena);
     super(DriftMonitoringAws.TYPE, name, {}, opts);
     this.bucket = args.sharedBucket ?? new SecureBucket(`${name}-bucket`, { ...args.bucket, tags: { ...args.tags, ...args.bucket?.tags } }, { parent: this });
     const reports = `reports/${args.modelName}/`;
     const baselines = `baselines/${args.modelName}/`;
+    this.athena = args.athena === undefined ? undefined : new DriftAthenaAws(`${name}-athena`, `${args.modelName}-drift`, { ...args.athena, tags: { ...args.tags, ...args.athena.tags } }, { parent: this });
     this.role = new IrsaRole(`${name}-irsa`, {
       oidcProvider: args.oidcProvider,
       namespace: args.namespace,
@@ -59,6 +70,7 @@ export class DriftMonitoringAws extends pulumi.ComponentResource {
         ...readData,
         ...this.bucket.readStatements(baselines).map((s) => ({ ...s, sid: `Baselines${s.sid ?? ''}` })),
         ...this.bucket.writeStatements(reports).map((s) => ({ ...s, sid: `Reports${s.sid ?? ''}` })),
+        ...(this.athena?.statements ?? []),
       ],
       description: `Drift check of ${args.namespace}/${args.modelName}: reads its data, writes ${reports}`,
       tags: args.tags,

@@ -4,18 +4,24 @@ import { Construct } from 'constructs';
 import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { renderAlertRule } from '../monitoring/alert-rule';
 import { readBundle } from '../core/bundles';
-import { PropsValidator } from '../core/errors';
+import { PropsValidator, ValidationError, throwAll } from '../core/errors';
+import { valueAt } from '../core/json';
+import { checkChartAtSynth } from '../core/chart-checks';
+import { AwsIdentity, awsIdentityAnnotations } from '../core/labels';
 import { validateHttpUrl } from '../core/url';
 import { AlertDefinition, AlertSeverity, DEFAULT_PUSHGATEWAY_URL, promSelector, runbookUrl } from '../monitoring/monitoring';
 import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
 import { ComputeResources } from '../core/resources';
-import { runsPerMonth } from '../core/cron';
+import { runsPerMonth, validateSchedule } from '../core/cron';
+import type { DriftAthenaConfig } from './athena-config';
 import {
   DRIFT_DEFAULTS, DriftAttributionConfig, DriftCheckConfig, DriftDataSource, DriftFeatureConfig, DriftLabelsConfig, DriftTimeoutsConfig, DriftVerdictConfig,
-  validateDriftConfig,
+  inferDriftDataFormat, validateDriftConfig,
 } from './config';
 import { ModelService } from '../serving/model-service';
 import { NodeScriptCronJob } from '../kube/node-script-job';
+import type { EgressOptions } from '../kube/network';
+import { driftAlertPanel, driftRow } from '../monitoring/dashboards/model';
 
 /** Where the checker reports. */
 export interface DriftOutputs {
@@ -47,6 +53,10 @@ export interface DriftCronJobProps {
   readonly attribution?: DriftAttributionConfig;
   /** Connect/read timeouts of the reads and the deadline of a run (must end before `activeDeadline`). @default - 5 s, 20 s, 900 s */
   readonly timeouts?: DriftTimeoutsConfig;
+  /** Where the statistics are computed: 'athena' runs them as SQL on Athena (section `athena`), for tables too big for one pod. @default 'memory' */
+  readonly engine?: 'memory' | 'athena';
+  /** Workgroup and Glue tables of engine 'athena' (`DriftMonitoringAws` with `athena` creates the workgroup and the grants). @default - none */
+  readonly athena?: DriftAthenaConfig;
   /** Reports, metrics and webhook. @default - metrics to the default Pushgateway */
   readonly outputs?: DriftOutputs;
   /** When the check runs. @default - weekly, Monday 03:00 */
@@ -55,12 +65,114 @@ export interface DriftCronJobProps {
   readonly timeZone?: string;
   /** Annotations of the job's ServiceAccount: the IRSA role that reads the data (`DriftMonitoringAws.roleArn`). @default - none */
   readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+  /**
+   * AWS identity of the job; required when it reads or writes `s3://` (or
+   * `serviceAccountAnnotations` names the IRSA role).
+   * @default - none (an error when the job calls AWS)
+   */
+  readonly awsIdentity?: AwsIdentity;
   /** Image with `node` 20+. @default NODE_IMAGE */
   readonly image?: string;
-  /** Requests and limits (1M rows x 20 features needs about 600 MiB). @default - 500m/1Gi requests, 2 CPU/2Gi limits */
+  /**
+   * Requests and limits. The in-memory engine checks as many features in
+   * parallel as the CPU request has whole cores (env `DRIFT_WORKERS`).
+   * @default - 2 CPUs (250m/1 CPU with engine 'athena'); memory 1Gi/2Gi, or sized from `expectedRows`
+   */
   readonly resources?: ComputeResources;
+  /**
+   * Rows expected in the larger of the two windows. The memory request is
+   * {@link driftMemoryMebibytes} of it (limit: at least 2Gi); with `resources`
+   * set, its memory limit must hold that estimate (a ValidationError otherwise).
+   * @default - not declared: the default resources, no check
+   */
+  readonly expectedRows?: number;
   /** Longest a run may take. @default Duration.hours(1) */
   readonly activeDeadline?: Duration;
+  /** CIDRs that narrow the job's AWS egress on 443 (VPC endpoints); its NetworkPolicy denies all else but DNS, the Pushgateway and the webhook. @default - see {@link EgressOptions} */
+  readonly network?: EgressOptions;
+}
+
+/** Memory of the checker's process before any data: Node, the bundle, the AWS SDK, read buffers. */
+const DRIFT_BASE_MIB = 160;
+/** Memory of one feature worker thread before any data: its own V8 heap and the compiled bundle. */
+const DRIFT_WORKER_BASE_MIB = 40;
+
+/** How the data is laid out and checked, for {@link driftMemoryMebibytes}. */
+export interface DriftMemoryModel {
+  /** Both windows are Parquet: read one column at a time (CSV and JSON Lines are read in one pass, every column at once). @default false */
+  readonly columnar?: boolean;
+  /** Features checked in parallel (worker threads), each with its data in memory. @default 1 */
+  readonly workers?: number;
+}
+
+/**
+ * Memory a drift run needs for windows of `rows` rows each (measured with
+ * `npm run bench:drift`, see the README). Each feature in flight (at most
+ * `workers`) holds both windows' float64 column and the radix sort's scratch
+ * array (sorted in place): 3 x 8 bytes per row. Parquet is read one column at
+ * a time, so that is all; CSV and JSON Lines are read in one pass, so both
+ * windows' columns (8 bytes per row numeric, 4 categorical) stay in memory
+ * until their feature is checked, and a feature in flight adds only the
+ * scratch. Plus the process and each worker's base, 20% headroom, rounded up
+ * to 64 MiB.
+ * @param numericColumns numeric features plus attribution columns
+ */
+export function driftMemoryMebibytes(rows: number, numericColumns: number, categoricalColumns: number, model: DriftMemoryModel = {}): number {
+  const workers = Math.max(1, Math.min(model.workers ?? 1, Math.max(1, numericColumns)));
+  const bytesPerRow = model.columnar === true
+    ? (numericColumns + categoricalColumns > 0 ? workers * 3 * 8 : 0)
+    : 2 * (8 * numericColumns + 4 * categoricalColumns) + (numericColumns > 0 ? workers * 8 : 0) + 8;
+  const base = DRIFT_BASE_MIB + (workers > 1 ? workers * DRIFT_WORKER_BASE_MIB : 0);
+  const mib = (base + (rows * bytesPerRow) / 2 ** 20) * 1.2;
+  return Math.ceil(mib / 64) * 64;
+}
+
+/** Worker threads of the in-memory engine: the whole cores of the CPU request (at least 1). */
+function driftWorkers(resources: ComputeResources): number {
+  const amount = resources.cpu.request.amount;
+  const cores = amount.endsWith('m') ? Number.parseInt(amount, 10) / 1000 : Number(amount);
+  return Math.max(1, Math.floor(cores));
+}
+
+/** The default CPU: 2 cores requested and limited (two features checked in parallel); Athena only orchestrates. */
+function defaultCpu(engine: DriftCronJobProps['engine']): ComputeResources['cpu'] {
+  return engine === 'athena' ? { request: Cpu.millis(250), limit: Cpu.millis(1000) } : { request: Cpu.millis(2000), limit: Cpu.millis(2000) };
+}
+
+/** The job's resources: as given (checked against `expectedRows`), or the defaults with memory sized from `expectedRows`. */
+function driftResources(v: PropsValidator, props: DriftCronJobProps): ComputeResources {
+  const defaults: ComputeResources = { cpu: defaultCpu(props.engine), memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } };
+  const rows = props.expectedRows;
+  if (rows === undefined) return props.resources ?? defaults;
+  v.check(Number.isInteger(rows) && rows > 0, 'expectedRows', rows, 'must be a positive integer');
+  const categorical = props.features.filter((f) => f.type === 'categorical').length;
+  const numeric = props.features.length - categorical + (props.attribution === undefined ? 0 : props.features.length);
+  const columnar = [props.reference, props.current].every((s) => (s.format ?? inferDriftDataFormat(s.uri)) === 'parquet');
+  const workers = driftWorkers(props.resources ?? defaults);
+  const needed = driftMemoryMebibytes(Math.max(1, rows), numeric, categorical, { columnar, workers });
+  if (props.resources !== undefined) {
+    const limit = props.resources.memory.limit.toMebibytes();
+    v.check(needed <= limit, 'expectedRows', rows,
+      `${rows} rows per window need about ${needed} MiB (driftMemoryMebibytes, ${workers} feature${workers > 1 ? 's' : ''} in parallel), more than resources.memory.limit (${limit} MiB): `
+      + 'raise the limit, request fewer CPUs (fewer features in parallel), use Parquet or split the data');
+    return props.resources;
+  }
+  return { cpu: defaults.cpu, memory: { request: Size.mebibytes(needed), limit: Size.mebibytes(Math.max(needed, 2048)) } };
+}
+
+/** Where a checker config field comes from in the props, when the names differ. */
+const CONFIG_TO_PROPS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^outputs\.(json|html)\b.*/, 'outputs.reportPrefix'], [/^outputs\.pushgateway\b.*/, 'outputs.pushgatewayUrl'], [/^outputs\.webhook\b.*/, 'outputs.webhookUrl'],
+];
+
+/** A problem of {@link validateDriftConfig} (`path: rule`) as a ValidationError of the prop it came from, with the value there. */
+function configError(constructPath: string, config: DriftCheckConfig, problem: string): ValidationError {
+  const at = problem.indexOf(': ');
+  const path = at > 0 ? problem.slice(0, at) : '(config)';
+  const rule = at > 0 ? problem.slice(at + 2) : problem;
+  const property = CONFIG_TO_PROPS.find(([pattern]) => pattern.test(path))?.[1] ?? path;
+  const value = path.split(/\.|\[(\d+)\]/).filter((k) => k !== undefined && k !== '').reduce<unknown>((x, k) => (Array.isArray(x) ? x[Number(k)] : valueAt(x, k)), config);
+  return new ValidationError(constructPath, property, value, rule);
 }
 
 /**
@@ -93,6 +205,7 @@ export class DriftCronJob extends Construct implements IRunbookSource {
 
   constructor(scope: Construct, id: string, props: DriftCronJobProps) {
     super(scope, id);
+    checkChartAtSynth(this);
     const v: PropsValidator = new PropsValidator(this);
     const model = props.model;
     this.model = model;
@@ -119,36 +232,53 @@ export class DriftCronJob extends Construct implements IRunbookSource {
       ...(props.verdict ? { verdict: props.verdict } : {}),
       ...(props.attribution ? { attribution: props.attribution } : {}),
       ...(props.timeouts ? { timeouts: props.timeouts } : {}),
+      ...(props.engine ? { engine: props.engine } : {}),
+      ...(props.athena ? { athena: props.athena } : {}),
     };
-    const problems = validateDriftConfig(this.config);
-    v.check(problems.length === 0, 'features', problems, `the checker configuration is invalid: ${problems.join('; ')}`);
+    // Every problem of the checker configuration at once, each under the property it came from.
+    throwAll(validateDriftConfig(this.config).map((problem) => configError(this.node.path, this.config, problem)));
     const activeDeadline = props.activeDeadline ?? Duration.hours(1);
     const runDeadline = props.timeouts?.deadlineSeconds ?? DRIFT_DEFAULTS.deadlineSeconds;
     v.check(runDeadline < activeDeadline.toSeconds(), 'timeouts.deadlineSeconds', runDeadline,
       `must be below the job's activeDeadline (${activeDeadline.toSeconds()} s) so that the checker reports its own timeout`);
 
     const schedule = props.schedule ?? Cron.schedule({ minute: '0', hour: '3', weekDay: '1' });
+    validateSchedule(v, 'schedule', schedule, { property: 'timeZone', value: props.timeZone ?? 'UTC' });
+    const resources = driftResources(v, props);
+    // one bundle per engine: each stays below the 256 KiB client-side apply annotation
+    const bundle = props.engine === 'athena' ? 'ml-drift-athena' : 'ml-drift';
     this.job = new NodeScriptCronJob(this, 'Job', {
       name: this.name,
-      scriptName: 'ml-drift.js',
-      script: readBundle('ml-drift'),
+      scriptName: `${bundle}.js`,
+      script: readBundle(bundle),
+      // the in-memory engine checks as many features in parallel as the CPU request has whole cores (worker threads)
+      ...(props.engine === 'athena' ? {} : { env: { DRIFT_WORKERS: String(driftWorkers(resources)) } }),
       compress: 'brotli', // gzip -9 no longer leaves room in the 256 KiB client-side apply annotation
       config: this.config,
       args: ['run', '--config', '{config}'],
       schedule,
       timeZone: props.timeZone,
       image: props.image,
-      serviceAccountAnnotations: props.serviceAccountAnnotations,
+      serviceAccountAnnotations: awsIdentityAnnotations(v, {
+        property: 'awsIdentity',
+        reads: [props.reference.uri, props.current.uri, ...(prefix ? [prefix] : [])].filter((u) => u.startsWith('s3://')),
+      }, props.awsIdentity, props.serviceAccountAnnotations),
       activeDeadline,
-      resources: props.resources ?? {
-        cpu: { request: Cpu.millis(500), limit: Cpu.millis(2000) },
-        memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) },
-      },
+      resources,
       labels: { ...model.labels, 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name, 'app.kubernetes.io/component': 'drift-check' },
+      // Default-deny NetworkPolicy: the data and reports on S3/Athena (AWS on 443), http(s) sources, the Pushgateway and the webhook.
+      egress: {
+        aws: true,
+        urls: [props.reference.uri, props.current.uri].filter((u) => /^https?:\/\//.test(u))
+          .concat(pushgateway ? [pushgateway] : [], outputs.webhookUrl ? [outputs.webhookUrl] : []),
+      },
+      network: props.network,
     });
     this.node.defaultChild = this.job.cronJob;
 
-    this.alerts = pushgateway ? this.driftAlerts(schedule, props.labels, props.attribution) : [];
+    this.alerts = (pushgateway ? this.driftAlerts(schedule, props.labels, props.attribution) : [])
+      .map((a) => ({ ...a, dashboardUrl: model.dashboardPanelUrl(driftAlertPanel(a.name)) }));
+    if (pushgateway) model.addDashboardRow(driftRow(model.name));
     if (model.monitoring.enabled && this.alerts.length > 0) {
       this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
         name: this.name, labels: { ...model.labels, ...model.monitoring.selectorLabels }, alertLabels: { model: model.name }, alerts: this.alerts,
@@ -164,7 +294,7 @@ export class DriftCronJob extends Construct implements IRunbookSource {
   private driftAlerts(schedule: Cron, labels: DriftLabelsConfig | undefined, attribution: DriftAttributionConfig | undefined): AlertDefinition[] {
     const model = this.model;
     // A run is due every `period`; the check is stale after 1.5 periods without success.
-    const periodSeconds = Math.round((30.4 * 86400) / runsPerMonth(schedule.expressionString));
+    const periodSeconds = Math.round((30.4 * 86400) / runsPerMonth(schedule.expressionString, this.node.path, 'schedule'));
     const stale = Math.round(periodSeconds * 1.5);
     const sel = promSelector({ model: model.name });
     const url = (alert: string) => runbookUrl(model.monitoring.runbookBaseUrl, model.namespace, model.name, alert);
@@ -194,7 +324,11 @@ export class DriftCronJob extends Construct implements IRunbookSource {
       runbookUrl: url('DriftCheckOutputsFailing'),
     }, {
       name: 'DriftCheckNotSucceeding',
-      expr: `(time() - max(ml_drift_last_success_timestamp_seconds${sel})) > ${stale} or absent(ml_drift_last_success_timestamp_seconds${sel})`,
+      // Quiet on a fresh install: before the first success, count from the CronJob's creation
+      // (kube-state-metrics `kube_cronjob_created`), not from when Prometheus first looked.
+      expr: `(time() - max(ml_drift_last_success_timestamp_seconds${sel})) > ${stale}`
+        + ` or ((time() - max(kube_cronjob_created${promSelector({ ...(model.namespace ? { namespace: model.namespace } : {}), cronjob: this.name })})) > ${stale}`
+        + ` unless max(ml_drift_last_success_timestamp_seconds${sel}))`,
       for: '1h',
       severity: AlertSeverity.WARNING,
       summary: `${model.name}: the drift check has not succeeded for 1.5 schedule periods`,
@@ -234,7 +368,9 @@ export class DriftCronJob extends Construct implements IRunbookSource {
     const ns = this.model.namespace ? ` -n ${this.model.namespace}` : '';
     const report = this.reportPrefix?.startsWith('s3://')
       ? sh(`aws s3 cp ${this.reportPrefix}drift-report.html .`, `aws s3api list-object-versions --bucket ${this.reportPrefix.slice(5).split('/')[0]} --prefix ${this.reportPrefix.slice(5).split('/').slice(1).join('/')}drift-report.json`)
-      : sh(`kubectl${ns} logs job/<last-job-of-${this.name}>`);
+      // Jobs of a CronJob, also those made by `kubectl create job --from`, are owned by it.
+      : sh(`JOB=$(kubectl${ns} get jobs -o json | jq -r '[.items[] | select(any(.metadata.ownerReferences[]?; .kind == "CronJob" and .name == "${this.name}"))] | sort_by(.metadata.creationTimestamp) | last | .metadata.name')`,
+        `kubectl${ns} logs "job/$JOB"`);
     const rerun = sh(`kubectl${ns} create job --from=cronjob/${this.name} ${this.name}-manual`, `kubectl${ns} logs -f job/${this.name}-manual`);
     const byName = Object.fromEntries(this.alerts.map((a) => [a.name, a]));
     const out: Runbook[] = [];

@@ -17,10 +17,12 @@ import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import { parquetMetadataAsync, parquetRead, parquetSchema } from 'hyparquet';
-import type { Compressors, DecodedArray, FileMetaData, SchemaElement } from 'hyparquet';
+import type { AsyncBuffer, Compressors, DecodedArray, FileMetaData, SchemaElement } from 'hyparquet';
 import * as zlib from 'node:zlib';
 import type { DriftDataFormat, ResolvedDriftDataSource } from './config';
 import { isRecord } from '../core/json';
+import { CsvFallback, CsvScanner, fastDecimal, fieldText } from './csv-scan';
+import type { CsvRecord } from './csv-scan';
 import { DriftDataError, describeError } from './errors';
 import { S3ClientProvider, openByteStream, openRandomAccess } from './io';
 
@@ -111,6 +113,8 @@ export interface ReadOptions {
   readonly baseDir: string;
   /** S3 client for `s3://` URIs. */
   readonly s3: S3ClientProvider;
+  /** Read CSV with the byte scanner first (csv-scan.ts); false: csv-parse only. @default true */
+  readonly csvFastPath?: boolean;
 }
 
 // ---------------------------------------------------------------------------
@@ -131,13 +135,16 @@ class Chunks<A extends Float64Array | Uint32Array> {
   private readonly chunks: A[] = [];
   private cur: A;
   private pos = 0;
+  private readonly size: number;
 
-  constructor(private readonly make: (n: number) => A) {
-    this.cur = make(CHUNK);
+  /** @param capacity the exact length when known: one array, no copy at the end */
+  constructor(private readonly make: (n: number) => A, capacity?: number) {
+    this.size = capacity ?? CHUNK;
+    this.cur = make(this.size);
   }
 
   public push(v: number): void {
-    if (this.pos === CHUNK) {
+    if (this.pos === this.size) {
       this.chunks.push(this.cur);
       this.cur = this.make(CHUNK);
       this.pos = 0;
@@ -147,6 +154,7 @@ class Chunks<A extends Float64Array | Uint32Array> {
   }
 
   public finish(): A {
+    if (this.chunks.length === 0 && this.pos === this.cur.length) return this.cur;
     const out = this.make(this.length);
     let o = 0;
     for (const c of this.chunks) {
@@ -253,12 +261,19 @@ interface Builder {
 }
 
 class NumericBuilder implements Builder {
-  private readonly data = new Chunks((n) => new Float64Array(n));
+  private readonly data: Chunks<Float64Array>;
 
-  constructor(public readonly name: string) {}
+  constructor(public readonly name: string, rows?: number) {
+    this.data = new Chunks((n) => new Float64Array(n), rows);
+  }
 
   public push(v: unknown): void {
     this.data.push(toNumber(this.name, v));
+  }
+
+  /** Appends a value already known to be a finite number. */
+  public pushNumber(x: number): void {
+    this.data.push(x);
   }
 
   public pushMany(arr: DecodedArray, from: number, to: number): void {
@@ -452,6 +467,64 @@ async function readCsv(stream: Readable, wb: WindowBuilder, what: string): Promi
   if (!sawHeader) throw new DriftDataError(`${what}: the file is empty (no CSV header)`);
 }
 
+/** The header of the fast path: the same checks as csv-parse's path, which re-reads the file to word any error. */
+function csvColumnIndexes(header: readonly string[], wb: WindowBuilder): { idx: number[]; labelIdx?: [number, number] } {
+  const needed = wb.columnNames();
+  if (needed.some((n) => header.indexOf(n) < 0 || header.indexOf(n) !== header.lastIndexOf(n))) throw new CsvFallback('header');
+  const labels = wb.labels;
+  return {
+    idx: wb.builders.map((b) => header.indexOf(b.name)),
+    ...(labels === undefined ? {} : { labelIdx: [header.indexOf(labels.prediction), header.indexOf(labels.actual)] }),
+  };
+}
+
+/** How one needed field of a record goes into its builder (numbers without a string on the fast path). */
+function csvCellReader(b: Builder, field: number): (r: CsvRecord) => void {
+  if (b instanceof NumericBuilder) {
+    return (r) => {
+      const x = r.flags[field] === 2 ? undefined : fastDecimal(r.buf, r.starts[field], r.ends[field]);
+      if (x === undefined) b.push(fieldText(r, field));
+      else b.pushNumber(x);
+    };
+  }
+  return (r) => b.push(fieldText(r, field));
+}
+
+/**
+ * Reads a CSV window with the byte scanner of csv-scan.ts. Throws
+ * {@link CsvFallback} for any input it does not read exactly like csv-parse and
+ * for any bad cell (the csv-parse path words the error).
+ */
+async function readCsvFast(stream: Readable, wb: WindowBuilder, what: string): Promise<void> {
+  let width = -1;
+  let cells: Array<(r: CsvRecord) => void> = [];
+  const scanner = new CsvScanner((r) => {
+    if (width < 0) {
+      const header = Array.from({ length: r.count }, (_, i) => fieldText(r, i).trim());
+      width = r.count;
+      const { idx, labelIdx } = csvColumnIndexes(header, wb);
+      cells = idx.map((f, i) => csvCellReader(wb.builders[i], f));
+      const labels = wb.labels;
+      if (labels !== undefined && labelIdx !== undefined) {
+        cells.push((rec) => labels.push(fieldText(rec, labelIdx[0]), fieldText(rec, labelIdx[1])));
+      }
+      return;
+    }
+    if (r.count !== width) throw new CsvFallback('record length');
+    for (let i = 0; i < cells.length; i++) cells[i](r);
+    wb.rows++;
+  });
+  try {
+    for await (const chunk of stream) scanner.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    scanner.end();
+  } catch (err) {
+    if (err instanceof CsvFallback || err instanceof DriftDataError) throw err;
+    if (err instanceof CellError) throw new CsvFallback(err.message);
+    throw new DriftDataError(`cannot read ${what}: ${describeError(err)}`);
+  }
+  if (width < 0) throw new CsvFallback('no header');
+}
+
 // ---------------------------------------------------------------------------
 // JSON Lines
 
@@ -569,82 +642,142 @@ interface Chunk {
   readonly data: DecodedArray;
 }
 
-async function readParquet(source: ResolvedDriftDataSource, opts: ReadOptions, wb: WindowBuilder, what: string): Promise<Map<string, ValueTypes>> {
-  const file = await openRandomAccess(source.uri, opts.baseDir, opts.s3, what);
-  try {
-    let metadata: FileMetaData;
+/** An open parquet window: schema checked, labels read; feature columns decoded on request, one at a time. */
+class ParquetWindow {
+  public rows = 0;
+
+  private constructor(
+    private readonly file: AsyncBuffer & { close(): Promise<void> }, private readonly metadata: FileMetaData, private readonly what: string,
+    public readonly valueTypes: Map<string, ValueTypes>,
+  ) {
+    for (const group of metadata.row_groups) this.rows += Number(group.num_rows);
+  }
+
+  /** Opens the file, checks that every needed column is there and flat, and reads the labels. */
+  public static async open(source: ResolvedDriftDataSource, opts: ReadOptions, wb: WindowBuilder, what: string): Promise<ParquetWindow> {
+    const file = await openRandomAccess(source.uri, opts.baseDir, opts.s3, what);
     try {
-      metadata = await parquetMetadataAsync(file);
-    } catch (err) {
-      if (err instanceof DriftDataError) throw err;
-      throw new DriftDataError(`${what}: not a readable parquet file (${describeError(err)})`);
-    }
-    const schema = parquetSchema(metadata);
-    const top = new Map(schema.children.map((c) => [c.element.name, c]));
-    const needed = wb.columnNames();
-    const nodes = needed.map((n) => ({ n, node: top.get(n) }));
-    const missing = nodes.filter((c) => c.node === undefined).map((c) => c.n);
-    if (missing.length > 0) throw missingColumns(what, missing, [...top.keys()], 'columns');
-    const types = new Map<string, ValueTypes>();
-    for (const { n, node } of nodes) {
-      if (node === undefined) continue; // reported above
-      if (node.children.length > 0 || node.element.repetition_type === 'REPEATED') {
-        throw new DriftDataError(`${what}: column '${n}' is a nested (struct/list/map) column; only flat columns are supported`);
-      }
-      types.set(n, parquetKind(node.element));
-    }
-    let groupStart = 0;
-    for (const group of metadata.row_groups) {
-      const groupRows = Number(group.num_rows);
-      const groupEnd = groupStart + groupRows;
-      if (groupRows === 0) continue;
-      const chunks = new Map<string, Chunk[]>(needed.map((n) => [n, []]));
+      let metadata: FileMetaData;
       try {
-        await parquetRead({
-          file,
-          metadata,
-          columns: needed,
-          rowStart: groupStart,
-          rowEnd: groupEnd,
-          compressors: COMPRESSORS,
-          onChunk: (c) => chunks.get(c.columnName)?.push({ rowStart: c.rowStart, data: c.columnData }),
-        });
+        metadata = await parquetMetadataAsync(file);
       } catch (err) {
         if (err instanceof DriftDataError) throw err;
-        throw new DriftDataError(`${what}: cannot decode parquet row group at row ${groupStart + 1} (${describeError(err)})`);
+        throw new DriftDataError(`${what}: not a readable parquet file (${describeError(err)})`);
       }
-      const columns = new Map<string, DecodedArray[]>();
-      for (const [name, list] of chunks) columns.set(name, contiguous(list, groupStart, groupEnd, name, what));
-      for (const b of wb.builders) {
-        let offset = groupStart;
-        for (const part of partsOf(columns, b.name)) {
-          try {
-            b.pushMany(part, 0, part.length);
-          } catch (err) {
-            if (err instanceof RowError) throw cellFailure(what, err.inner, offset + err.index + 1);
-            throw err;
-          }
-          offset += part.length;
-        }
-      }
-      if (wb.labels !== undefined) {
-        const pred = flattenParts(partsOf(columns, wb.labels.prediction));
-        const act = flattenParts(partsOf(columns, wb.labels.actual));
-        for (let i = 0; i < groupRows; i++) {
-          try {
-            wb.labels.push(pred[i], act[i]);
-          } catch (err) {
-            throw cellFailure(what, err, groupStart + i + 1);
-          }
-        }
-      }
-      wb.rows = groupEnd;
-      groupStart = groupEnd;
+      const window = new ParquetWindow(file, metadata, what, parquetTypes(metadata, wb.columnNames(), what));
+      if (wb.labels !== undefined) await window.readLabels(wb.labels);
+      return window;
+    } catch (err) {
+      await file.close();
+      throw err;
     }
-    return types;
-  } finally {
-    await file.close();
   }
+
+  /** Each row group with data: [start, end). */
+  private *groups(): Generator<ParquetRange> {
+    let start = 0;
+    for (const group of this.metadata.row_groups) {
+      const end = start + Number(group.num_rows);
+      if (end > start) yield { file: this.file, metadata: this.metadata, start, end, what: this.what };
+      start = end;
+    }
+  }
+
+  /** Decodes one feature column into its builder, row group by row group. */
+  public async fill(b: Builder): Promise<void> {
+    for (const range of this.groups()) {
+      let offset = range.start;
+      for (const part of (await readParquetColumns(range, [b.name])).get(b.name) ?? []) {
+        try {
+          b.pushMany(part, 0, part.length);
+        } catch (err) {
+          if (err instanceof RowError) throw cellFailure(this.what, err.inner, offset + err.index + 1);
+          throw err;
+        }
+        offset += part.length;
+      }
+    }
+  }
+
+  private async readLabels(labels: LabelBuilder): Promise<void> {
+    for (const range of this.groups()) {
+      const columns = await readParquetColumns(range, [labels.prediction, labels.actual]);
+      const pred = flattenParts(partsOf(columns, labels.prediction));
+      const act = flattenParts(partsOf(columns, labels.actual));
+      for (let i = 0; i < range.end - range.start; i++) {
+        try {
+          labels.push(pred[i], act[i]);
+        } catch (err) {
+          throw cellFailure(this.what, err, range.start + i + 1);
+        }
+      }
+    }
+  }
+
+  public close(): Promise<void> {
+    return this.file.close();
+  }
+}
+
+/** The value types of the needed top-level columns. @throws DriftDataError for missing or nested columns */
+function parquetTypes(metadata: FileMetaData, needed: readonly string[], what: string): Map<string, ValueTypes> {
+  const schema = parquetSchema(metadata);
+  const top = new Map(schema.children.map((c) => [c.element.name, c]));
+  const missing = needed.filter((n) => !top.has(n));
+  if (missing.length > 0) throw missingColumns(what, missing, [...top.keys()], 'columns');
+  const types = new Map<string, ValueTypes>();
+  for (const n of needed) {
+    const node = top.get(n);
+    if (node === undefined) continue; // reported above
+    if (node.children.length > 0 || node.element.repetition_type === 'REPEATED') {
+      throw new DriftDataError(`${what}: column '${n}' is a nested (struct/list/map) column; only flat columns are supported`);
+    }
+    types.set(n, parquetKind(node.element));
+  }
+  return types;
+}
+
+async function readParquet(source: ResolvedDriftDataSource, opts: ReadOptions, wb: WindowBuilder, what: string): Promise<Map<string, ValueTypes>> {
+  const window = await ParquetWindow.open(source, opts, wb, what);
+  try {
+    // one column at a time: less decoded data alive at once, and measured faster than all columns together
+    for (const b of wb.builders) await window.fill(b);
+    wb.rows = window.rows;
+    return window.valueTypes;
+  } finally {
+    await window.close();
+  }
+}
+
+/** A row group of an open parquet file. */
+interface ParquetRange {
+  readonly file: AsyncBuffer;
+  readonly metadata: FileMetaData;
+  readonly start: number;
+  readonly end: number;
+  readonly what: string;
+}
+
+/** Decodes the given columns of one row group: each column's parts in row order. */
+async function readParquetColumns(range: ParquetRange, names: readonly string[]): Promise<Map<string, DecodedArray[]>> {
+  const chunks = new Map<string, Chunk[]>(names.map((n) => [n, []]));
+  try {
+    await parquetRead({
+      file: range.file,
+      metadata: range.metadata,
+      columns: [...new Set(names)],
+      rowStart: range.start,
+      rowEnd: range.end,
+      compressors: COMPRESSORS,
+      onChunk: (c) => chunks.get(c.columnName)?.push({ rowStart: c.rowStart, data: c.columnData }),
+    });
+  } catch (err) {
+    if (err instanceof DriftDataError) throw err;
+    throw new DriftDataError(`${range.what}: cannot decode parquet row group at row ${range.start + 1} (${describeError(err)})`);
+  }
+  const columns = new Map<string, DecodedArray[]>();
+  for (const [name, list] of chunks) columns.set(name, contiguous(list, range.start, range.end, name, range.what));
+  return columns;
 }
 
 /** Orders a column's chunks of one row group and trims them to [start, end). */
@@ -698,17 +831,132 @@ export async function readDataWindow(source: ResolvedDriftDataSource, request: C
     const types = await readParquet(source, opts, wb, what);
     return wb.finish(opts.role, source, what, types);
   }
+  if (source.format === 'csv') return readCsvWindow(source, request, opts, what);
   const stream = await openByteStream(source.uri, opts.baseDir, opts.s3, what);
-  if (source.format === 'csv') {
+  const types = await readJsonl(stream, wb, what);
+  return wb.finish(opts.role, source, what, types);
+}
+
+/**
+ * A window opened for a check one feature at a time ({@link openDataWindow}):
+ * the caller takes each column when it checks that feature and drops it after.
+ */
+export interface FeatureSource {
+  /** Which window. */
+  readonly role: DriftWindowRole;
+  /** Where it came from. */
+  readonly uri: string;
+  /** Its format. */
+  readonly format: DriftDataFormat;
+  /** Number of data rows. */
+  readonly rows: number;
+  /** Value types per column for typed formats (JSON Lines, Parquet); undefined for CSV. */
+  readonly valueTypes?: ReadonlyMap<string, ValueTypes>;
+  /** Label outcomes when labels were requested. */
+  readonly labels?: LabelOutcomes;
+  /** The values of a requested numeric column, once: the caller owns the array (the source keeps no reference). */
+  numeric(name: string): Promise<Float64Array>;
+  /** The category counts of a requested categorical column. */
+  categories(name: string): Promise<Map<string, number>>;
+  /** Releases the file (Parquet) and the columns not taken. */
+  close(): Promise<void>;
+}
+
+function countCodes(col: CategoricalColumn): Map<string, number> {
+  const counts = new Uint32Array(col.categories.length);
+  for (let i = 0; i < col.codes.length; i++) counts[col.codes[i]]++;
+  return new Map(col.categories.map((c, i) => [c, counts[i]]));
+}
+
+/**
+ * Opens one window for a check feature by feature. Parquet: the schema is
+ * checked and the labels are read now; each feature column is decoded when it
+ * is taken (one numeric column in memory at a time, allocated at its exact
+ * length). CSV and JSON Lines: one pass reads every requested column now
+ * (measured: scanning the file again per feature costs more than it saves,
+ * and a remote file would be downloaded once per feature); categorical
+ * columns are reduced to their counts at once, and each numeric column is
+ * released as soon as it is taken.
+ * @throws DriftDataError for unreadable input and bad data (Parquet: also when a column is taken)
+ */
+export async function openDataWindow(source: ResolvedDriftDataSource, request: ColumnRequest, opts: ReadOptions): Promise<FeatureSource> {
+  const what = describeWindow(opts.role, source.uri);
+  const head = { role: opts.role, uri: source.uri, format: source.format };
+  if (source.format === 'parquet') {
+    const wb = new WindowBuilder(request);
+    const window = await ParquetWindow.open(source, opts, wb, what);
+    if (window.rows === 0) {
+      await window.close();
+      throw new DriftDataError(`${what}: the window is empty (no data rows)`);
+    }
+    return {
+      ...head, rows: window.rows, valueTypes: window.valueTypes,
+      ...(wb.labels === undefined ? {} : { labels: wb.labels.finish() }),
+      numeric: async (name) => {
+        const b = new NumericBuilder(name, window.rows);
+        await window.fill(b);
+        return b.finish().values;
+      },
+      categories: async (name) => {
+        const b = new CategoricalBuilder(name);
+        await window.fill(b);
+        return countCodes(b.finish());
+      },
+      close: () => window.close(),
+    };
+  }
+  const w = await readDataWindow(source, request, opts);
+  const numeric = new Map<string, Float64Array>();
+  const categories = new Map<string, Map<string, number>>();
+  for (const [name, col] of w.columns) {
+    if (col.type === 'numeric') numeric.set(name, col.values);
+    else categories.set(name, countCodes(col));
+  }
+  const take = <T>(m: Map<string, T>, name: string): T => {
+    const v = m.get(name);
+    if (v === undefined) throw new DriftDataError(`internal: column '${name}' was not read from ${what} or was taken twice`);
+    m.delete(name);
+    return v;
+  };
+  return {
+    ...head, rows: w.rows,
+    ...(w.valueTypes === undefined ? {} : { valueTypes: w.valueTypes }),
+    ...(w.labels === undefined ? {} : { labels: w.labels }),
+    numeric: (name) => Promise.resolve(take(numeric, name)),
+    categories: (name) => Promise.resolve(take(categories, name)),
+    close: () => {
+      numeric.clear();
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * A CSV window: the fast path first; csv-parse when the fast path does not
+ * apply or the data has an error (the file is opened again, so a remote file is
+ * downloaded twice in that case).
+ */
+async function readCsvWindow(source: ResolvedDriftDataSource, request: ColumnRequest, opts: ReadOptions, what: string): Promise<DataWindow> {
+  if (opts.csvFastPath !== false) {
+    const fast = new WindowBuilder(request);
+    const stream = await openByteStream(source.uri, opts.baseDir, opts.s3, what);
     try {
-      await readCsv(stream, wb, what);
+      await readCsvFast(stream, fast, what);
+      if (fast.rows > 0) return fast.finish(opts.role, source, what);
+    } catch (err) {
+      if (!(err instanceof CsvFallback)) throw err;
     } finally {
       stream.destroy();
     }
-    return wb.finish(opts.role, source, what);
   }
-  const types = await readJsonl(stream, wb, what);
-  return wb.finish(opts.role, source, what, types);
+  const wb = new WindowBuilder(request);
+  const stream = await openByteStream(source.uri, opts.baseDir, opts.s3, what);
+  try {
+    await readCsv(stream, wb, what);
+  } finally {
+    stream.destroy();
+  }
+  return wb.finish(opts.role, source, what);
 }
 
 /**
@@ -716,9 +964,11 @@ export async function readDataWindow(source: ResolvedDriftDataSource, request: C
  * every feature (typed formats only: a CSV file carries no types).
  * @throws DriftDataError naming the feature and both types
  */
-export function assertCompatibleSchemas(reference: DataWindow, current: DataWindow): void {
+export function assertCompatibleSchemas(
+  reference: Pick<DataWindow, 'valueTypes'>, current: Pick<DataWindow, 'valueTypes'>, names?: Iterable<string>,
+): void {
   if (reference.valueTypes === undefined || current.valueTypes === undefined) return;
-  for (const name of reference.columns.keys()) {
+  for (const name of names ?? reference.valueTypes.keys()) {
     const r = reference.valueTypes.get(name);
     const c = current.valueTypes.get(name);
     if (r === undefined || c === undefined || r.mask === 0 || c.mask === 0) continue;

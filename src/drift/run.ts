@@ -3,13 +3,10 @@
  * outputs, push metrics. Used by the `ml-drift` CLI; callable in-process.
  */
 import type { DriftCheckResult } from './check';
-import { computeDrift } from './check';
 import type { ResolvedDriftCheckConfig } from './config';
 import { DriftDataError, DriftOutputError, describeError } from './errors';
 import { S3ClientProvider, writeTextOutput } from './io';
 import { pushMetrics, pushgatewayGroupUrl, renderDriftMetrics, renderFailedRunMetrics } from './metrics';
-import type { ColumnRequest } from './readers';
-import { assertCompatibleSchemas, readDataWindow } from './readers';
 import { renderHtmlReport, renderJsonReport, webhookSummary } from './report';
 
 /**
@@ -31,7 +28,7 @@ export const DriftExitCode = {
 /** One of {@link DriftExitCode}'s values. */
 export type DriftExitCodeValue = typeof DriftExitCode[keyof typeof DriftExitCode];
 
-/** Options of {@link executeDriftRun}. */
+/** Options of {@link runDriftCheck}. */
 export interface DriftRunOptions {
   /** Run time used in reports and metric timestamps. @default - the current time */
   readonly now?: Date;
@@ -41,6 +38,39 @@ export interface DriftRunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Progress lines (stdout in the CLI). @default - discarded */
   readonly log?: (line: string) => void;
+}
+
+/** What an engine gets from the run: where to read, the deadline and the progress log. */
+export interface DriftEngineRun {
+  /** Directory that relative paths resolve against. */
+  readonly baseDir: string;
+  /** S3 client for `s3://` URIs (connect/read timeouts, aborted at the deadline). */
+  readonly s3: S3ClientProvider;
+  /** Aborted when the run's deadline passes. */
+  readonly signal: AbortSignal;
+  /** Environment (AWS_REGION, ...). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Progress lines. */
+  readonly log: (line: string) => void;
+  /** Run time, recorded in the result. */
+  readonly now: Date;
+  /** Runs `work`, failing when the deadline passes first with a message naming `phase`. */
+  step<T>(phase: string, work: Promise<T>): Promise<T>;
+}
+
+/**
+ * How a run computes its result: the in-memory readers and checks
+ * (`memoryEngine`) or SQL on Athena (`athenaEngine`). Each bundle of the CLI
+ * carries the one engine its CronJob uses.
+ */
+export type DriftEngine = (config: ResolvedDriftCheckConfig, run: DriftEngineRun) => Promise<DriftCheckResult>;
+
+/** The engines a caller provides, by config `engine`. */
+export interface DriftEngines {
+  /** engine 'memory'. */
+  readonly memory?: DriftEngine;
+  /** engine 'athena'. */
+  readonly athena?: DriftEngine;
 }
 
 /** What a run produced. */
@@ -57,15 +87,6 @@ export interface DriftRunOutcome {
   readonly cause?: unknown;
   /** Where the JSON and HTML reports were written. */
   readonly written: { readonly json?: string; readonly html?: string };
-}
-
-function columnRequest(config: ResolvedDriftCheckConfig, withLabels: boolean): ColumnRequest {
-  return {
-    features: config.features.map((f) => ({ name: f.name, type: f.type })),
-    ...(withLabels && config.labels !== undefined
-      ? { labels: { prediction: config.labels.prediction, actual: config.labels.actual, window: config.labels.window } }
-      : {}),
-  };
 }
 
 async function postWebhook(url: string, body: unknown): Promise<void> {
@@ -126,10 +147,11 @@ class Deadline {
 }
 
 /**
- * Runs the drift check described by a validated config. Never throws: every
- * failure is reported as exit code 2 with a one-line message.
+ * Runs the drift check described by a validated config with the engine its
+ * `engine` names. Never throws: every failure (also an engine that this
+ * caller does not carry) is reported as exit code 2 with a one-line message.
  */
-export async function executeDriftRun(config: ResolvedDriftCheckConfig, options: DriftRunOptions = {}): Promise<DriftRunOutcome> {
+export async function runDriftCheck(config: ResolvedDriftCheckConfig, engines: DriftEngines, options: DriftRunOptions = {}): Promise<DriftRunOutcome> {
   const now = options.now ?? new Date();
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const baseDir = options.baseDir ?? process.cwd();
@@ -143,19 +165,22 @@ export async function executeDriftRun(config: ResolvedDriftCheckConfig, options:
   const pg = config.outputs.pushgateway;
   const groupUrl = pg === undefined ? undefined : pushgatewayGroupUrl(pg.url, pg.job, config.model);
   const written: { json?: string; html?: string } = {};
+  const engineName = config.athena !== undefined ? 'athena' : 'memory';
+  const run: DriftEngineRun = {
+    baseDir, s3, signal: deadline.controller.signal, env: options.env ?? process.env, log, now,
+    step: (phase, work) => {
+      deadline.phase = phase;
+      return deadline.race(work);
+    },
+  };
   try {
     let result: DriftCheckResult;
     try {
-      // one window after the other: parsing is CPU-bound anyway, the memory peak is lower, and when both
-      // windows are bad the error is always about the reference (deterministic)
-      deadline.phase = `reading reference data (${config.reference.uri})`;
-      const reference = await deadline.race(readDataWindow(config.reference, columnRequest(config, false), { role: 'reference', baseDir, s3 }));
-      deadline.phase = `reading current data (${config.current.uri})`;
-      const current = await deadline.race(readDataWindow(config.current, columnRequest(config, true), { role: 'current', baseDir, s3 }));
-      deadline.phase = 'computing the checks';
-      assertCompatibleSchemas(reference, current);
-      log(`read ${reference.rows} reference rows and ${current.rows} current rows`);
-      result = computeDrift(config, reference, current, now);
+      const engine = engines[engineName];
+      if (engine === undefined) {
+        throw new DriftDataError(`engine '${engineName}' is not part of this build of the checker (the CronJob ships the ml-drift${engineName === 'athena' ? '-athena' : ''} bundle for it)`);
+      }
+      result = await engine(config, run);
     } catch (err) {
       if (groupUrl !== undefined) {
         await pushMetrics(groupUrl, renderFailedRunMetrics(config.model, nowSeconds), 'POST').catch(() => undefined);

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import { PropsValidator } from '../core/errors';
+import { validateS3Uri } from '../core/url';
 import { OptionsVariant } from '../core/variant';
 
 /**
@@ -52,7 +53,7 @@ export class FeastType {
   /** `Array(<element>)`; Feast has no nested arrays. */
   public static array(element: FeastType): FeastType {
     if (element.element !== undefined) {
-      throw new Error(`FeastType.array: Feast has no nested arrays (got Array(${element.pythonExpression}))`);
+      new PropsValidator('FeastType.array').fail('element', element.pythonExpression, 'must not be an array: Feast has no nested arrays');
     }
     return new FeastType('Array', element);
   }
@@ -363,7 +364,10 @@ function validateSource(v: PropsValidator, p: string, source: BatchSource, colum
   const s = source.spec;
   if (s.kind === 'file') {
     const path = s.options.path;
-    v.check(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S+$/.test(path) || /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/?$/.test(path),
+    if (path.startsWith('s3://')) {
+      v.check(validateS3Uri(v, `${p}.path`, path).key !== '', `${p}.path`, path, 'must be s3://bucket/key: names no key');
+    }
+    v.check(path.startsWith('s3://') || /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/?$/.test(path),
       `${p}.path`, path, 'must be s3://bucket/key or a key relative to the offline store base URI (no leading "/")');
   } else {
     const t = s.options;
@@ -385,7 +389,8 @@ function validateSource(v: PropsValidator, p: string, source: BatchSource, colum
 export function featureReferences(defs: FeatureDefinitions, featureService: string): string[] {
   const service = (defs.featureServices ?? []).find((s) => s.name === featureService);
   if (!service) {
-    throw new Error(`featureReferences: no feature service named '${featureService}'`);
+    return new PropsValidator('featureReferences').fail('featureService', featureService,
+      `names no feature service (feature services: ${(defs.featureServices ?? []).map((s) => s.name).join(', ') || 'none'})`);
   }
   return service.featureViews.flatMap((sel) => {
     const view = defs.featureViews.find((fv) => fv.name === sel.featureView);

@@ -424,7 +424,11 @@ export class FeatureStoreAws extends pulumi.ComponentResource {
         deletionProtectionEnabled: r.production,
         serverSideEncryption: { enabled: true, kmsKeyArn },
         tags: r.tags,
-      }, { parent: this });
+        // `feast apply` owns the tags after creation: the DynamoDB online store's update() re-tags every table with
+        // `online_store.tags` and untags every other key (DynamoDBOnlineStore._update_tags, feast-dev/feast
+        // sdk/python/feast/infra/online_stores/dynamodb.py). Pulumi sets them once and ignores what Feast does
+        // next, so `pulumi up` and `feast apply` do not fight. Backups select these tables by ARN, not by tag.
+      }, { parent: this, ignoreChanges: ['tags', 'tagsAll'] });
     }
     return tables;
   }

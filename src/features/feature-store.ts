@@ -20,26 +20,29 @@ import {
 } from '../../imports/featurestore-feast.dev';
 import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { renderAlertRule } from '../monitoring/alert-rule';
+import { platformAlertLinks } from '../monitoring/dashboards/platform';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { EnvSource, SecretStoreRef, renderExternalSecret, resolveEnv } from '../kube/env';
 import { PropsValidator } from '../core/errors';
+import { checkChartAtSynth } from '../core/chart-checks';
 import { validatePinnedImage } from '../kube/image';
 import { validateTimeZone } from '../core/time';
-import { ANNOTATION_PREFIX, MANAGED_BY, irsaAnnotations } from '../core/labels';
+import { ANNOTATION_PREFIX, AwsIdentity, MANAGED_BY, awsIdentityAnnotations } from '../core/labels';
 import { AlertDefinition, AlertSeverity, promDuration, promSelector, runbookUrl } from '../monitoring/monitoring';
 import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../kube/pod-security';
+import { clusterScoped } from '../kube/patches';
 import { CostPreset, CostPresetSettings, TopologySpreadMode } from '../policy/presets';
 import { ComputeResources, memoryMebibytes, validateComputeResources } from '../core/resources';
 import { FeatureDefinitions, onlineFeatureViews, validateFeatureDefinitions } from './definitions';
 import { FEATURE_REPOSITORY_FILE, renderFeatureRepository } from './python';
-import { longestCronGapMinutes } from '../core/cron';
+import { longestCronGapMinutes, validateSchedule } from '../core/cron';
 import {
   FeatureStoreAwsBinding, FeatureStoreMode, InClusterRedisOptions, OfflineStore, OnlineStore, OnlineStoreKind,
   REDIS_IMAGE, REDIS_PASSWORD_ENV, REDIS_UID, RegistryOptions, renderFeatureStoreConfig, validateStores,
 } from './stores';
 import { ModelService } from '../serving/model-service';
-import { NetworkPeer, clusterLocalHost, dnsEgressRule, networkPeer, tcpPort } from '../kube/network';
+import { EgressOptions, NetworkPeer, awsEgressRule, clusterLocalHost, dnsEgressRule, egressRules, networkPeer, tcpPort } from '../kube/network';
 import { OptionsVariant } from '../core/variant';
 
 /**
@@ -129,6 +132,7 @@ export class FeastProjectDir extends OptionsVariant<FeastProjectDirSpec> {
       const o = s.options;
       v.matches('operator.projectDir.featureRepoPath', o.featureRepoPath, /^\/[^/]+(\/[^/]+)*$/, 'must be an absolute path without a trailing "/"');
       v.check(!o.featureRepoPath.split('/').some((p) => p === '.' || p === '..'), 'operator.projectDir.featureRepoPath', o.featureRepoPath, 'must not contain "." or ".." segments');
+      if (o.image !== undefined) validatePinnedImage(v, 'operator.projectDir.image', o.image);
     }
   }
 }
@@ -218,6 +222,15 @@ export interface FeatureStoreProps {
   readonly registry?: RegistryOptions;
   /** Values of the AWS half (IRSA roles, endpoint, table prefix, bucket). @default - none */
   readonly aws?: FeatureStoreAwsBinding;
+  /**
+   * AWS identity of the feature server (and, unless `jobsAwsIdentity` is set,
+   * of the apply and materialization jobs) when `aws` gives no roles: required
+   * when the store reads `s3://`, DynamoDB, Redshift or Athena.
+   * @default - the IRSA roles of `aws`; else none (an error when the store calls AWS)
+   */
+  readonly awsIdentity?: AwsIdentity;
+  /** AWS identity of the `feast apply` Job and the materialization CronJob. @default - `awsIdentity` */
+  readonly jobsAwsIdentity?: AwsIdentity;
   /** Feast image, pinned by tag or digest. @default FEAST_IMAGE */
   readonly image?: string;
   /** Feature server sizing and scaling. @default - see {@link FeatureServerOptions} */
@@ -226,8 +239,21 @@ export interface FeatureStoreProps {
   readonly materialization?: MaterializationOptions;
   /** Feast operator settings; required in operator mode, refused otherwise. @default - none */
   readonly operator?: FeatureStoreOperatorOptions;
-  /** Sources admitted to the feature server port. @default - pods of the own namespace */
+  /**
+   * Sources admitted to the feature server port besides the models passed to
+   * {@link FeatureStore.connect} and the store's own jobs (always admitted).
+   * @default - none
+   */
   readonly allowFrom?: readonly NetworkPeer[];
+  /** CIDRs that narrow the AWS egress on 443 (S3 registry, STS, DynamoDB, Athena, Redshift Data) of the server and jobs, and the server's API server egress (TokenReviews). @default - see {@link EgressOptions} */
+  readonly network?: EgressOptions;
+  /**
+   * Authentication and authorization of the feature server (plain mode): callers present their Kubernetes
+   * ServiceAccount token, the server has the API server review it, and only ServiceAccounts of
+   * `clientNamespaces` may read. `false` serves everyone the NetworkPolicy admits, unauthenticated.
+   * @default - on, for the feature store's namespace
+   */
+  readonly serverAuth?: FeatureServerAuthOptions | false;
   /** Store that Secrets Manager references are read from. @default { kind: 'ClusterSecretStore', name: 'aws-secrets-manager' } */
   readonly secretStore?: SecretStoreRef;
   /** ServiceMonitor, PrometheusRule and alert thresholds. @default - enabled */
@@ -235,6 +261,37 @@ export interface FeatureStoreProps {
   /** UID (and GID) the Feast containers run as. @default 1000 */
   readonly runAsUser?: number;
 }
+
+/** Who may read from an authenticated feature server (see {@link FeatureStoreProps.serverAuth}). */
+export interface FeatureServerAuthOptions {
+  /**
+   * Namespaces whose ServiceAccounts may describe the registry's objects and read online features (writes are
+   * denied to everyone); {@link FeatureStore.connect} refuses a model from any other namespace.
+   * @default - the feature store's namespace
+   */
+  readonly clientNamespaces?: readonly string[];
+}
+
+/** Where the Feast client and {@link FeatureStore.connect}ed models read the ServiceAccount token they present. */
+export const FEATURE_SERVER_TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The feature server's `auth` section (Feast 0.66). Its OIDC token parser sends every token that carries a
+ * `kubernetes.io` claim (a ServiceAccount token) to a TokenReview and raises unless the API server authenticates
+ * it; the caller's namespace comes from the reviewed username, so a `NamespaceBasedPolicy` cannot be forged, and
+ * the server needs only `tokenreviews/create`. The `kubernetes` type is not used: for ServiceAccount tokens it
+ * takes the identity and roles from the JWT decoded without verifying its signature (after a failed review it
+ * carries on) and needs list access to RoleBindings and ClusterRoleBindings. Any other token goes to the
+ * discovery document, here the cluster's own issuer, which has no OAuth endpoints (and answers no anonymous
+ * fetch), so it is refused. `/health` takes no token, so the probes keep working.
+ * @see https://docs.feast.dev/v0.66-branch/getting-started/components/authz_manager ("Multi-Token Support (OIDC + Kubernetes Service Account)")
+ * @see https://github.com/feast-dev/feast/blob/v0.66.0/sdk/python/feast/permissions/auth/oidc_token_parser.py
+ */
+const FEAST_SERVER_AUTH = Object.freeze({
+  type: 'oidc',
+  auth_discovery_url: 'https://kubernetes.default.svc/.well-known/openid-configuration',
+  ca_cert_path: `${FEATURE_SERVER_TOKEN_DIR}/ca.crt`,
+});
 
 const DEFAULT_JOB_RESOURCES: ComputeResources = {
   cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.millis(2000) },
@@ -293,6 +350,8 @@ interface ResolvedProps {
   readonly registry: RegistryOptions;
   readonly registryTtl: number;
   readonly aws?: FeatureStoreAwsBinding;
+  readonly awsIdentity?: AwsIdentity;
+  readonly jobsAwsIdentity?: AwsIdentity;
   readonly region?: string;
   readonly redisPassword?: EnvSource;
   readonly secretStore?: SecretStoreRef;
@@ -300,6 +359,11 @@ interface ResolvedProps {
   readonly projectDir?: FeastProjectDir;
   /** Sources admitted to the feature server port (plain mode). */
   readonly allowFrom: readonly kplus.k8s.NetworkPolicyPeer[];
+  readonly awsEgress: kplus.k8s.NetworkPolicyEgressRule;
+  /** The server's egress to the API server (its TokenReviews). */
+  readonly apiServerEgress: kplus.k8s.NetworkPolicyEgressRule;
+  /** Namespaces that may read, when the server authenticates (plain mode): undefined means the store's namespace. */
+  readonly serverAuth?: { readonly clientNamespaces?: readonly string[] };
   readonly server: ResolvedServer;
   readonly materialization: ResolvedMaterialization;
   readonly monitoring: ResolvedMonitoring;
@@ -343,11 +407,20 @@ function resolveProps(v: PropsValidator, id: string, props: FeatureStoreProps): 
     resolveEnv(v, { [REDIS_PASSWORD_ENV]: redisPassword });
   }
   const monitoringNamespace = v.dnsLabel('monitoring.namespace', monitoring.namespace ?? 'monitoring');
-  const allowFrom = (props.allowFrom ?? [{}]).map((p, i) => networkPeer(v, p, `allowFrom[${i}]`));
+  const allowFrom = (props.allowFrom ?? []).map((p, i) => networkPeer(v, p, `allowFrom[${i}]`));
+  const awsEgress = awsEgressRule(v, props.network);
+  const [apiServerEgress] = egressRules(v, { apiServer: true }, props.network, 'network');
+  const auth = props.serverAuth;
+  (auth ? auth.clientNamespaces ?? [] : []).forEach((ns, i) => v.dnsLabel(`serverAuth.clientNamespaces[${i}]`, ns));
+  v.check(!auth || auth.clientNamespaces === undefined || auth.clientNamespaces.length > 0, 'serverAuth.clientNamespaces', auth ? auth.clientNamespaces : undefined,
+    'must name at least one namespace: use serverAuth: false to serve unauthenticated');
+  const serverAuth = auth === false || mode === FeatureStoreMode.OPERATOR ? undefined : { clientNamespaces: auth?.clientNamespaces };
   v.check(materialization.staleAfter * materialization.intervalMinutes > 0, 'materialization.staleAfterIntervals', materialization.staleAfter,
     'must give a positive threshold');
   return {
-    name, project, mode, preset, image, runAsUser, features, onlineStore, offlineStore, registry, aws, redisPassword, projectDir, allowFrom,
+    name, project, mode, preset, image, runAsUser, features, onlineStore, offlineStore, registry, aws, redisPassword, projectDir, allowFrom, awsEgress,
+    apiServerEgress, serverAuth,
+    awsIdentity: props.awsIdentity, jobsAwsIdentity: props.jobsAwsIdentity,
     registryTtl: (registry.cacheTtl ?? Duration.seconds(60)).toSeconds(),
     region: aws?.region ?? onlineStore._region,
     secretStore: props.secretStore,
@@ -387,6 +460,7 @@ function resolveMaterialization(v: PropsValidator, m: MaterializationOptions, fe
     v.check(fv.source.kind === offlineStore.kind, `features.featureViews[${i}].source`, fv.source.name,
       `is a ${fv.source.kind} source but the offline store is '${offlineStore.kind}'; every source must be read by the offline store`);
   });
+  validateSchedule(v, 'materialization.schedule', schedule, { property: 'materialization.timeZone', value: m.timeZone ?? 'UTC' });
   const intervalMinutes = longestCronGapMinutes(expression) ?? v.fail('materialization.schedule', expression,
     'must be a five-field cron schedule that runs at least twice in four years');
   const timeZone = m.timeZone ?? 'UTC';
@@ -401,7 +475,7 @@ function resolveMaterialization(v: PropsValidator, m: MaterializationOptions, fe
   return {
     schedule, expression, intervalMinutes, timeZone, staleAfter, resources,
     viewArgs: views.map((fv) => ` --views ${fv}`).join(''),
-    activeDeadline: v.integer('materialization.activeDeadline', (m.activeDeadline ?? Duration.hours(1)).toSeconds(), 60, 7 * 86400),
+    activeDeadline: v.seconds('materialization.activeDeadline', m.activeDeadline ?? Duration.hours(1), 60, 7 * 86400),
     backoffLimit: v.integer('materialization.backoffLimit', m.backoffLimit ?? 2, 0, 20),
   };
 }
@@ -417,6 +491,9 @@ function validateMode(v: PropsValidator, mode: FeatureStoreMode, props: FeatureS
   operator.projectDir._validate(v);
   // The operator renders the feature server pods and has no NetworkPolicy settings.
   v.check(props.allowFrom === undefined, 'allowFrom', props.allowFrom, 'has no effect in operator mode: the operator renders no NetworkPolicy for the feature server');
+  v.check(props.network === undefined, 'network', props.network, 'has no effect in operator mode: the operator renders no NetworkPolicy for the feature server');
+  v.check(props.serverAuth === undefined, 'serverAuth', props.serverAuth,
+    "has no effect in operator mode: set the operator's 'authz' on the FeatureStore resource");
   v.check(props.monitoring?.namespace === undefined, 'monitoring.namespace', props.monitoring?.namespace,
     'has no effect in operator mode: it only admits scrapes in the NetworkPolicy of plain Kubernetes mode');
   const password = onlineStore._password;
@@ -519,6 +596,8 @@ export class FeatureStore extends Construct implements IRunbookSource {
   public readonly featureStoreYaml: string;
   /** The generated Python repository file (commit it for the operator's git or packaged repository). */
   public readonly repositoryPython: string;
+  /** Namespaces whose ServiceAccounts may read from the authenticated feature server; undefined when it serves unauthenticated. */
+  public readonly clientNamespaces?: readonly string[];
   /** Alerts (also rendered into the PrometheusRule). */
   public readonly alerts: readonly AlertDefinition[];
 
@@ -538,7 +617,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
   public readonly service?: kplus.Service;
   /** The HPA, when min and max replicas differ (plain mode). */
   public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
-  /** The PodDisruptionBudget, when more than one replica runs (plain mode). */
+  /** The PodDisruptionBudget, when more than one replica can run (plain mode). */
   public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
   /** NetworkPolicy of the feature server (plain mode). */
   public readonly networkPolicy?: kplus.k8s.KubeNetworkPolicy;
@@ -572,6 +651,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {
     super(scope, id);
+    checkChartAtSynth(this);
     const v: PropsValidator = new PropsValidator(this);
     const r = resolveProps(v, id, props);
     this.name = r.name;
@@ -600,11 +680,16 @@ export class FeatureStore extends Construct implements IRunbookSource {
     this.serverSelectorLabels = this.mode === FeatureStoreMode.OPERATOR
       ? { 'feast.dev/name': this.name }
       : { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name, [COMPONENT]: 'feature-server' };
-    this.repositoryPython = renderFeatureRepository(this.features, { project: this.project, offlineBaseUri: this.offlineStore._baseUri });
-    const onlineParameters = this.onlineStore._toFeastConfig(this.redisHost);
-    this.featureStoreConfig = renderFeatureStoreConfig({
-      project: this.project, registry: this.registry, onlineStore: onlineParameters, offlineStore: this.offlineStore,
+    this.clientNamespaces = r.serverAuth ? [...new Set(r.serverAuth.clientNamespaces ?? [this.namespace ?? 'default'])].sort() : undefined;
+    this.repositoryPython = renderFeatureRepository(this.features, {
+      project: this.project, offlineBaseUri: this.offlineStore._baseUri,
+      readers: this.clientNamespaces ? { name: `${this.name}-readers`, namespaces: this.clientNamespaces } : undefined,
     });
+    const onlineParameters = this.onlineStore._toFeastConfig(this.redisHost);
+    this.featureStoreConfig = {
+      ...renderFeatureStoreConfig({ project: this.project, registry: this.registry, onlineStore: onlineParameters, offlineStore: this.offlineStore }),
+      ...(this.clientNamespaces ? { auth: { ...FEAST_SERVER_AUTH } } : {}),
+    };
     this.featureStoreYaml = renderYaml(this.featureStoreConfig);
 
     // ---- online store (in-cluster Redis) ----------------------------------
@@ -638,10 +723,13 @@ export class FeatureStore extends Construct implements IRunbookSource {
       const secrets = this.renderOperatorSecrets(r, onlineParameters);
       this.externalSecret = secrets.externalSecret;
       this.storeParameterSecrets = secrets.parameterSecrets;
-      if (r.aws) {
+      if (r.aws || r.awsIdentity) {
         // The operator creates ServiceAccount feast-<name> and keeps the annotations it finds:
-        // rendering it here is how its pods get the IRSA role.
-        this.serverServiceAccount = this.serviceAccount('ServerServiceAccount', `feast-${this.name}`, r.aws.serverRoleArn, true);
+        // rendering it here is how its pods get the IRSA role (or carry the declared identity).
+        this.serverServiceAccount = this.serviceAccount('ServerServiceAccount', `feast-${this.name}`, r, 'server', true);
+      } else {
+        // No identity: fails when the store calls AWS.
+        this.identityAnnotations(r, 'server');
       }
       this.featureStoreResource = this.renderOperator(r, r.projectDir, secrets.offlineSecretName);
       this.node.defaultChild = this.featureStoreResource;
@@ -695,7 +783,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
         alert: byName.FeatureServerHighErrorRate,
         investigate: [
           `Check the feature server pods and logs (online store or registry unreachable?):\n${server}`,
-          `Check the online store:\n${sh(this.redisStatefulSet ? `kubectl${ns} get statefulset ${this.redisStatefulSet.name}` : 'aws elasticache describe-replication-groups  # or: aws dynamodb describe-table --table-name <table>')}`,
+          `Check the online store:\n${this.redisStatefulSet ? sh(`kubectl${ns} get statefulset ${this.redisStatefulSet.name}`) : sh('aws elasticache describe-replication-groups', 'aws dynamodb list-tables')}`,
         ],
         mitigate: [
           operator ? `Restart the feature server:\n${sh(`kubectl${ns} delete pods -l feast.dev/name=${this.name}`)}`
@@ -742,10 +830,17 @@ export class FeatureStore extends Construct implements IRunbookSource {
       }],
       ports: [tcpPort(FEATURE_SERVER_PORT)],
     });
-    if (!sameNamespace && this.networkPolicy && model.namespace) {
+    if (this.clientNamespaces) {
+      const ns = model.namespace ?? 'default';
+      v.check(this.clientNamespaces.includes(ns), 'connect', model.name,
+        `is in namespace '${ns}', whose ServiceAccounts may not read from the feature server: add it to 'serverAuth.clientNamespaces' (${this.clientNamespaces.join(', ')})`);
+      mountServiceAccountToken(model);
+    }
+    // Only connected models reach the feature server (not the whole namespace).
+    if (this.networkPolicy) {
       this.serverIngress.push({
         from: [{
-          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': model.namespace } },
+          ...(!sameNamespace && model.namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': model.namespace } } } : {}),
           podSelector: { matchLabels: { ...model.selectorLabels } },
         }],
         ports: [tcpPort(FEATURE_SERVER_PORT)],
@@ -763,11 +858,28 @@ export class FeatureStore extends Construct implements IRunbookSource {
     return { ...this.labels, [COMPONENT]: component };
   }
 
-  private serviceAccount(id: string, name: string, roleArn: string | undefined, automountToken: boolean): kplus.ServiceAccount {
-    return new kplus.ServiceAccount(this, id, {
-      metadata: { name, labels: this.labels, annotations: roleArn ? irsaAnnotations(roleArn) : {} },
-      automountToken,
-    });
+  /** A ServiceAccount carrying the AWS identity of the server or the jobs (see {@link FeatureStore.identityAnnotations}). */
+  private serviceAccount(id: string, name: string, r: ResolvedProps, role: 'server' | 'jobs', automountToken: boolean): kplus.ServiceAccount {
+    return new kplus.ServiceAccount(this, id, { metadata: { name, labels: this.labels, annotations: this.identityAnnotations(r, role) }, automountToken });
+  }
+
+  /**
+   * The AWS identity of the server or the jobs: the IRSA role of `aws`, else
+   * `awsIdentity` (`jobsAwsIdentity`); a store that calls AWS without one
+   * fails naming the property.
+   */
+  private identityAnnotations(r: ResolvedProps, role: 'server' | 'jobs'): Record<string, string> {
+    const roleArn = role === 'server' ? r.aws?.serverRoleArn : r.aws?.materializationRoleArn ?? r.aws?.serverRoleArn;
+    const identity = roleArn ? AwsIdentity.irsa(roleArn) : role === 'server' ? r.awsIdentity : r.jobsAwsIdentity ?? r.awsIdentity;
+    const offline = r.offlineStore._baseUri;
+    const reads = [
+      ...(r.registry.path.startsWith('s3://') ? [`${r.registry.path} (registry)`] : []),
+      ...(r.onlineStore.kind === OnlineStoreKind.DYNAMODB ? ['DynamoDB (online store)'] : []),
+      ...(role === 'jobs' && offline?.startsWith('s3://') ? [`${offline} (offline store)`] : []),
+      ...(role === 'jobs' && offline === undefined ? [`${r.offlineStore.kind} (offline store)`] : []),
+    ];
+    const property = role === 'jobs' && r.jobsAwsIdentity ? 'jobsAwsIdentity' : 'awsIdentity';
+    return awsIdentityAnnotations(new PropsValidator(this), { property, reads }, identity);
   }
 
   private renderRedis(options: InClusterRedisOptions) {
@@ -850,8 +962,12 @@ export class FeatureStore extends Construct implements IRunbookSource {
       metadata: { name: `${this.name}-repo`, labels: this.labels },
       data: { [FEATURE_REPOSITORY_FILE]: this.repositoryPython },
     });
-    const serverServiceAccount = this.serviceAccount('ServerServiceAccount', this.name, r.aws?.serverRoleArn, false);
-    const jobServiceAccount = this.serviceAccount('JobServiceAccount', `${this.name}-materialize`, r.aws?.materializationRoleArn ?? r.aws?.serverRoleArn, false);
+    // With auth, the server reviews callers' tokens with its own (Feast's load_incluster_config reads the mounted token).
+    const serverServiceAccount = this.serviceAccount('ServerServiceAccount', this.name, r, 'server', this.clientNamespaces !== undefined);
+    if (this.clientNamespaces) {
+      this.renderTokenReviewAccess(serverServiceAccount);
+    }
+    const jobServiceAccount = this.serviceAccount('JobServiceAccount', `${this.name}-materialize`, r, 'jobs', false);
     const pods: PodContext = {
       env: {
         FEAST_USAGE: kplus.EnvValue.fromValue('False'),
@@ -885,6 +1001,24 @@ export class FeatureStore extends Construct implements IRunbookSource {
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, `${idPrefix}Tmp`, 'tmp', { sizeLimit: Size.gibibytes(1) }));
   }
 
+  /**
+   * What the authenticated server needs and nothing more: `create` on `tokenreviews` (cluster-scoped, so a
+   * ClusterRole named after the namespace and store). It reads no RBAC objects and no Secrets.
+   */
+  private renderTokenReviewAccess(serviceAccount: kplus.ServiceAccount): void {
+    const name = `${this.namespace ?? 'default'}-${this.name}-feast-tokenreview`;
+    const role = new kplus.k8s.KubeClusterRole(this, 'TokenReviewClusterRole', {
+      metadata: { name, labels: this.labels },
+      rules: [{ apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] }],
+    });
+    const binding = new kplus.k8s.KubeClusterRoleBinding(this, 'TokenReviewClusterRoleBinding', {
+      metadata: { name, labels: this.labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name: serviceAccount.name, namespace: this.namespace ?? 'default' }],
+    });
+    clusterScoped(role, binding);
+  }
+
   private renderServer(r: ResolvedProps, pods: PodContext, serviceAccount: kplus.ServiceAccount) {
     const serverLabels = { ...this.labels, ...this.serverSelectorLabels };
     const deployment = new kplus.Deployment(this, 'Deployment', {
@@ -893,7 +1027,7 @@ export class FeatureStore extends Construct implements IRunbookSource {
       select: false,
       replicas: this.minReplicas === this.maxReplicas ? this.minReplicas : undefined,
       serviceAccount,
-      automountServiceAccountToken: false,
+      automountServiceAccountToken: this.clientNamespaces !== undefined,
       securityContext: restrictedPodSecurity(this.runAsUser),
       terminationGracePeriod: Duration.seconds(30),
       strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.percent(25), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
@@ -958,7 +1092,8 @@ export class FeatureStore extends Construct implements IRunbookSource {
       metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(r.server.cpuTarget))],
       scaleDown: { stabilizationWindow: Duration.minutes(5) },
     }) : undefined;
-    const podDisruptionBudget = this.minReplicas > 1 && this.preset.podDisruptionBudget ? new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+    // Wherever more than one replica can run (the autoscaler's maximum): maxUnavailable 1 never blocks a drain of a single replica.
+    const podDisruptionBudget = this.maxReplicas > 1 ? new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata: { name: this.name, labels },
       spec: {
         maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
@@ -1039,11 +1174,16 @@ export class FeatureStore extends Construct implements IRunbookSource {
     const egress: kplus.k8s.NetworkPolicyEgressRule[] = [
       dnsEgressRule(),
       ...this.onlineStoreEgress(),
-      // The registry (S3), STS (IRSA), DynamoDB, Redshift Data and Athena APIs: public AWS endpoints over HTTPS.
-      { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [tcpPort(443)] },
+      // The registry (S3), STS (IRSA), DynamoDB, Redshift Data and Athena APIs over HTTPS: `network.awsCidrs`, else any address.
+      r.awsEgress,
     ];
+    const jobsSelector = {
+      matchLabels: { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name },
+      matchExpressions: [{ key: COMPONENT, operator: 'In', values: ['feature-apply', 'feature-materialization'] }],
+    };
     this.serverIngress.push(
-      { from: [...r.allowFrom], ports: [tcpPort(FEATURE_SERVER_PORT)] },
+      // The store's own jobs, and the models connect() adds; `allowFrom` only when given (an empty `from` would admit everyone).
+      { from: [{ podSelector: jobsSelector }, ...r.allowFrom], ports: [tcpPort(FEATURE_SERVER_PORT)] },
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': r.monitoring.namespace } }, podSelector: {} }], ports: [tcpPort(FEATURE_SERVER_METRICS_PORT)] },
     );
     // `serverIngress` is held by reference: rules that connect() adds later are rendered too.
@@ -1053,16 +1193,14 @@ export class FeatureStore extends Construct implements IRunbookSource {
         podSelector: { matchLabels: { ...this.serverSelectorLabels } },
         policyTypes: ['Ingress', 'Egress'],
         ingress: this.serverIngress,
-        egress,
+        // With auth, the server also calls the API server: one TokenReview per request.
+        egress: this.clientNamespaces ? [...egress, r.apiServerEgress] : egress,
       },
     });
     const jobsNetworkPolicy = new kplus.k8s.KubeNetworkPolicy(this, 'JobsNetworkPolicy', {
       metadata: { name: `${this.name}-jobs`, labels: this.labels },
       spec: {
-        podSelector: {
-          matchLabels: { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name },
-          matchExpressions: [{ key: COMPONENT, operator: 'In', values: ['feature-apply', 'feature-materialization'] }],
-        },
+        podSelector: jobsSelector,
         policyTypes: ['Ingress', 'Egress'],
         ingress: [],
         egress,
@@ -1243,8 +1381,9 @@ export class FeatureStore extends Construct implements IRunbookSource {
     const errors = promSelector({ ...scope, service: this.serviceName }, ['status=~"error|5.."']);
     const threshold = staleAfter * this.materializationIntervalMinutes * 60;
     const human = promDuration(Duration.seconds(threshold));
+    const links = platformAlertLinks(this, r.monitoring.runbookBaseUrl);
     const alert = (name: string, rest: Omit<AlertDefinition, 'name' | 'runbookUrl'>): AlertDefinition =>
-      ({ name, ...rest, runbookUrl: runbookUrl(r.monitoring.runbookBaseUrl, this.namespace, this.name, name) });
+      ({ name, ...rest, runbookUrl: runbookUrl(links.runbookBaseUrl, this.namespace, this.name, name), dashboardUrl: links.dashboardUrl(name) });
     return [
       alert('FeatureMaterializationStale', {
         // A CronJob that never succeeded has no last-success series: measure from its creation then.
@@ -1312,4 +1451,27 @@ function renderYaml(value: unknown): string {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+const TOKEN_MOUNTED = new WeakSet<ModelService>();
+
+/**
+ * Gives a model's pods a token of their own ServiceAccount at the path the Feast client reads
+ * ({@link FEATURE_SERVER_TOKEN_DIR}`/token`), for the `Authorization: Bearer` header of their feature server
+ * requests: a projected token (audience the API server, which the server's TokenReview checks; rotated by the
+ * kubelet every hour) while the ServiceAccount itself keeps `automountServiceAccountToken: false`. The model's
+ * ServiceAccount has no RBAC rules, so the token grants nothing beyond being that ServiceAccount.
+ * @see https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken
+ */
+export function mountServiceAccountToken(model: ModelService): void {
+  if (TOKEN_MOUNTED.has(model)) return;
+  TOKEN_MOUNTED.add(model);
+  const index = model.deployment.containers.indexOf(model.container);
+  ApiObject.of(model.deployment).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/volumes/-', {
+      name: 'feature-server-token',
+      projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3600 } }] },
+    }),
+    JsonPatch.add(`/spec/template/spec/containers/${index}/volumeMounts/-`, { name: 'feature-server-token', mountPath: FEATURE_SERVER_TOKEN_DIR, readOnly: true }),
+  );
 }

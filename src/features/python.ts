@@ -14,6 +14,13 @@ export interface FeatureRepositoryRenderOptions {
   readonly offlineBaseUri?: string;
   /** Who generated the file (named in the header comment). @default 'ml-platform-constructs' */
   readonly generator?: string;
+  /**
+   * Namespaces whose ServiceAccounts may describe the objects and read online features: renders one Feast
+   * `Permission` with a `NamespaceBasedPolicy`, which an authenticated feature server enforces (writes and
+   * offline reads match no permission and are denied). `feast apply` registers it with the other objects.
+   * @default - no permission (a server with `auth` then lets every authenticated caller do everything)
+   */
+  readonly readers?: { readonly name: string; readonly namespaces: readonly string[] };
 }
 
 /** File name of the generated repository module. */
@@ -67,6 +74,14 @@ export function renderFeatureRepository(defs: FeatureDefinitions, options: Featu
     feastImports.add('FeatureService');
     blocks.push(serviceBlock(s));
   }
+  if (options.readers) {
+    blocks.push(call('permission_readers', 'Permission', [
+      `name=${py(options.readers.name)}`,
+      'types=ALL_RESOURCE_TYPES',
+      'actions=[AuthzedAction.DESCRIBE, AuthzedAction.READ_ONLINE]',
+      `policy=NamespaceBasedPolicy(namespaces=[${[...options.readers.namespaces].sort().map(py).join(', ')}])`,
+    ]));
+  }
 
   const header = [
     `# Feast feature repository of project ${py(options.project)}.`,
@@ -78,6 +93,12 @@ export function renderFeatureRepository(defs: FeatureDefinitions, options: Featu
     '',
     `from feast import ${sorted(feastImports).join(', ')}`,
     ...(athena ? ['from feast.infra.offline_stores.contrib.athena_offline_store.athena_source import AthenaSource'] : []),
+    ...(options.readers ? [
+      'from feast.feast_object import ALL_RESOURCE_TYPES',
+      'from feast.permissions.action import AuthzedAction',
+      'from feast.permissions.permission import Permission',
+      'from feast.permissions.policy import NamespaceBasedPolicy',
+    ] : []),
     `from feast.types import ${sorted(typeImports).join(', ')}`,
   ];
   return `${[...header, '', ...imports].join('\n')}\n\n\n${blocks.join('\n\n')}\n`;

@@ -1,6 +1,7 @@
 import { Duration, Size, Yaml } from 'cdk8s';
 import { EnvSource } from '../kube/env';
 import { PropsValidator } from '../core/errors';
+import { validateS3Uri } from '../core/url';
 import { validatePinnedImage } from '../kube/image';
 import { ComputeResources } from '../core/resources';
 import { OptionsVariant } from '../core/variant';
@@ -14,7 +15,6 @@ export const REDIS_IMAGE = 'redis:7.4.2-alpine';
 /** UID of the `redis` user of the official image. */
 export const REDIS_UID = 999;
 
-const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/\S*)?$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const CIDR = /^[0-9a-fA-F:.]+\/\d{1,3}$/;
 
@@ -324,13 +324,13 @@ export class OfflineStore extends OptionsVariant<OfflineStoreSpec> {
     const s = this.spec;
     switch (s.kind) {
       case 'file':
-        v.matches('offlineStore.baseUri', s.options.baseUri, S3_URI, 'must be an s3://bucket/prefix/ URI');
+        validateS3Uri(v, 'offlineStore.baseUri', s.options.baseUri);
         break;
       case 'redshift': {
         const o = s.options;
         v.matches('offlineStore.region', o.region, REGION, 'must be an AWS region such as us-east-1');
         v.nonEmpty('offlineStore.database', o.database);
-        v.matches('offlineStore.s3StagingLocation', o.s3StagingLocation, S3_URI, 'must be an s3:// URI');
+        validateS3Uri(v, 'offlineStore.s3StagingLocation', o.s3StagingLocation);
         v.matches('offlineStore.iamRole', o.iamRole, /^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/, 'must be an IAM role ARN');
         const provisioned = o.clusterId !== undefined || o.user !== undefined;
         v.check(provisioned !== (o.workgroup !== undefined) && (!provisioned || (o.clusterId !== undefined && o.user !== undefined)),
@@ -341,7 +341,7 @@ export class OfflineStore extends OptionsVariant<OfflineStoreSpec> {
         const o = s.options;
         v.matches('offlineStore.region', o.region, REGION, 'must be an AWS region such as us-east-1');
         v.nonEmpty('offlineStore.database', o.database);
-        v.matches('offlineStore.s3StagingLocation', o.s3StagingLocation, S3_URI, 'must be an s3:// URI');
+        validateS3Uri(v, 'offlineStore.s3StagingLocation', o.s3StagingLocation);
         break;
       }
     }
@@ -418,7 +418,7 @@ export function offlineStoreParameters(store: OfflineStore): Record<string, stri
 export function validateStores(v: PropsValidator, online: OnlineStore, offline: OfflineStore, registry: RegistryOptions): void {
   online._validate(v);
   offline._validate(v);
-  v.matches('registry.path', registry.path, /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/\S*[^/]$/, 'must be an s3://bucket/key URI of the registry file');
+  validateS3Uri(v, 'registry.path', registry.path, 'key');
   const ttl = (registry.cacheTtl ?? Duration.seconds(60)).toSeconds();
   v.integer('registry.cacheTtl', ttl, 1, 86400);
 }

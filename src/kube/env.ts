@@ -142,6 +142,8 @@ export type EnvMap = Readonly<Record<string, string | EnvSource>>;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SECRET_LIKE_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)/i;
 const SECRET_LIKE_VALUE = /(AKIA|ASIA)[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+/** A URL with a password in its user info (`postgres://user:password@host/db`), anywhere in the value (RFC 3986 section 3.2.1). */
+const URL_WITH_PASSWORD = /[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:]*:[^\s/?#@]+@/i;
 
 /** Validates and normalises env: every entry becomes an {@link EnvSource}, sorted by name. */
 export function resolveEnv(v: PropsValidator, env: EnvMap | undefined): Array<[string, EnvSource]> {
@@ -157,6 +159,8 @@ export function resolveEnv(v: PropsValidator, env: EnvMap | undefined): Array<[s
         'looks like a secret but is given as plain text; use EnvSource.fromSecret(secretName, key) or EnvSource.fromAwsSecretsManager(remoteKey)');
       v.check(!SECRET_LIKE_VALUE.test(value), `env.${name}`, '<redacted>',
         'contains what looks like an AWS access key or a private key; secrets are accepted by reference only (EnvSource.fromSecret or EnvSource.fromAwsSecretsManager)');
+      v.check(!URL_WITH_PASSWORD.test(value), `env.${name}`, '<redacted>',
+        'is a URL with a password (scheme://user:password@host); secrets are accepted by reference only: put the URL in a Secret and use EnvSource.fromSecret(secretName, key) or EnvSource.fromAwsSecretsManager(remoteKey)');
     } else if (spec.kind === 'secret') {
       v.dnsSubdomain(`env.${name}.secretName`, spec.secretName);
       v.nonEmpty(`env.${name}.key`, spec.key);

@@ -5,11 +5,14 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { EnvMap, resolveEnv } from './env';
 import { PropsValidator } from '../core/errors';
-import { validateTimeZone } from '../core/time';
+import { validateSchedule } from '../core/cron';
+import { checkChartAtSynth } from '../core/chart-checks';
+import { validatePinnedImage } from './image';
 import { MANAGED_BY } from '../core/labels';
 import { stableJson } from '../core/json';
+import { EgressOptions, JobEgress, jobNetworkPolicy } from './network';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from './pod-security';
-import { ComputeResources } from '../core/resources';
+import { ComputeResources, validateComputeResources } from '../core/resources';
 
 /**
  * The official Node.js image the library's jobs run on, pinned to a release
@@ -81,6 +84,10 @@ export interface NodeScriptCronJobProps {
   readonly automountServiceAccountToken?: boolean;
   /** Labels of every object. @default - `app.kubernetes.io/*` labels from the name */
   readonly labels?: Readonly<Record<string, string>>;
+  /** What the job calls; every other egress and all ingress are denied by its NetworkPolicy. @default - DNS only */
+  readonly egress?: JobEgress;
+  /** CIDRs that narrow the job's API server and AWS egress. @default - see {@link EgressOptions} */
+  readonly network?: EgressOptions;
 }
 
 /**
@@ -101,18 +108,23 @@ export class NodeScriptCronJob extends Construct {
   public readonly configPath: string;
   /** The exact command the container runs. */
   public readonly command: readonly string[];
+  /** The default-deny NetworkPolicy of the job's pods (egress: DNS and `egress`). */
+  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: NodeScriptCronJobProps) {
     super(scope, id);
     const v: PropsValidator = new PropsValidator(this);
+    checkChartAtSynth(this);
     v.dnsLabel('name', props.name, 52);
     v.matches('scriptName', props.scriptName, /^[a-z0-9][a-z0-9.-]*\.js$/, 'must be a file name ending in .js');
-    const timeZone = validateTimeZone(v, 'timeZone', props.timeZone ?? 'UTC');
+    const timeZone = props.timeZone ?? 'UTC';
+    validateSchedule(v, 'schedule', props.schedule, { property: 'timeZone', value: timeZone });
+    if (props.image !== undefined) validatePinnedImage(v, 'image', props.image);
     const backoffLimit = v.integer('backoffLimit', props.backoffLimit ?? 2, 0, 20);
     const activeDeadline = props.activeDeadline ?? Duration.minutes(30);
-    v.integer('activeDeadline', activeDeadline.toSeconds(), 60, 7 * 24 * 3600);
+    v.seconds('activeDeadline', activeDeadline, 60, 7 * 24 * 3600);
     const startingDeadline = props.startingDeadline ?? Duration.hours(1);
-    v.integer('startingDeadline', startingDeadline.toSeconds(), 10, 7 * 24 * 3600);
+    v.seconds('startingDeadline', startingDeadline, 10, 7 * 24 * 3600);
     const env = resolveEnv(v, props.env);
     v.check(env.every(([, s]) => s.kind !== 'externalSecret'), 'env', env.filter(([, s]) => s.kind === 'externalSecret').map(([k]) => k),
       'AWS Secrets Manager references are not supported on jobs yet; sync the secret with an ExternalSecret and use EnvSource.fromSecret');
@@ -146,7 +158,7 @@ export class NodeScriptCronJob extends Construct {
       metadata: { name: props.name, labels, annotations: { ...props.serviceAccountAnnotations } },
       automountToken: props.automountServiceAccountToken ?? false,
     });
-    const resources = props.resources ?? {
+    const resources = props.resources ? validateComputeResources(v, 'resources', props.resources) : {
       cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(1000) },
       memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
     };
@@ -186,6 +198,7 @@ export class NodeScriptCronJob extends Construct {
     container.mount(MOUNT, kplus.Volume.fromConfigMap(this, 'FilesVolume', this.configMap, { name: 'files' }), { readOnly: true });
     container.mount('/tmp', kplus.Volume.fromEmptyDir(this, 'TmpVolume', 'tmp', { sizeLimit: Size.gibibytes(1) }));
     addPodSeccomp(ApiObject.of(this.cronJob), '/spec/jobTemplate/spec/template/spec');
+    this.networkPolicy = jobNetworkPolicy(this, 'NetworkPolicy', { name: props.name, labels, podLabels: labels, egress: props.egress ?? {}, network: props.network });
     this.node.defaultChild = this.cronJob;
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { IConstruct } from 'constructs';
+import { PropsValidator } from '../core/errors';
 import { isRecord } from '../core/json';
 import { collectRunbooks, renderRunbookMarkdown, runbookFileName } from './runbooks';
 
@@ -40,7 +41,7 @@ export function writeDocuments(root: IConstruct, outdir: string): string[] {
   for (const rb of runbooks) {
     const file = join('runbooks', runbookFileName(rb));
     if (written.includes(file)) {
-      throw new Error(`two alerts write the same runbook ${file}: give the constructs distinct names`);
+      new PropsValidator(`alert ${rb.alert.name}`).fail('runbook', file, 'is written by two alerts: give the constructs distinct names');
     }
     writeFileSync(join(outdir, file), renderRunbookMarkdown(rb));
     written.push(file);

@@ -1,4 +1,6 @@
 import { Duration } from 'cdk8s';
+import { PropsValidator } from '../core/errors';
+import { validateHttpUrl } from '../core/url';
 
 /** Severity of an alert, as the `severity` label Alertmanager routes on. */
 export enum AlertSeverity {
@@ -39,6 +41,15 @@ export interface RequestMetricNames {
    * @default 'http_request_duration_seconds_bucket'
    */
   readonly durationBucket?: string;
+  /**
+   * Label of `requestsTotal` and `durationBucket` that carries the route or handler of the
+   * request; probe and metrics paths are excluded from gates, autoscaling and alerts by it.
+   * `handler` is what prometheus-fastapi-instrumentator (`http_requests_total{handler,method,status}`,
+   * `http_request_duration_seconds{handler,method}`) and the Prometheus Go client's promhttp
+   * middleware (`InstrumentHandlerCounter` with a `handler` curried label) emit.
+   * @default 'handler'
+   */
+  readonly pathLabel?: string;
 }
 
 /** Prometheus operator settings of a model service. */
@@ -78,9 +89,27 @@ export interface MonitoringOptions {
   readonly runbookBaseUrl?: string;
   /**
    * Names of the request metrics the server exports.
-   * @default - `http_requests_total{status}` and `http_request_duration_seconds_bucket`
+   * @default - `http_requests_total{handler,status}` and `http_request_duration_seconds_bucket{handler}`
    */
   readonly metricNames?: RequestMetricNames;
+  /**
+   * Request paths that are not user traffic (probes, the metrics scrape): every query about
+   * a model's requests (canary gates, A/B analysis, autoscaling, alerts, SLOs) drops series
+   * whose {@link RequestMetricNames.pathLabel} is one of them. Exact paths, no regex.
+   * @default ['/health', '/ready', '/metrics']
+   */
+  readonly excludedPaths?: readonly string[];
+  /**
+   * Prometheus HTTP API every gate, trigger and job queries.
+   * @default DEFAULT_PROMETHEUS_URL
+   */
+  readonly prometheusUrl?: string;
+  /**
+   * How long Prometheus keeps samples (its `--storage.tsdb.retention.time`; kube-prometheus-stack
+   * sets 10d). Queries never look further back; longer analyses read accumulated totals.
+   * @default Duration.days(15) (Prometheus' own default retention)
+   */
+  readonly retention?: Duration;
 }
 
 /** One alert a construct defines; rendered into a PrometheusRule and into its runbook. */
@@ -99,6 +128,8 @@ export interface AlertDefinition {
   readonly description: string;
   /** The `runbook_url` annotation. */
   readonly runbookUrl: string;
+  /** The `dashboard_url` annotation: the Grafana panel that shows the condition. @default - none */
+  readonly dashboardUrl?: string;
 }
 
 /** Kebab-case of a PascalCase alert name (`HighErrorRate` -> `high-error-rate`). */
@@ -134,16 +165,88 @@ export interface ResolvedMonitoring {
   readonly namespace: string;
   /** Base of runbook URLs, without a trailing slash. */
   readonly runbookBaseUrl: string;
+  /** Request metric names and labels, defaults applied. */
+  readonly metrics: ResolvedRequestMetricNames;
+  /** Paths that are not user traffic. */
+  readonly excludedPaths: readonly string[];
+  /** Prometheus HTTP API base URL. */
+  readonly prometheusUrl: string;
+  /** Prometheus retention. */
+  readonly retention: Duration;
 }
 
-/** Applies the documented defaults of {@link MonitoringOptions}. */
-export function resolveMonitoring(m: MonitoringOptions = {}): ResolvedMonitoring {
+/** {@link RequestMetricNames} with defaults applied. */
+export interface ResolvedRequestMetricNames {
+  /** Counter of handled requests. */
+  readonly requestsTotal: string;
+  /** Label carrying the HTTP status code. */
+  readonly statusLabel: string;
+  /** `_bucket` series of the request duration histogram. */
+  readonly durationBucket: string;
+  /** Label carrying the route or handler. */
+  readonly pathLabel: string;
+}
+
+/** Default of {@link MonitoringOptions.excludedPaths}: Kubernetes probes and the Prometheus scrape. */
+export const DEFAULT_EXCLUDED_PATHS: readonly string[] = ['/health', '/ready', '/metrics'];
+
+/**
+ * Applies the documented defaults of {@link MonitoringOptions}. Pass a validator to
+ * check names and paths (a ValidationError names the property under `monitoring.`).
+ */
+export function resolveMonitoring(m: MonitoringOptions = {}, v?: PropsValidator): ResolvedMonitoring {
+  const names = m.metricNames ?? {};
+  const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+  const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+  const check = (property: string, value: string, re: RegExp, allowed: string): string =>
+    (v ? v.matches(property, value, re, allowed) : value);
+  const excludedPaths = [...(m.excludedPaths ?? DEFAULT_EXCLUDED_PATHS)];
+  excludedPaths.forEach((p, i) => check(`monitoring.excludedPaths[${i}]`, p, /^\/[^\s"\\]*$/, 'must be a path starting with / without quotes, backslashes or spaces'));
+  const retention = m.retention ?? Duration.days(15);
+  v?.check(retention.toSeconds() >= 3600, 'monitoring.retention', retention.toHumanString(), 'must be at least 1 hour');
+  const prometheusUrl = m.prometheusUrl ?? DEFAULT_PROMETHEUS_URL;
+  if (v) {
+    validateHttpUrl(v, 'monitoring.prometheusUrl', prometheusUrl);
+  }
   return {
     enabled: m.enabled ?? true,
     selectorLabels: m.selectorLabels ?? { release: 'kube-prometheus-stack' },
     namespace: m.namespace ?? 'monitoring',
     runbookBaseUrl: (m.runbookBaseUrl ?? 'runbooks').replace(/\/+$/, ''),
+    metrics: {
+      requestsTotal: check('monitoring.metricNames.requestsTotal', names.requestsTotal ?? 'http_requests_total', metricName, 'must be a Prometheus metric name'),
+      statusLabel: check('monitoring.metricNames.statusLabel', names.statusLabel ?? 'status', labelName, 'must be a Prometheus label name'),
+      durationBucket: check('monitoring.metricNames.durationBucket', names.durationBucket ?? 'http_request_duration_seconds_bucket', /^[a-zA-Z_:][a-zA-Z0-9_:]*_bucket$/, 'must be the _bucket series of a Prometheus histogram'),
+      pathLabel: check('monitoring.metricNames.pathLabel', names.pathLabel ?? 'handler', labelName, 'must be a Prometheus label name'),
+    },
+    excludedPaths,
+    prometheusUrl: prometheusUrl.replace(/\/+$/, ''),
+    retention,
   };
+}
+
+/** Escapes a literal for a PromQL regex matcher (RE2 metacharacters, then the string quote). */
+function promRegexLiteral(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\\\$&');
+}
+
+/**
+ * Label matchers that keep only user traffic: `['handler!~"/health|/ready|/metrics"']`,
+ * `[]` when no path is excluded. Add them to every selector of the request metrics.
+ */
+export function userTrafficMatchers(m: ResolvedMonitoring): string[] {
+  if (m.excludedPaths.length === 0) {
+    return [];
+  }
+  return [`${m.metrics.pathLabel}!~"${m.excludedPaths.map(promRegexLiteral).join('|')}"`];
+}
+
+/**
+ * Matcher of failed requests: `status=~"5.."`. Matches numeric codes and the `5xx` of
+ * prometheus-fastapi-instrumentator's grouped status codes.
+ */
+export function errorStatusMatcher(m: ResolvedMonitoring): string {
+  return `${m.metrics.statusLabel}=~"5.."`;
 }
 
 /** The runbook URL of `alert` for the object `name` in `namespace`: `<base>/<namespace>-<name>-<alert>.md`. */

@@ -40,6 +40,17 @@ export function runbookFileName(runbook: Runbook): string {
   return runbook.alert.runbookUrl.split('/').pop() ?? `${runbook.alert.name}.md`;
 }
 
+/**
+ * An annotation without Alertmanager's template syntax, for a document a person reads:
+ * `{{ $labels.schedule }}` becomes "the alert's `schedule` label", `{{ $value ... }}` "the alert's value".
+ */
+export function untemplated(text: string): string {
+  return text
+    .replace(/\{\{\s*\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g, 'the alert\'s `$1` label')
+    .replace(/\{\{\s*\$value[^}]*\}\}/g, "the alert's value")
+    .replace(/\{\{[^}]*\}\}/g, '(a value of the alert)');
+}
+
 /** Renders a runbook in the guide's incident format. */
 export function renderRunbookMarkdown(rb: Runbook): string {
   const a = rb.alert;
@@ -51,7 +62,7 @@ export function renderRunbookMarkdown(rb: Runbook): string {
     '',
     '## Alert trigger',
     '',
-    a.description,
+    untemplated(a.description),
     '',
     sh(`# PromQL, firing when true for ${a.for}:`, a.expr).replace('```sh', '```promql'),
     '',
@@ -61,7 +72,7 @@ export function renderRunbookMarkdown(rb: Runbook): string {
     '',
     '## Investigation',
     '',
-    ...numbered(rb.investigate),
+    ...numbered([...(a.dashboardUrl ? [`Open the dashboard panel that shows the condition: [${a.name} on Grafana](${a.dashboardUrl})`] : []), ...rb.investigate]),
     '',
     '## Mitigation',
     '',

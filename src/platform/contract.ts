@@ -81,6 +81,12 @@ export interface ContractDisasterRecovery {
 export interface ContractGateway {
   readonly namespace: string;
   readonly podLabels: Readonly<Record<string, string>>;
+  /** Name of the platform's model gateway (`ModelGateway`) the teams' routes bind to. @default - none: the platform renders no model gateway */
+  readonly name?: string;
+  /** DNS domain of the model gateway (`<model>.<domain>`). @default - none */
+  readonly domain?: string;
+  /** Server port of the model gateway. @default - none */
+  readonly port?: number;
 }
 
 /** Where Prometheus runs and what it selects. */
@@ -89,6 +95,10 @@ export interface ContractMonitoring {
   readonly namespace: string;
   /** Labels Prometheus selects ServiceMonitors and rules by. */
   readonly selectorLabels: Readonly<Record<string, string>>;
+  /** Grafana's web URL: the teams' alerts link their panels there (`ObservabilityLinks.grafanaUrl`). @default - none */
+  readonly grafanaUrl?: string;
+  /** Web URL of the runbooks folder the teams' alerts link to (`ObservabilityLinks.runbookBaseUrl`). @default - none */
+  readonly runbookBaseUrl?: string;
 }
 
 /**
@@ -156,17 +166,17 @@ const PRESETS: readonly CostPresetSettings[] = [CostPreset.DEV, CostPreset.STAGI
 /** The preset a contract names. */
 export function contractPreset(contract: PlatformContract): CostPresetSettings {
   const preset = PRESETS.find((p) => p.name === contract.preset);
-  if (!preset) {
-    throw new Error(`platform contract: preset '${contract.preset}' is none of ${PRESETS.map((p) => p.name).join(', ')}`);
-  }
-  return preset;
+  return preset ?? new PropsValidator('platform contract').fail('preset', contract.preset, `must be one of ${PRESETS.map((p) => p.name).join(', ')}`);
 }
 
 /** The DR policy of a contract, or undefined when the platform has none. */
 export function contractDisasterRecovery(contract: PlatformContract): DisasterRecoveryPolicy | undefined {
   const dr = contract.disasterRecovery;
+  const v = new PropsValidator('platform contract');
+  // cdk8s refuses a negative Duration with its own error: name the contract field instead.
+  const seconds = (property: keyof ContractDisasterRecovery, value: number) => v.convert(`disasterRecovery.${property}`, value, () => Duration.seconds(value));
   return dr ? {
-    rpo: Duration.seconds(dr.rpoSeconds), rto: Duration.seconds(dr.rtoSeconds), retention: Duration.seconds(dr.retentionSeconds),
+    rpo: seconds('rpoSeconds', dr.rpoSeconds), rto: seconds('rtoSeconds', dr.rtoSeconds), retention: seconds('retentionSeconds', dr.retentionSeconds),
     ...(dr.drRegion !== undefined ? { drRegion: dr.drRegion } : {}), ...(dr.immutable !== undefined ? { immutable: dr.immutable } : {}),
   } : undefined;
 }
@@ -202,8 +212,11 @@ const SHAPES: Readonly<Record<string, ObjectShape>> = {
     rpoSeconds: NUMBER, rtoSeconds: NUMBER, retentionSeconds: NUMBER,
     drRegion: { type: 'string', optional: true }, immutable: { type: 'boolean', optional: true }, drillNamespace: { type: 'string', optional: true },
   },
-  gateway: { namespace: STRING, podLabels: RECORD },
-  monitoring: { namespace: STRING, selectorLabels: RECORD },
+  gateway: {
+    namespace: STRING, podLabels: RECORD,
+    name: { type: 'string', optional: true }, domain: { type: 'string', optional: true }, port: { type: 'number', optional: true },
+  },
+  monitoring: { namespace: STRING, selectorLabels: RECORD, grafanaUrl: { type: 'string', optional: true }, runbookBaseUrl: { type: 'string', optional: true } },
 };
 const NULLABLE: ReadonlySet<string> = new Set(['featureStore', 'disasterRecovery', 'gateway', 'training']);
 /** Shape of each pool of the `training` output. */

@@ -1,3 +1,4 @@
+import { PropsValidator } from '../core/errors';
 import { OnlineStoreKind } from '../features/stores';
 import { ModelPlatformChart } from './platform-chart';
 import { CostLine } from '../cost/estimate';
@@ -49,7 +50,8 @@ export function platformCostLines(chart: ModelPlatformChart, usage: PlatformUsag
       const node = usage.elastiCache ?? { nodeType: 'cache.r7g.large', nodes: 2 };
       const hourly = s.elastiCacheNodes[node.nodeType];
       if (hourly === undefined) {
-        throw new RangeError(`ElastiCache node type ${node.nodeType} is not in the ${prices.region} price table`);
+        new PropsValidator(`cost estimate of feature store ${ns}/${fs.name}`).fail('usage.elastiCache.nodeType', node.nodeType,
+          `is not in the ${prices.region} price table (known: ${Object.keys(s.elastiCacheNodes).join(', ')})`);
       }
       lines.push(flat(`${ns}/${fs.name}`, 'managed', `ElastiCache ${node.nodes} x ${node.nodeType}`, node.nodes * hourly * prices.hoursPerMonth));
     }

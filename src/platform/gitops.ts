@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { Application, ApplicationSpecIgnoreDifferences } from '../../imports/application-argoproj.io';
 import { Kustomization, KustomizationSpecSourceRefKind } from '../../imports/kustomization-kustomize.toolkit.fluxcd.io';
 import { PropsValidator } from '../core/errors';
+import { checkChartAtSynth } from '../core/chart-checks';
 import { PlatformChart } from './shared-chart';
 import { TeamChart } from './team-chart';
 
@@ -103,6 +104,7 @@ export class ArgoCdApplications extends Chart {
   constructor(scope: Construct, id: string, props: ArgoCdApplicationsProps) {
     const argoNs = props.argoCdNamespace ?? 'argocd';
     super(scope, id, { namespace: argoNs });
+    checkChartAtSynth(this);
     validateFolders(new PropsValidator(this), props.folders);
     const applications: Record<string, Application> = {};
     for (const f of sortedFolders(props.folders)) {
@@ -152,6 +154,7 @@ export class FluxKustomizations extends Chart {
   constructor(scope: Construct, id: string, props: FluxKustomizationsProps) {
     const fluxNs = props.fluxNamespace ?? 'flux-system';
     super(scope, id, { namespace: fluxNs });
+    checkChartAtSynth(this);
     validateFolders(new PropsValidator(this), props.folders);
     const folders = sortedFolders(props.folders);
     const kustomizations: Record<string, Kustomization> = {};

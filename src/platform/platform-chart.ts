@@ -3,16 +3,21 @@ import { Construct } from 'constructs';
 import { AutoscaledModel, AutoscaledModelProps } from '../serving/autoscaled-model';
 import { PlatformBackups, PlatformBackupsProps, VolumeBackupMethod } from '../dr/backups';
 import { CanaryRollout, CanaryRolloutProps } from '../rollout/canary-rollout';
+import { ModelGateway, ModelGatewayProps } from '../traffic/gateway';
 import { DriftCronJob, DriftCronJobProps } from '../drift/drift-cron-job';
 import { FeatureStore, FeatureStoreConnectOptions, FeatureStoreProps } from '../features/feature-store';
 import { SpotTrainingPool, SpotTrainingPoolProps, TrainingJob, TrainingJobProps } from '../training/spot-training-pool';
 import { DisasterRecoveryPolicy } from '../policy/disaster-recovery';
 import { PropsValidator } from '../core/errors';
+import { checkChartAtSynth } from '../core/chart-checks';
 import { irsaAnnotations } from '../core/labels';
 import { podSecurityNamespace } from '../kube/pod-security';
 import { CostPresetSettings } from '../policy/presets';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
 import { FeatureStoreAwsBinding } from '../features/stores';
+import { DashboardOptions } from '../monitoring/dashboards/config-map';
+import { renderPlatformDashboard } from '../monitoring/dashboards/platform';
+import { DRILL_METRICS } from '../dr/restore-drill';
 import { ModelAwsBinding, bindModel, validateModelIds } from './models';
 
 const PLATFORM_CHART = Symbol.for('ml-platform-constructs.ModelPlatformChart');
@@ -77,6 +82,10 @@ export interface ModelPlatformProps {
   readonly aws?: PlatformAwsBindings;
   /** Render the Namespace (Pod Security `restricted` enforced). @default true */
   readonly createNamespace?: boolean;
+  /** The model gateway (Istio Gateway, ALB, edge limits) the canary routes bind to. @default - none: each canary then needs its own `gateway` or `meshCallers` */
+  readonly gateway?: ModelGatewayProps;
+  /** The platform's Grafana dashboard (feature freshness, training capacity, backups, drills). @default - rendered for the kube-prometheus-stack sidecar */
+  readonly dashboard?: DashboardOptions;
 }
 
 /**
@@ -102,6 +111,8 @@ export class ModelPlatformChart extends Chart {
   public readonly models: Readonly<Record<string, AutoscaledModel>>;
   /** Canary rollouts by model id. */
   public readonly canaries: Readonly<Record<string, CanaryRollout>>;
+  /** The model gateway, when `gateway` is set. */
+  public readonly gateway?: ModelGateway;
   /** Drift jobs by model id. */
   public readonly driftJobs: Readonly<Record<string, DriftCronJob>>;
   /** The feature store. */
@@ -112,9 +123,12 @@ export class ModelPlatformChart extends Chart {
   public readonly trainingPool?: SpotTrainingPool;
   /** Training jobs by id. */
   public readonly trainingJobs: Readonly<Record<string, TrainingJob>>;
+  /** The platform dashboard ConfigMap, when rendered. */
+  public readonly dashboardConfigMap?: ReturnType<typeof renderPlatformDashboard>;
 
   constructor(scope: Construct, id: string, props: ModelPlatformProps) {
     super(scope, id, { namespace: props.namespace });
+    checkChartAtSynth(this);
     Object.defineProperty(this, PLATFORM_CHART, { value: true });
     const v: PropsValidator = new PropsValidator(this);
     v.dnsLabel('namespace', props.namespace);
@@ -129,6 +143,7 @@ export class ModelPlatformChart extends Chart {
       // injected sidecar would keep running on 1.28) need no proxy, and no NET_ADMIN init container.
       podSecurityNamespace(this, props.namespace);
     }
+    this.gateway = props.gateway ? new ModelGateway(this, 'gateway', { preset: props.preset, ...props.gateway }) : undefined;
     this.featureStore = props.featureStore
       ? new FeatureStore(this, 'feature-store', { preset: props.preset, ...props.featureStore, aws: props.aws?.featureStore })
       : undefined;
@@ -151,6 +166,16 @@ export class ModelPlatformChart extends Chart {
     this.trainingJobs = training?.jobs ?? {};
     // Last: the backups read the final workloads (a canary replaces a Deployment by a Rollout).
     this.backups = this.addBackups(props, Object.values(models));
+    this.dashboardConfigMap = renderPlatformDashboard(this, 'dashboard', () => ({
+      featureStores: this.featureStore
+        ? [{ namespace: this.featureStore.namespace, cronJob: this.featureStore.materializationCronJobName, service: this.featureStore.serviceName }] : [],
+      nodePools: this.trainingPool ? [this.trainingPool.name] : [],
+      backupSchedules: Object.values(this.backups?.scheduleNames ?? {}),
+      drills: this.backups?.drill
+        ? [{
+          name: this.backups.drill.name, successMetric: DRILL_METRICS.success, durationMetric: DRILL_METRICS.duration, lastSuccessMetric: DRILL_METRICS.lastSuccess,
+        }] : [],
+    }), props.dashboard);
   }
 
   /** One model: its service (bound to its AWS values), feature store connection, canary and drift job. */
@@ -160,7 +185,7 @@ export class ModelPlatformChart extends Chart {
     if (features && this.featureStore) {
       this.featureStore.connect(model, features);
     }
-    const rollout = canary !== false ? new CanaryRollout(this, `${modelId}-canary`, { model, ...canary }) : undefined;
+    const rollout = canary !== false ? new CanaryRollout(this, `${modelId}-canary`, { model, gateway: this.gateway, ...canary }) : undefined;
     if (!drift) {
       return { model, canary: rollout };
     }

@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { ObservabilityLinks } from '../monitoring/links';
 import { OidcProvider } from '../aws/irsa-role';
 import { componentLabel } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
@@ -12,7 +13,7 @@ import { PropsValidator } from '../core/errors';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
 import { FeatureStoreAwsBinding } from '../features/stores';
 import { ModelPlatformChart, ModelPlatformProps, PlatformAwsBindings, PlatformModel, TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
-import { ExistingCluster, ServingStackConfig, clusterFromConfig, clusterResourceOptions, modelBindings, readServingStackConfig, validateCluster } from './serving-stack';
+import { ExistingCluster, ServingStackConfig, clusterFromConfig, clusterResourceOptions, linksFromConfig, modelBindings, readServingStackConfig, validateCluster, validateStackLinks, withLinks } from './serving-stack';
 
 /** Arguments of a {@link ModelPlatformStack}. */
 export interface ModelPlatformStackArgs {
@@ -32,6 +33,12 @@ export interface ModelPlatformStackArgs {
   readonly training?: Omit<SpotTrainingPoolAwsArgs, 'poolName' | 'clusterName' | 'namespace' | 'oidcProvider' | 'jobs'>;
   /** Tags of every AWS resource. @default { 'ml-platform/cluster': <cluster name> } */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Where the rendered alerts link to (absolute runbook and Grafana panel URLs), as
+   * `setObservabilityLinks(app, ...)` does for `cdk8s synth`; required by presets with `requireObservabilityLinks` (PRODUCTION).
+   * @default - none: relative runbook links and dashboard paths
+   */
+  readonly links?: ObservabilityLinks;
 }
 
 /**
@@ -68,6 +75,14 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
     const v: PropsValidator = new PropsValidator(componentLabel(ModelPlatformStack.TYPE, name));
     validateCluster(v, args.cluster);
     v.check(args.platform.models.length > 0, 'platform.models', [], 'must list at least one model');
+    // With a DR policy the artifacts live in the backups' replicated bucket: an existing bucket cannot be used silently instead.
+    v.check(!(platformDisasterRecovery(args.platform) && args.artifacts?.existingBucketName !== undefined), 'artifacts.existingBucketName', args.artifacts?.existingBucketName,
+      'cannot be used with a DR policy (stack config `existingArtifactBucket`): cross-region replication, versioning and the replica are set up '
+      + 'when the replicated model-artifacts bucket is created, and this stack never changes a bucket it does not own; copy the artifacts into '
+      + "the stack's replicated bucket (output artifactBucket) and unset it, or set 'platform.disasterRecovery: false'");
+    v.check(!(platformDisasterRecovery(args.platform) && args.artifacts !== undefined), 'artifacts', 'set',
+      "is not used with a DR policy: configure the replicated bucket with 'backups.replicatedBuckets[\"model-artifacts\"]'");
+    validateStackLinks(v, [args.platform.preset, ...args.platform.models.map((m) => m.preset ?? args.platform.preset)], args.links);
     super(ModelPlatformStack.TYPE, name, {}, opts);
     const p = args.platform;
     const ns = p.namespace;
@@ -122,7 +137,7 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
 
     this.bindings = this.collectBindings(p);
     this.kubernetes = new ChartDeployment<ModelPlatformProps>(`${name}-platform`, {
-      chart: (scope, props) => new ModelPlatformChart(scope, p.namespace, props),
+      chart: withLinks((scope, props) => new ModelPlatformChart(scope, p.namespace, props), args.links),
       props: { ...p, aws: this.bindings },
     }, clusterResourceOptions(name, args.cluster, this));
     this.registerOutputs({ bindings: this.bindings, artifactBucket: this.artifacts.bucketName });
@@ -166,6 +181,7 @@ export function platformStackFromConfig(name: string, platform: Omit<ModelPlatfo
     platform: { ...platform, namespace: config.namespace ?? platform.namespace },
     artifacts: config.existingArtifactBucket ? { existingBucketName: config.existingArtifactBucket } : extra.artifacts,
     imageRepositories: config.imageRepositories ?? extra.imageRepositories,
+    links: linksFromConfig(config, extra.links),
   });
 }
 

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AutoscaledModel, AutoscaledModelProps } from '../serving/autoscaled-model';
 import { PropsValidator } from '../core/errors';
+import { checkChartAtSynth } from '../core/chart-checks';
 import { podSecurityNamespace } from '../kube/pod-security';
 import { CostPresetSettings } from '../policy/presets';
 import { ModelAwsBinding, bindModel, validateModelIds } from './models';
@@ -43,6 +44,7 @@ export class ServingChart extends Chart {
 
   constructor(scope: Construct, id: string, props: ServingChartProps) {
     super(scope, id, { namespace: props.namespace });
+    checkChartAtSynth(this);
     const v: PropsValidator = new PropsValidator(this);
     v.dnsLabel('namespace', props.namespace);
     validateModelIds(v, props.models.map((m) => m.id), 'aws', props.aws);

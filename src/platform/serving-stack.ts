@@ -1,12 +1,13 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { ObservabilityLinks, setObservabilityLinks } from '../monitoring/links';
 import { OidcProvider } from '../aws/irsa-role';
 import { componentLabel } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
-import { ChartDeployment } from '../bridge/chart-deployment';
+import { ChartDeployment, ChartFactory } from '../bridge/chart-deployment';
 import { ModelServiceAws } from '../serving/model-service-aws';
 import { PropsValidator } from '../core/errors';
-import { CostPresetSettings } from '../policy/presets';
+import { CostPreset, CostPresetSettings } from '../policy/presets';
 import { ModelAwsBinding, ServingChart, ServingChartProps, ServingModel } from './serving-chart';
 
 /** The existing EKS cluster a stack deploys into. */
@@ -39,6 +40,12 @@ export interface ModelServingStackArgs {
   readonly createNamespace?: boolean;
   /** Tags of every AWS resource. @default { 'ml-platform/cluster': <cluster name> } */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Where the rendered alerts link to (absolute runbook and Grafana panel URLs), as
+   * `setObservabilityLinks(app, ...)` does for `cdk8s synth`; required by presets with `requireObservabilityLinks` (PRODUCTION).
+   * @default - none: relative runbook links and dashboard paths
+   */
+  readonly links?: ObservabilityLinks;
 }
 
 /**
@@ -64,6 +71,7 @@ export class ModelServingStack extends pulumi.ComponentResource {
     const v: PropsValidator = new PropsValidator(componentLabel(ModelServingStack.TYPE, name));
     validateCluster(v, args.cluster);
     v.check(args.models.length > 0, 'models', args.models, 'must list at least one model');
+    validateStackLinks(v, args.models.map((m) => m.preset ?? args.preset), args.links);
     super(ModelServingStack.TYPE, name, {}, opts);
     const tags = { 'ml-platform/cluster': args.cluster.name, ...args.tags };
 
@@ -83,7 +91,7 @@ export class ModelServingStack extends pulumi.ComponentResource {
     this.bindings = modelBindings(models);
 
     this.kubernetes = new ChartDeployment<ServingChartProps>(`${name}-serving`, {
-      chart: (scope, props) => new ServingChart(scope, 'serving', props),
+      chart: withLinks((scope, props) => new ServingChart(scope, 'serving', props), args.links),
       props: {
         namespace: args.namespace,
         models: args.models,
@@ -94,6 +102,36 @@ export class ModelServingStack extends pulumi.ComponentResource {
     }, clusterResourceOptions(name, args.cluster, this));
     this.registerOutputs({ bindings: this.bindings, bucketName: this.artifacts.bucketName });
   }
+}
+
+/**
+ * A chart factory whose charts render under the alerts' `links` (what
+ * `setObservabilityLinks(app, ...)` does for `cdk8s synth`): the bridge renders
+ * each deployment in an App of its own. @internal
+ */
+export function withLinks<P>(factory: ChartFactory<P>, links: ObservabilityLinks | undefined): ChartFactory<P> {
+  return (scope, props) => {
+    if (links) {
+      setObservabilityLinks(scope, links);
+    }
+    factory(scope, props);
+  };
+}
+
+/**
+ * Checks, before anything is registered, that a stack whose presets require
+ * absolute alert links (PRODUCTION; a preset left unset is PRODUCTION) has
+ * them: otherwise the charts would fail inside a Pulumi apply. @internal
+ */
+export function validateStackLinks(v: PropsValidator, presets: ReadonlyArray<CostPresetSettings | undefined>, links: ObservabilityLinks | undefined): void {
+  const requiring = presets.map((p) => p ?? CostPreset.PRODUCTION).filter((p) => p.requireObservabilityLinks === true).map((p) => p.name);
+  if (requiring.length === 0) {
+    return;
+  }
+  const hint = `are required by the preset ${[...new Set(requiring)].join(', ')}: pass links: { grafanaUrl, runbookBaseUrl } `
+    + '(stack config grafanaUrl and runbookBaseUrl), absolute http(s) URLs';
+  v.check(links?.runbookBaseUrl !== undefined && /^https?:\/\//.test(links.runbookBaseUrl), 'links.runbookBaseUrl', links?.runbookBaseUrl, hint);
+  v.check(links?.grafanaUrl !== undefined && /^https?:\/\//.test(links.grafanaUrl), 'links.grafanaUrl', links?.grafanaUrl, hint);
 }
 
 /** Checks the cluster of a stack: `kubeconfig` and `provider` exclude each other. @internal */
@@ -140,6 +178,10 @@ export interface ServingStackConfig {
   readonly namespace?: string;
   /** `existingArtifactBucket` (optional): use this bucket for model artifacts. */
   readonly existingArtifactBucket?: string;
+  /** `grafanaUrl` (optional): Grafana's web URL, for the alerts' `dashboard_url` (see {@link ObservabilityLinks}). */
+  readonly grafanaUrl?: string;
+  /** `runbookBaseUrl` (optional): web URL of the synthesized `runbooks/` folder, for the alerts' `runbook_url`. */
+  readonly runbookBaseUrl?: string;
   /** `imageRepositories` (optional): create ECR repositories. */
   readonly imageRepositories?: boolean;
 }
@@ -154,7 +196,19 @@ export function readServingStackConfig(config: pulumi.Config = new pulumi.Config
     namespace: config.get('namespace'),
     existingArtifactBucket: config.get('existingArtifactBucket'),
     imageRepositories: config.getBoolean('imageRepositories'),
+    grafanaUrl: config.get('grafanaUrl'),
+    runbookBaseUrl: config.get('runbookBaseUrl'),
   };
+}
+
+/** The alerts' links a stack configuration names (`grafanaUrl`, `runbookBaseUrl`), over `fallback` key by key; undefined when neither sets any. */
+export function linksFromConfig(config: ServingStackConfig, fallback?: ObservabilityLinks): ObservabilityLinks | undefined {
+  const grafanaUrl = config.grafanaUrl ?? fallback?.grafanaUrl;
+  const runbookBaseUrl = config.runbookBaseUrl ?? fallback?.runbookBaseUrl;
+  if (grafanaUrl === undefined && runbookBaseUrl === undefined) {
+    return undefined;
+  }
+  return { ...(grafanaUrl !== undefined ? { grafanaUrl } : {}), ...(runbookBaseUrl !== undefined ? { runbookBaseUrl } : {}) };
 }
 
 /** A {@link ModelServingStack} from stack configuration and the models to serve. */
@@ -167,5 +221,6 @@ export function servingStackFromConfig(name: string, models: readonly ServingMod
     models,
     artifacts: config.existingArtifactBucket ? { existingBucketName: config.existingArtifactBucket } : extra.artifacts,
     imageRepositories: config.imageRepositories ?? extra.imageRepositories,
+    links: linksFromConfig(config, extra.links),
   });
 }

@@ -4,14 +4,17 @@ import { Construct } from 'constructs';
 import { PlatformBackups, PlatformBackupsProps, VolumeBackupMethod } from '../dr/backups';
 import { FEATURE_SERVER_PORT, FeatureStore, FeatureStoreProps } from '../features/feature-store';
 import { SpotTrainingPool } from '../training/spot-training-pool';
+import { ModelGateway, ModelGatewayProps } from '../traffic/gateway';
 import { PropsValidator } from '../core/errors';
+import { checkChartAtSynth } from '../core/chart-checks';
 import { irsaAnnotations } from '../core/labels';
 import { podSecurityNamespace } from '../kube/pod-security';
 import { tcpPort } from '../kube/network';
 import { DisasterRecoveryPolicy } from '../policy/disaster-recovery';
 import { CostPreset, CostPresetSettings } from '../policy/presets';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
-import { FeatureStoreAwsBinding } from '../features/stores';
+import { FeatureStoreAwsBinding, FeatureStoreMode } from '../features/stores';
+import { ObservabilityLinks, observabilityLinksOf } from '../monitoring/links';
 import {
   ContractBuckets, ContractCluster, ContractGateway, ContractMonitoring, ContractTraining, PLATFORM_CONTRACT_VERSION, PlatformContract,
   disasterRecoveryToContract,
@@ -50,6 +53,8 @@ export interface PlatformChartProps {
   readonly training?: ModelPlatformProps['training'];
   /** The ingress gateway teams' models admit. @default - none */
   readonly gateway?: ContractGateway;
+  /** The model gateway (Istio Gateway on that ingress gateway, ALB, edge filters) the teams' routes bind to; pass `PlatformChart.modelGateway` as the `TeamChart`'s `gateway`. @default - none */
+  readonly modelGateway?: ModelGatewayProps;
   /** Prometheus. @default { namespace: 'monitoring', selectorLabels: { release: 'kube-prometheus-stack' } } */
   readonly monitoring?: ContractMonitoring;
   /** AWS values. @default - none */
@@ -75,9 +80,12 @@ export class PlatformChart extends Chart {
   public readonly trainingPool?: SpotTrainingPool;
   /** The Namespaces: the platform's and each team's, by namespace name. */
   public readonly namespaces: Readonly<Record<string, kplus.Namespace>>;
+  /** The model gateway, when `modelGateway` is set. */
+  public readonly modelGateway?: ModelGateway;
 
   constructor(scope: Construct, id: string, props: PlatformChartProps) {
     super(scope, id, { namespace: props.namespace });
+    checkChartAtSynth(this);
     const v: PropsValidator = new PropsValidator(this);
     v.dnsLabel('namespace', props.namespace);
     for (const [team, ns] of Object.entries(props.teams)) {
@@ -90,12 +98,23 @@ export class PlatformChart extends Chart {
       namespaces[ns] = podSecurityNamespace(new Construct(this, `team-${team}`), ns);
     }
     this.namespaces = namespaces;
+    this.modelGateway = props.modelGateway ? new ModelGateway(this, 'gateway', { preset, ...props.modelGateway }) : undefined;
+    if (this.modelGateway && props.gateway) {
+      v.check(props.gateway.namespace === this.modelGateway.namespace, 'modelGateway.namespace', this.modelGateway.namespace,
+        `must be the namespace of 'gateway' (${props.gateway.namespace}), whose pods the teams' models admit`);
+    }
+    // The teams' models read features with their ServiceAccount tokens: their namespaces are the server's clients.
+    const serverAuth = props.featureStore?.mode === FeatureStoreMode.OPERATOR ? undefined
+      : props.featureStore?.serverAuth ?? { clientNamespaces: [props.namespace, ...Object.values(props.teams)] };
     this.featureStore = props.featureStore
-      ? new FeatureStore(this, 'feature-store', { preset, ...props.featureStore, aws: props.aws?.featureStore })
+      ? new FeatureStore(this, 'feature-store', { preset, ...props.featureStore, serverAuth, aws: props.aws?.featureStore })
       : undefined;
     this.admitTeamsToFeatureStore(Object.values(props.teams));
     if (props.training) {
       const training = props.training;
+      // One cluster name: the EC2NodeClass's discovery tags and Karpenter's settings.clusterName (the add-ons read the contract's) must agree.
+      v.check(training.pool.clusterName === props.cluster.name, 'training.pool.clusterName', training.pool.clusterName,
+        `must equal 'cluster.name' (${props.cluster.name}): the node class discovers subnets and security groups by 'karpenter.sh/discovery: <cluster>', and Karpenter's clusterName comes from the contract`);
       const aws = props.aws?.training;
       this.trainingPool = new SpotTrainingPool(this, 'training', aws?.instanceProfile ? { ...training.pool, nodeRole: undefined, instanceProfile: aws.instanceProfile } : training.pool);
       for (const [jobId, job] of Object.entries(training.jobs ?? {})) {
@@ -129,8 +148,9 @@ export class PlatformChart extends Chart {
       } : null,
       buckets: props.buckets,
       disasterRecovery: dr ? disasterRecoveryToContract(dr, drill) : null,
-      gateway: props.gateway ?? null,
-      monitoring: props.monitoring ?? { namespace: 'monitoring', selectorLabels: { release: 'kube-prometheus-stack' } },
+      gateway: this.contractGateway(props.gateway),
+      // The platform's alert links pass to the teams, whose charts render the same kind of alerts.
+      monitoring: { ...(props.monitoring ?? { namespace: 'monitoring', selectorLabels: { release: 'kube-prometheus-stack' } }), ...definedLinks(observabilityLinksOf(this)) },
       training: this.trainingContract(),
     };
   }
@@ -152,6 +172,15 @@ export class PlatformChart extends Chart {
    * NetworkPolicies add up: a second policy on the feature server admits the
    * teams' namespaces next to the store's own (which admits its namespace).
    */
+  /** The contract's gateway: the pods the teams' models admit and, with a model gateway, what their routes bind to. */
+  private contractGateway(gateway: ContractGateway | undefined): ContractGateway | null {
+    const mg = this.modelGateway;
+    if (!mg) {
+      return gateway ?? null;
+    }
+    return { namespace: mg.namespace, podLabels: { ...mg.selectorLabels }, ...gateway, name: mg.name, domain: mg.domain, port: mg.port };
+  }
+
   private admitTeamsToFeatureStore(teamNamespaces: readonly string[]): void {
     const fs = this.featureStore;
     if (!fs?.networkPolicy || teamNamespaces.length === 0) {
@@ -169,4 +198,9 @@ export class PlatformChart extends Chart {
       },
     });
   }
+}
+
+/** The links that are set (a contract holds no undefined values). */
+function definedLinks(links: ObservabilityLinks): ObservabilityLinks {
+  return Object.fromEntries(Object.entries(links).filter(([, value]) => value !== undefined));
 }

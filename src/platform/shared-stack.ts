@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { ObservabilityLinks, setObservabilityLinks } from '../monitoring/links';
 import { App } from 'cdk8s';
 import { componentLabel } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
@@ -12,7 +13,7 @@ import { FeatureStoreAwsBinding } from '../features/stores';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
 import { ContractBuckets, PlatformContract } from './contract';
 import { TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
-import { ExistingCluster, clusterResourceOptions, validateCluster } from './serving-stack';
+import { ExistingCluster, clusterResourceOptions, validateCluster, validateStackLinks, withLinks } from './serving-stack';
 import { PlatformChart, PlatformChartAwsBindings, PlatformChartProps } from './shared-chart';
 
 /** Arguments of a {@link PlatformStack}. */
@@ -33,6 +34,12 @@ export interface PlatformStackArgs {
   readonly training?: Omit<SpotTrainingPoolAwsArgs, 'poolName' | 'clusterName' | 'namespace' | 'oidcProvider' | 'jobs'>;
   /** Tags of every AWS resource. @default { 'ml-platform/cluster': <cluster name> } */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Where the rendered alerts link to (absolute runbook and Grafana panel URLs), as
+   * `setObservabilityLinks(app, ...)` does for `cdk8s synth`; required by presets with `requireObservabilityLinks` (PRODUCTION).
+   * @default - none: relative runbook links and dashboard paths
+   */
+  readonly links?: ObservabilityLinks;
 }
 
 /** The contract as one Output per field: export them as the stack's outputs (`export const { contractVersion, ... } = stack.outputs`). */
@@ -66,10 +73,16 @@ export class PlatformStack extends pulumi.ComponentResource {
   public readonly outputs: PlatformContractOutputs;
   /** The Kubernetes objects. */
   public readonly kubernetes: ChartDeployment<PlatformChartProps>;
+  /** The cluster (the add-ons' cluster name, OIDC provider and Kubernetes provider come from here). */
+  public readonly cluster: ExistingCluster;
 
   constructor(name: string, args: PlatformStackArgs, opts?: pulumi.ComponentResourceOptions) {
     const v: PropsValidator = new PropsValidator(componentLabel(PlatformStack.TYPE, name));
     validateCluster(v, args.cluster);
+    const pool = args.platform.training?.pool;
+    v.check(pool === undefined || pool.clusterName === args.cluster.name, 'platform.training.pool.clusterName', pool?.clusterName,
+      `must equal 'cluster.name' (${args.cluster.name}): the node class's discovery tags and the Karpenter prerequisites must name one cluster`);
+    validateStackLinks(v, [args.platform.preset], args.links);
     super(PlatformStack.TYPE, name, {}, opts);
     const p = args.platform;
     const ns = p.namespace;
@@ -116,13 +129,15 @@ export class PlatformStack extends pulumi.ComponentResource {
     const buckets = pulumi.all([this.artifacts.bucketName, this.reports.bucketName, checkpoints])
       .apply(([artifacts, reports, c]): ContractBuckets => ({ artifacts, reports, ...(c !== undefined ? { checkpoints: c } : {}) }));
     this.kubernetes = new ChartDeployment<PlatformChartProps>(`${name}-platform`, {
-      chart: (scope, props) => new PlatformChart(scope, ns, props),
+      chart: withLinks((scope, props) => new PlatformChart(scope, ns, props), args.links),
       props: { ...p, cluster, buckets, aws },
     }, clusterResourceOptions(name, args.cluster, this));
     // The contract is what the chart states, with the AWS values it received.
     // The contract is what the chart states with the AWS values it received (rendered apart: a chart only computes, it declares no resource).
-    this.contract = pulumi.all([cluster, buckets, aws]).apply(([c, b, a]) => new PlatformChart(new App(), ns, { ...p, cluster: c, buckets: b, aws: a }).contract);
+    this.contract = pulumi.all([cluster, buckets, aws])
+      .apply(([c, b, a]) => new PlatformChart(linkedApp(args.links), ns, { ...p, cluster: c, buckets: b, aws: a }).contract);
     this.outputs = contractOutputs(this.contract);
+    this.cluster = args.cluster;
     this.registerOutputs({ ...this.outputs });
   }
 
@@ -163,4 +178,13 @@ function contractOutputs(contract: pulumi.Output<PlatformContract>): PlatformCon
     monitoring: contract.apply((c) => c.monitoring),
     training: contract.apply((c) => c.training ?? null),
   };
+}
+
+/** An App carrying the alerts' links, to render a chart apart from its deployment. */
+function linkedApp(links: ObservabilityLinks | undefined): App {
+  const app = new App();
+  if (links) {
+    setObservabilityLinks(app, links);
+  }
+  return app;
 }

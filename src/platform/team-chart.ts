@@ -6,15 +6,19 @@ import { AutoscaledModel } from '../serving/autoscaled-model';
 import { PlatformBackups, VolumeBackupMethod } from '../dr/backups';
 import { AbTest, AbTestProps } from '../rollout/ab-test';
 import { CanaryRollout } from '../rollout/canary-rollout';
+import { GatewayRef } from '../traffic/gateway';
 import { TrainingCapacityLimits } from '../training/cost-profile';
 import { PodToleration } from '../training/scheduling';
 import { CheckpointOptions, ITrainingPool, TrainingJob, TrainingJobProps } from '../training/training-job';
 import { DriftCronJob } from '../drift/drift-cron-job';
+import { mountServiceAccountToken } from '../features/feature-store';
 import { PropsValidator } from '../core/errors';
+import { checkChartAtSynth } from '../core/chart-checks';
 import { irsaAnnotations } from '../core/labels';
 import { tcpPort } from '../kube/network';
 import { DisasterRecoveryPolicy } from '../policy/disaster-recovery';
 import { CostPresetSettings } from '../policy/presets';
+import { observabilityLinksOf, setObservabilityLinks } from '../monitoring/links';
 import { ContractTrainingPool, PlatformContract, contractDisasterRecovery, contractPreset, parsePlatformContract } from './contract';
 import { bindModel, validateModelIds } from './models';
 import { PlatformAwsBindings, PlatformModel, TrainingAwsBinding } from './platform-chart';
@@ -68,6 +72,7 @@ export class PlatformTrainingPool extends Construct implements ITrainingPool {
 
   constructor(scope: Construct, id: string, pool: ContractTrainingPool) {
     super(scope, id);
+    checkChartAtSynth(this);
     this.name = pool.name;
     this.gpu = pool.gpu;
     this.nodeSelector = pool.nodeSelector;
@@ -137,6 +142,8 @@ export interface TeamChartProps {
   readonly disasterRecovery?: DisasterRecoveryPolicy | false;
   /** A/B tests between the team's models. @default - none */
   readonly abTests?: readonly TeamAbTest[];
+  /** The model gateway the team's canaries and A/B tests bind their routes to. @default - the platform's model gateway from the contract; without one each canary and A/B test needs its own `gateway` or `meshCallers` */
+  readonly gateway?: GatewayRef;
   /** Training jobs on the platform's spot pools, by id. @default - none */
   readonly trainingJobs?: Readonly<Record<string, TeamTrainingJob>>;
   /** AWS values. @default - none */
@@ -176,6 +183,7 @@ export class TeamChart extends Chart {
   public readonly trainingJobs: Readonly<Record<string, TrainingJob>>;
   /** Backups, when the team set its own DR policy. */
   public readonly backups?: PlatformBackups;
+  private readonly routeGateway?: GatewayRef;
 
   constructor(scope: Construct, id: string, props: TeamChartProps) {
     const contract = parsePlatformContract({ ...props.platform }, `TeamChart ${id}`);
@@ -183,7 +191,17 @@ export class TeamChart extends Chart {
     const early: PropsValidator = new PropsValidator(`${scope.node.path ? `${scope.node.path}/` : ''}${id}`);
     early.check(namespace !== undefined, 'team', props.team, `is no team of the platform (teams: ${Object.keys(contract.namespaces.teams).join(', ') || 'none'})`);
     super(scope, id, { namespace });
+    checkChartAtSynth(this);
+    // The team's alerts link where the platform's do, unless links are set above this chart.
+    const { grafanaUrl, runbookBaseUrl } = contract.monitoring;
+    const own = observabilityLinksOf(this);
+    if (own.grafanaUrl === undefined && own.runbookBaseUrl === undefined && (grafanaUrl !== undefined || runbookBaseUrl !== undefined)) {
+      setObservabilityLinks(this, { grafanaUrl, runbookBaseUrl });
+    }
     this.teamNamespace = namespace;
+    const g = contract.gateway;
+    this.routeGateway = props.gateway ?? (g?.name !== undefined && g.domain !== undefined && g.port !== undefined
+      ? { name: g.name, namespace: g.namespace, domain: g.domain, port: g.port, selectorLabels: g.podLabels } : undefined);
     const v: PropsValidator = new PropsValidator(this);
     validateModelIds(v, props.models.map((m) => m.id), 'aws.models', props.aws?.models);
     validateTeamParts(v, contract, props);
@@ -221,6 +239,7 @@ export class TeamChart extends Chart {
       // Prometheus Operator's governing Service of the platform's Prometheus (the library's default, in the contract's namespace).
       const prometheusUrl = `http://prometheus-operated.${contract.monitoring.namespace}.svc:9090`;
       out[test.experimentId] = new AbTest(this, test.experimentId, {
+        gateway: this.routeGateway,
         ...test,
         variants: variants.map((x) => ({ name: x.name, weight: x.weight, model: this.models[x.model] })),
         analysis: analysis === false ? false : { prometheusUrl, ...analysis },
@@ -284,8 +303,10 @@ export class TeamChart extends Chart {
         to: [{ podSelector: { matchLabels: { ...fs.serverSelectorLabels } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': fs.namespace } } }],
         ports: [tcpPort(fs.serverPort)],
       });
+      // The token the authenticated feature server reviews (the shared chart lists the team namespaces as its clients).
+      mountServiceAccountToken(model);
     }
-    const rollout = canary !== false ? new CanaryRollout(this, `${modelId}-canary`, { model, ...canary }) : undefined;
+    const rollout = canary !== false ? new CanaryRollout(this, `${modelId}-canary`, { model, gateway: this.routeGateway, ...canary }) : undefined;
     if (!drift) {
       return { model, canary: rollout };
     }

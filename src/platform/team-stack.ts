@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { ObservabilityLinks } from '../monitoring/links';
 import { componentLabel } from '../aws/policy';
 import { SecureBucket } from '../aws/secure-bucket';
 import { ChartDeployment } from '../bridge/chart-deployment';
@@ -11,8 +12,9 @@ import { DisasterRecoveryPolicy } from '../policy/disaster-recovery';
 import { CostPresetSettings } from '../policy/presets';
 import { PlatformModel } from './platform-chart';
 import { modelAwsHalves } from './platform-stack';
+import { GatewayRef } from '../traffic/gateway';
 import { PlatformReference } from './platform-reference-stack';
-import { ExistingCluster, clusterResourceOptions, modelBindings } from './serving-stack';
+import { ExistingCluster, clusterResourceOptions, modelBindings, withLinks } from './serving-stack';
 import { TeamAbTest, TeamAwsBindings, TeamChart, TeamChartProps, TeamTrainingJob, teamTrainingJobName, validateTeamParts } from './team-chart';
 
 /** Arguments of a {@link TeamStack}. */
@@ -31,12 +33,23 @@ export interface TeamStackArgs {
   readonly preset?: CostPresetSettings;
   /** A DR policy of the team's own; `false` for none. @default - the platform's (its backups cover the team's namespace) */
   readonly disasterRecovery?: DisasterRecoveryPolicy | false;
+  /**
+   * The model gateway the team's canaries and A/B tests bind their routes to, as `TeamChart`'s `gateway`.
+   * @default - the platform's model gateway from the contract; without one each canary and A/B test needs its own `gateway` or `meshCallers`
+   */
+  readonly gateway?: GatewayRef;
   /** How the team reaches the platform's cluster. @default - the ambient kubeconfig */
   readonly clusterAccess?: Pick<ExistingCluster, 'kubeconfig' | 'provider'>;
   /** Create an ECR repository per model. @default false */
   readonly imageRepositories?: boolean;
   /** Tags of every AWS resource. @default { 'ml-platform/cluster': <the platform's cluster> } */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Where the rendered alerts link to (absolute runbook and Grafana panel URLs), as
+   * `setObservabilityLinks(app, ...)` does for `cdk8s synth`; required by presets with `requireObservabilityLinks` (PRODUCTION).
+   * @default - none: relative runbook links and dashboard paths
+   */
+  readonly links?: ObservabilityLinks;
 }
 
 /**
@@ -116,10 +129,10 @@ export class TeamStack extends pulumi.ComponentResource {
       trainingJobs,
     ]).apply(([m, driftRoles, driftReports, t]) => ({ models: m, driftRoles, driftReports, ...(jobs.length > 0 ? { trainingJobs: t } : {}) }));
     this.kubernetes = new ChartDeployment<TeamChartProps>(`${name}-team`, {
-      chart: (scope, props) => new TeamChart(scope, args.team, props),
+      chart: withLinks((scope, props) => new TeamChart(scope, args.team, props), args.links),
       props: {
         team: args.team, platform: contract, models: args.models, abTests: args.abTests, trainingJobs: args.trainingJobs,
-        preset: args.preset, disasterRecovery: args.disasterRecovery, aws: this.bindings,
+        preset: args.preset, disasterRecovery: args.disasterRecovery, gateway: args.gateway, aws: this.bindings,
       },
     }, clusterResourceOptions(name, cluster, this));
     this.registerOutputs({ bindings: this.bindings });

@@ -19,8 +19,12 @@ export interface DisasterRecoveryPolicy {
   readonly immutable?: boolean;
 }
 
-/** Validates a policy; `prefix` is the property path (for example `disasterRecovery`). */
-export function validateDisasterRecovery(v: PropsValidator, prefix: string, policy: DisasterRecoveryPolicy): DisasterRecoveryPolicy {
+/**
+ * Validates a policy; `prefix` is the property path (for example
+ * `disasterRecovery`). With `primaryRegion` known, the DR region must differ
+ * from it: a copy in the same region survives no region loss.
+ */
+export function validateDisasterRecovery(v: PropsValidator, prefix: string, policy: DisasterRecoveryPolicy, primaryRegion?: string): DisasterRecoveryPolicy {
   const minutes = (d: Duration) => d.toMilliseconds() / 60_000;
   v.check(minutes(policy.rpo) >= 1, `${prefix}.rpo`, policy.rpo, 'must be at least 1 minute');
   v.check(minutes(policy.rto) >= 1, `${prefix}.rto`, policy.rto, 'must be at least 1 minute');
@@ -28,6 +32,8 @@ export function validateDisasterRecovery(v: PropsValidator, prefix: string, poli
     `must be at least the RPO (${humanDuration(policy.rpo)}): otherwise no backup survives until the next one`);
   if (policy.drRegion !== undefined) {
     v.matches(`${prefix}.drRegion`, policy.drRegion, /^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-west-2');
+    v.check(policy.drRegion !== primaryRegion, `${prefix}.drRegion`, policy.drRegion,
+      `must differ from the primary region (${primaryRegion}): a copy in the same region does not survive its loss`);
   }
   return policy;
 }

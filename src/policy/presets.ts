@@ -42,6 +42,24 @@ export interface WorkHours {
   readonly endHour: number;
 }
 
+/** Local (per gateway replica) rate limit of a route: a token bucket refilled every second. */
+export interface EdgeRateLimit {
+  /** Requests per second the bucket refills. */
+  readonly requestsPerSecond: number;
+  /** Bucket size: the burst a client may send at once (at least `requestsPerSecond`). */
+  readonly burst: number;
+}
+
+/** What the edge (the model gateway) enforces and samples by default. */
+export interface EdgeSettings {
+  /** Local rate limit per model route and gateway replica. */
+  readonly rateLimit: EdgeRateLimit;
+  /** Largest request body a route accepts (413 above it). */
+  readonly maxRequestBody: Size;
+  /** Percent of requests the gateway traces (0-100). */
+  readonly traceSamplingPercent: number;
+}
+
 /**
  * The settings a cost preset fixes. Plain data: copy one and adjust it
  * (`{ ...CostPreset.PRODUCTION, replicas: 4 }`). Explicit construct props
@@ -58,7 +76,7 @@ export interface CostPresetSettings {
   readonly autoscaling: { readonly minReplicas: number; readonly maxReplicas: number };
   /** Requests and limits of the model server container. */
   readonly resources: ComputeResources;
-  /** Whether a PodDisruptionBudget is rendered when more than one replica runs. */
+  /** Whether a PodDisruptionBudget (`maxUnavailable: 1`) is rendered wherever more than one replica can run (an autoscaler's maximum counts). */
   readonly podDisruptionBudget: boolean;
   /** How strictly pods are spread over zones and nodes when more than one replica runs. */
   readonly topologySpread: TopologySpreadMode;
@@ -70,6 +88,38 @@ export interface CostPresetSettings {
   readonly requireModelCard: boolean;
   /** The DR policy a platform uses when it sets none (backups, retention, restore targets). */
   readonly disasterRecovery: DisasterRecoveryPolicy;
+  /**
+   * Default service level objectives of a model service (targets and their window).
+   * @default - 99% available, 95% of requests under the latency threshold, over 7 days
+   */
+  readonly serviceLevels?: PresetServiceLevels;
+  /**
+   * Whether alerts must link to absolute runbook and Grafana URLs (set once per app or chart
+   * with `setObservabilityLinks`); a missing base URL fails synth.
+   * @default false
+   */
+  readonly requireObservabilityLinks?: boolean;
+  /** Limits and trace sampling at the model gateway. @default - PRODUCTION's: 500 rps burst 1000 per route and gateway replica, 10 MiB bodies, 1% traced */
+  readonly edge?: EdgeSettings;
+}
+
+/** The SLO defaults a preset fixes. */
+export interface PresetServiceLevels {
+  /** Share of requests that must succeed (not 5xx), for example 0.999. */
+  readonly availability: number;
+  /** Share of requests that must be faster than the latency threshold, for example 0.99. */
+  readonly latency: number;
+  /** Rolling window the objectives and their error budgets are measured over. */
+  readonly window: Duration;
+}
+
+const PRODUCTION_EDGE: EdgeSettings = Object.freeze({
+  rateLimit: Object.freeze({ requestsPerSecond: 500, burst: 1000 }), maxRequestBody: Size.mebibytes(10), traceSamplingPercent: 1,
+});
+
+/** The edge settings of a preset (PRODUCTION's when it sets none). */
+export function edgeSettings(preset: CostPresetSettings): EdgeSettings {
+  return preset.edge ?? PRODUCTION_EDGE;
 }
 
 function resources(cpuRequestMillis: number, cpuLimitMillis: number, memoryRequestMiB: number, memoryLimitMiB: number): ComputeResources {
@@ -85,10 +135,14 @@ function resources(cpuRequestMillis: number, cpuLimitMillis: number, memoryReque
  *
  * | preset | replicas | autoscaling | requests / limits | PDB | spread | capacity | off-hours | DR (RPO / RTO / retention) |
  * |---|---|---|---|---|---|---|---|---|
- * | DEV | 1 | 1-3 | 250m/512Mi, 500m/1Gi | no | none | spot preferred | zero outside Mon-Fri 08-20 UTC | 1 day / 4 h / 7 days |
+ * | DEV | 1 | 1-3 | 250m/512Mi, 500m/1Gi | yes, when scaled out | none | spot preferred | zero outside Mon-Fri 08-20 UTC | 1 day / 4 h / 7 days |
  * | STAGING | 2 | 2-5 | 500m/1Gi, 1/2Gi | yes | preferred | spot allowed | - | 1 day / 2 h / 14 days |
  * | PRODUCTION | 3 | 3-20 | 1/2Gi, 2/4Gi | yes | strict | on-demand | - | 1 h / 1 h / 35 days |
  * | PRODUCTION_SPOT | 3 | 3-20 | 1/2Gi, 2/4Gi | yes | strict | on-demand base, spot burst | - | 1 h / 1 h / 35 days |
+ *
+ * Edge (per model route and gateway replica; body limit; trace sampling):
+ * DEV 20 rps burst 40, 10 MiB, 100%; STAGING 100 rps burst 200, 10 MiB, 10%;
+ * PRODUCTION(_SPOT) 500 rps burst 1000, 10 MiB, 1%.
  *
  * Training is spot-only under every preset (`SpotTrainingPool`).
  *
@@ -103,12 +157,15 @@ export class CostPreset {
     replicas: 1,
     autoscaling: Object.freeze({ minReplicas: 1, maxReplicas: 3 }),
     resources: resources(250, 500, 512, 1024),
-    podDisruptionBudget: false,
+    podDisruptionBudget: true,
     topologySpread: TopologySpreadMode.NONE,
     capacity: CapacityPolicy.SPOT_PREFERRED,
     workHours: Object.freeze({ timezone: 'UTC', days: '1-5', startHour: 8, endHour: 20 }),
     requireModelCard: false,
     disasterRecovery: Object.freeze({ rpo: Duration.days(1), rto: Duration.hours(4), retention: Duration.days(7) }),
+    serviceLevels: Object.freeze({ availability: 0.99, latency: 0.95, window: Duration.days(7) }),
+    edge: Object.freeze({ rateLimit: Object.freeze({ requestsPerSecond: 20, burst: 40 }), maxRequestBody: Size.mebibytes(10), traceSamplingPercent: 100 }),
+    requireObservabilityLinks: false,
   });
 
   /** Two replicas, half the production size, spot allowed. */
@@ -123,6 +180,9 @@ export class CostPreset {
     capacity: CapacityPolicy.SPOT_ALLOWED,
     requireModelCard: false,
     disasterRecovery: Object.freeze({ rpo: Duration.days(1), rto: Duration.hours(2), retention: Duration.days(14) }),
+    serviceLevels: Object.freeze({ availability: 0.995, latency: 0.99, window: Duration.days(7) }),
+    edge: Object.freeze({ rateLimit: Object.freeze({ requestsPerSecond: 100, burst: 200 }), maxRequestBody: Size.mebibytes(10), traceSamplingPercent: 10 }),
+    requireObservabilityLinks: false,
   });
 
   /** Highly available on on-demand capacity, the guide's sizing. */
@@ -137,7 +197,14 @@ export class CostPreset {
     capacity: CapacityPolicy.ON_DEMAND,
     requireModelCard: true,
     // The guide: RTO under 1 hour; hourly backups keep the last good model version and features.
-    disasterRecovery: Object.freeze({ rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(35) }),
+    // Immutable: AWS Backup Vault Lock (compliance by default), Object Lock on the DR replicas, no delete-marker replication.
+    disasterRecovery: Object.freeze({ rpo: Duration.hours(1), rto: Duration.hours(1), retention: Duration.days(35), immutable: true }),
+    // The SRE Workbook's worked example: 99.9% over 30 days, burn-rate alerts on a 2%/5%/10% budget spend.
+    serviceLevels: Object.freeze({ availability: 0.999, latency: 0.99, window: Duration.days(30) }),
+    // Per gateway replica and route: a 3-replica gateway admits about 3x this; the model's autoscaler scales behind it.
+    edge: PRODUCTION_EDGE,
+    // Alerts page people: their runbook and panel links must open from Alertmanager (absolute URLs).
+    requireObservabilityLinks: true,
   });
 
   /** PRODUCTION with spot capacity allowed for burst replicas. */

@@ -4,15 +4,23 @@ import { DestinationRule } from '../../imports/destinationrule-networking.istio.
 import { VirtualService } from '../../imports/virtualservice-networking.istio.io';
 import { AbAnalysisConfig } from './ab-analysis';
 import { readBundle } from '../core/bundles';
-import { PropsValidator } from '../core/errors';
+import { PropsValidator, ValidationError, addSynthCheck } from '../core/errors';
+import { checkChartAtSynth } from '../core/chart-checks';
 import { validateHttpUrl } from '../core/url';
-import { clusterLocalHost } from '../kube/network';
+import { validateSchedule } from '../core/cron';
+import { clusterLocalHost, networkPeer, tcpPort } from '../kube/network';
 import { CircuitBreakerOptions, RetryOptions, istioRetries, istioTrafficPolicy } from './mesh';
 import { MANAGED_BY } from '../core/labels';
-import { DEFAULT_PROMETHEUS_URL, promDuration, promSelector } from '../monitoring/monitoring';
+import { promDuration, promSelector } from '../monitoring/monitoring';
+import { renderAlertRule } from '../monitoring/alert-rule';
+import { RecordingRule } from '../monitoring/slo';
+import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { bucketRanges, requiredSampleSize } from '../stats/ab';
 import { ModelService } from '../serving/model-service';
 import { NodeScriptCronJob } from '../kube/node-script-job';
+import { EdgeRoute, RouteExposure } from '../traffic/route';
+import { StickyUserId } from '../traffic/envoy';
+import { edgeSettings } from '../policy/presets';
 
 /** One arm of an experiment: a model service and its share of users. */
 export interface AbVariant {
@@ -46,7 +54,7 @@ export interface AbAnalysisJobOptions {
   readonly schedule?: Cron;
   /** Time zone of the schedule. @default 'UTC' */
   readonly timeZone?: string;
-  /** Prometheus base URL. @default 'http://prometheus-operated.monitoring.svc:9090' */
+  /** Prometheus base URL. @default - the control model's `monitoring.prometheusUrl` */
   readonly prometheusUrl?: string;
   /** Counter of successful outcomes per request, labelled by `service`. @default 'model_outcome_success_total' */
   readonly successMetric?: string;
@@ -58,16 +66,23 @@ export interface AbAnalysisJobOptions {
   readonly image?: string;
 }
 
-/** Properties of an {@link AbTest}. */
-export interface AbTestProps {
+/**
+ * Properties of an {@link AbTest}. The {@link RouteExposure} props say which
+ * proxies apply its route: at the `gateway` the bucket header is computed
+ * from the user id (a caller-supplied one is removed); `meshCallers` call
+ * `host` through their sidecars and must set the header themselves (`assignVariant`).
+ */
+export interface AbTestProps extends RouteExposure {
   /** Experiment id (DNS label): part of the assignment hash and of object names. */
   readonly experimentId: string;
   /** Variants, control first. */
   readonly variants: readonly AbVariant[];
   /** Expected traffic and the effect to detect. */
   readonly design: ExperimentDesign;
-  /** Host clients call. @default - the control model's Service */
+  /** Host in-mesh callers call. @default - the control model's Service */
   readonly host?: string;
+  /** Where the gateway reads the user id from (header first, then cookie). @default { header: 'x-user-id' } */
+  readonly userId?: StickyUserId;
   /** Header carrying the user's bucket (0-99), set by the caller or an edge filter with `assignVariant` (`src/stats/ab.ts`). @default 'x-ab-bucket' */
   readonly bucketHeader?: string;
   /** Retries of every route. @default - 3 attempts, 2s per try */
@@ -97,16 +112,26 @@ export class AbTest extends Construct {
   public readonly requiredDays: number;
   /** The routing VirtualService. */
   public readonly virtualService: VirtualService;
+  /** The route's binding to the gateway (with the sticky assignment filter) and in-mesh callers. */
+  public readonly edge: EdgeRoute;
   /** Circuit breaking per variant host. */
   public readonly destinationRules: readonly DestinationRule[];
   /** The analysis job, if any. */
   public readonly analysisJob?: NodeScriptCronJob;
+  /**
+   * Recording rules of running outcome totals, rendered when the planned duration is longer
+   * than Prometheus keeps samples (the control model's `monitoring.retention`).
+   */
+  public readonly runningTotals?: PrometheusRule;
 
   constructor(scope: Construct, id: string, props: AbTestProps) {
     super(scope, id);
+    checkChartAtSynth(this);
     const v: PropsValidator = new PropsValidator(this);
     const experimentId = v.dnsLabel('experimentId', props.experimentId, 40);
     const [control, treatments] = validateVariants(v, props.variants);
+    // At synth, not now: a canary created after the experiment adopts the model's pods too.
+    addSynthCheck(this, () => canaryConflicts(this.node.path, props.variants));
     const header = v.matches('bucketHeader', props.bucketHeader ?? 'x-ab-bucket', /^[a-z0-9][a-z0-9-]*$/, 'must be a lower-case HTTP header name');
     const design = checkDesign(v, props.design, control, treatments);
     this.requiredSamples = design.requiredSamples;
@@ -114,6 +139,7 @@ export class AbTest extends Construct {
     this.ranges = bucketRanges(props.variants.map((x) => ({ name: x.name, weight: x.weight })));
 
     const labels = { 'app.kubernetes.io/name': experimentId, 'app.kubernetes.io/component': 'ab-test', 'app.kubernetes.io/managed-by': MANAGED_BY };
+    this.edge = this.bindEdge(v, experimentId, labels, header, props, control);
     this.virtualService = this.renderVirtualService(v, experimentId, labels, header, props, control, treatments);
     const trafficPolicy = istioTrafficPolicy(v, props.circuitBreaker);
     this.destinationRules = props.variants.map((x) => new DestinationRule(this, `DestinationRule-${x.name}`, {
@@ -121,9 +147,30 @@ export class AbTest extends Construct {
       spec: { host: hostOf(x.model), trafficPolicy },
     }));
     if (props.analysis !== false) {
-      this.analysisJob = this.renderAnalysis(v, experimentId, labels, props.analysis ?? {}, props.variants, props.design.plannedDuration, design.alpha);
+      const a = props.analysis ?? {};
+      const counters = this.outcomeCounters(v, experimentId, a, props.variants, props.design.plannedDuration);
+      this.runningTotals = counters.rule;
+      this.analysisJob = this.renderAnalysis(v, experimentId, labels, a, counters.queries, design.alpha, control.model);
     }
     this.node.defaultChild = this.virtualService;
+  }
+
+  private bindEdge(v: PropsValidator, experimentId: string, labels: Record<string, string>, header: string, props: AbTestProps, control: AbVariant): EdgeRoute {
+    const name = (p: string, x: string | undefined) => (x === undefined ? undefined : v.matches(p, x, /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header or cookie name'));
+    const userId = props.userId ?? { header: 'x-user-id' };
+    const id = { header: name('userId.header', userId.header)?.toLowerCase(), cookie: name('userId.cookie', userId.cookie) };
+    v.check(id.header !== undefined || id.cookie !== undefined, 'userId', userId, 'needs a header or a cookie');
+    const edge = new EdgeRoute(this, 'Edge', {
+      ...props,
+      name: experimentId, modelName: control.model.name, internalHost: props.host ?? hostOf(control.model),
+      defaults: edgeSettings(control.model.preset), labels,
+      sticky: props.gateway ? { experimentId, bucketHeader: header, userId: id } : undefined,
+    });
+    // Every variant's pods are reached by the proxies that apply the route.
+    for (const x of props.variants) {
+      edge.callers.forEach((peer, i) => x.model.allowIngress({ from: [networkPeer(v, peer, `edge.callers[${i}]`)], ports: [tcpPort(x.model.port)] }));
+    }
+    return edge;
   }
 
   private renderVirtualService(v: PropsValidator, experimentId: string, labels: Record<string, string>, header: string,
@@ -133,7 +180,8 @@ export class AbTest extends Construct {
     return new VirtualService(this, 'VirtualService', {
       metadata: { name: experimentId, labels },
       spec: {
-        hosts: [props.host ?? hostOf(control.model)],
+        hosts: [...this.edge.hosts],
+        gateways: [...this.edge.gateways],
         http: [
           ...treatments.map((t, i) => ({
             name: `variant-${t.name}`,
@@ -147,26 +195,63 @@ export class AbTest extends Construct {
     });
   }
 
-  private renderAnalysis(v: PropsValidator, experimentId: string, labels: Record<string, string>, a: AbAnalysisJobOptions,
-    variants: readonly AbVariant[], plannedDuration: Duration, alpha: number): NodeScriptCronJob {
+  /**
+   * The outcome queries of every variant. Within the retention of Prometheus (the control
+   * model's `monitoring.retention`) they are `increase` over the planned duration. A longer
+   * experiment would read truncated counts, so it gets recording rules that accumulate running
+   * totals from the moment they are installed (each evaluation adds the last minute's increase
+   * to the previous total; the recorded series is always fresh, so retention does not cut it)
+   * and the job reads those totals. Needs the control model's monitoring enabled.
+   */
+  private outcomeCounters(v: PropsValidator, experimentId: string, a: AbAnalysisJobOptions,
+    variants: readonly AbVariant[], plannedDuration: Duration): { queries: AbAnalysisConfig['variants']; rule?: PrometheusRule } {
     const metric = (p: string, m: string) => v.matches(p, m, /^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name');
     const success = metric('analysis.successMetric', a.successMetric ?? 'model_outcome_success_total');
     const totalMetric = metric('analysis.totalMetric', a.totalMetric ?? 'model_outcome_total');
-    const window = promDuration(plannedDuration);
+    const monitoring = variants[0].model.monitoring;
+    const scopeOf = (x: AbVariant) => promSelector(x.model.namespace ? { namespace: x.model.namespace, service: x.model.name } : { service: x.model.name });
+    if (plannedDuration.toSeconds() <= monitoring.retention.toSeconds()) {
+      const window = promDuration(plannedDuration);
+      return {
+        queries: variants.map((x) => ({
+          name: x.name,
+          successQuery: `sum(increase(${success}${scopeOf(x)}[${window}]))`,
+          totalQuery: `sum(increase(${totalMetric}${scopeOf(x)}[${window}]))`,
+        })),
+      };
+    }
+    v.check(monitoring.enabled, 'design.plannedDuration', plannedDuration,
+      `is longer than Prometheus keeps samples (monitoring.retention ${monitoring.retention.toHumanString()} of '${variants[0].model.name}'): `
+      + 'the running-total recording rules it then needs require monitoring enabled on the control model');
+    const lookback = promDuration(monitoring.retention);
+    const records: RecordingRule[] = [];
+    const queries = variants.map((x) => {
+      const series = (counter: string, record: string) => {
+        const labels = { experiment: experimentId, variant: x.name };
+        // running total = the last minute's increase + the previous total (0 before the first evaluation).
+        records.push({
+          record, labels,
+          expr: `(sum(increase(${counter}${scopeOf(x)}[1m])) or vector(0)) + on() (sum(last_over_time(${record}${promSelector(labels)}[${lookback}])) or vector(0))`,
+        });
+        return `max(${record}${promSelector(labels)})`;
+      };
+      return { name: x.name, successQuery: series(success, AB_SUCCESS_RECORD), totalQuery: series(totalMetric, AB_TOTAL_RECORD) };
+    });
+    const rule = renderAlertRule(this, 'RunningTotals', {
+      name: `${experimentId}-running-totals`, labels: { ...variants[0].model.labels, ...monitoring.selectorLabels }, alertLabels: {}, alerts: [], records,
+      recordsInterval: '1m',
+    });
+    return { queries, rule };
+  }
+
+  private renderAnalysis(v: PropsValidator, experimentId: string, labels: Record<string, string>, a: AbAnalysisJobOptions,
+    queries: AbAnalysisConfig['variants'], alpha: number, control: ModelService): NodeScriptCronJob {
     const config: AbAnalysisConfig = {
       experimentId,
-      prometheusUrl: validateHttpUrl(v, 'analysis.prometheusUrl', a.prometheusUrl ?? DEFAULT_PROMETHEUS_URL),
+      prometheusUrl: validateHttpUrl(v, 'analysis.prometheusUrl', a.prometheusUrl ?? control.monitoring.prometheusUrl),
       alpha,
       ...(a.pushgatewayUrl ? { pushgatewayUrl: validateHttpUrl(v, 'analysis.pushgatewayUrl', a.pushgatewayUrl) } : {}),
-      variants: variants.map((x) => {
-        const scope: Record<string, string> = { service: x.model.name };
-        if (x.model.namespace) scope.namespace = x.model.namespace;
-        return {
-          name: x.name,
-          successQuery: `sum(increase(${success}${promSelector(scope)}[${window}]))`,
-          totalQuery: `sum(increase(${totalMetric}${promSelector(scope)}[${window}]))`,
-        };
-      }),
+      variants: queries,
     };
     return new NodeScriptCronJob(this, 'Analysis', {
       name: `${experimentId}-analysis`,
@@ -174,16 +259,40 @@ export class AbTest extends Construct {
       script: readBundle('ab-analysis'),
       config,
       args: ['run', '--config', '{config}', '--out', '/tmp/ab-analysis'],
-      schedule: a.schedule ?? Cron.schedule({ minute: '0', hour: '6' }),
+      schedule: validatedSchedule(v, a),
       timeZone: a.timeZone,
       image: a.image,
       labels,
+      // Default-deny NetworkPolicy: DNS, Prometheus and the Pushgateway only.
+      egress: { urls: [config.prometheusUrl, ...(config.pushgatewayUrl ? [config.pushgatewayUrl] : [])] },
     });
   }
 }
 
+/** Recorded running total of an experiment's successful outcomes (labels `experiment`, `variant`). */
+export const AB_SUCCESS_RECORD = 'ml_ab:outcome_success:running_total';
+/** Recorded running total of an experiment's outcomes (labels `experiment`, `variant`). */
+export const AB_TOTAL_RECORD = 'ml_ab:outcome:running_total';
+
 function hostOf(model: ModelService): string {
   return clusterLocalHost(model.name, model.namespace);
+}
+
+/** The analysis schedule (daily at 06:00 by default), by the library's one cron parser, with its time zone. */
+function validatedSchedule(v: PropsValidator, a: AbAnalysisJobOptions): Cron {
+  const schedule = a.schedule ?? Cron.schedule({ minute: '0', hour: '6' });
+  validateSchedule(v, 'analysis.schedule', schedule, { property: 'analysis.timeZone', value: a.timeZone ?? 'UTC' });
+  return schedule;
+}
+
+/**
+ * A model in an experiment cannot also be in a canary rollout (both would own
+ * its Istio routes): checked at synth, so the order the constructs are
+ * created in does not matter.
+ */
+function canaryConflicts(path: string, variants: readonly AbVariant[]): ValidationError[] {
+  return variants.flatMap((x, i) => x.model.workload.kind === 'Deployment' ? [] : [new ValidationError(path, `variants[${i}].model`, x.model.name,
+    `is run by a ${x.model.workload.kind}; a model in an experiment cannot also be in a canary rollout (both would own its Istio routes)`)]);
 }
 
 /** Validates the variants; returns control and the treatments. */
@@ -195,11 +304,7 @@ function validateVariants(v: PropsValidator, variants: readonly AbVariant[]): [A
   v.check(new Set(names).size === names.length, 'variants', names, 'variant names must be unique');
   const models = variants.map((x) => x.model.name);
   v.check(new Set(models).size === models.length, 'variants', models, 'each variant needs its own model service');
-  variants.forEach((x, i) => {
-    v.integer(`variants[${i}].weight`, x.weight, 1, 99);
-    v.check(x.model.workload.kind === 'Deployment', `variants[${i}].model`, x.model.name,
-      `is run by a ${x.model.workload.kind}; a model in an experiment cannot also be in a canary rollout (both would own its Istio routes)`);
-  });
+  variants.forEach((x, i) => v.integer(`variants[${i}].weight`, x.weight, 1, 99));
   const total = variants.reduce((s, x) => s + x.weight, 0);
   v.check(total === 100, 'variants', variants.map((x) => x.weight), `weights must sum to 100 (they sum to ${total})`);
   return [control, treatments];

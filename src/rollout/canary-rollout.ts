@@ -10,14 +10,18 @@ import {
   RolloutSpecStrategyCanarySteps, RolloutSpecStrategyCanaryStepsPauseDuration,
 } from '../../imports/rollout-argoproj.io';
 import { VirtualService } from '../../imports/virtualservice-networking.istio.io';
-import { PropsValidator } from '../core/errors';
+import { PropsValidator, ValidationError, addSynthCheck } from '../core/errors';
+import { checkChartAtSynth } from '../core/chart-checks';
 import { isRecord, stableJson, valueAt } from '../core/json';
 import { validateHttpUrl } from '../core/url';
-import { clusterLocalHost } from '../kube/network';
+import { clusterLocalHost, networkPeer, tcpPort } from '../kube/network';
 import { CircuitBreakerOptions, RetryOptions, istioRetries, istioTrafficPolicy } from './mesh';
-import { DEFAULT_PROMETHEUS_URL, promDuration, promSelector } from '../monitoring/monitoring';
+import { errorStatusMatcher, promDuration, promSelector, userTrafficMatchers } from '../monitoring/monitoring';
 import { requiredSampleSize } from '../stats/ab';
+import { canaryRow } from '../monitoring/dashboards/model';
 import { ModelService } from '../serving/model-service';
+import { EdgeRoute, RouteExposure } from '../traffic/route';
+import { edgeSettings } from '../policy/presets';
 
 /** One canary step: shift `weight` percent of traffic to the new version, then wait. */
 export class RolloutStep {
@@ -55,14 +59,35 @@ export enum TrafficRouting {
 }
 
 /**
- * Automatic analysis of each canary step on Prometheus. A step passes only
- * when the canary served at least the minimum sample and stayed within the
- * thresholds; too little traffic makes the step inconclusive (the rollout
- * pauses for a person), never passed. A failure aborts the rollout and sends
- * all traffic back to stable.
+ * Automatic analysis of each canary step on Prometheus, with Argo Rollouts'
+ * own semantics (argoproj/argo-rollouts `utils/evaluate/evaluate.go`
+ * `EvaluateResult`: a measurement matching neither its `successCondition` nor
+ * its `failureCondition` is Inconclusive; a metric with only a success
+ * condition would count a miss as Failed, so every gate metric states both).
+ * An Inconclusive AnalysisRun pauses the rollout; a Failed one (any metric
+ * beyond its `failureLimit`, default 0) aborts it and sends all traffic back
+ * to stable.
+ *
+ * Only user traffic counts: series whose path label is one of the model's
+ * `monitoring.excludedPaths` (probes, the metrics scrape) are dropped, and
+ * every query uses the model's `monitoring.metricNames`. Each gate query
+ * returns a value only when the canary served at least the minimum sample
+ * during the step, so:
+ *
+ * | At the end of a step                                   | error-rate   | latency-p99  | Rollout |
+ * |--------------------------------------------------------|--------------|--------------|---------|
+ * | no traffic, or fewer user requests than the minimum    | Inconclusive | Inconclusive | paused (a person resumes, retries or aborts) |
+ * | probe and scrape requests only                         | Inconclusive | Inconclusive | paused  |
+ * | minimum reached, 5xx share above `maxErrorRate`        | Failed       | any          | aborted |
+ * | minimum reached, p99 above `maxLatencyP99`             | any          | Failed       | aborted |
+ * | minimum reached, both within limits                    | Successful   | Successful   | next step |
+ *
+ * The background analysis (every `interval` during the whole rollout) judges
+ * only intervals with at least the minimum sample too; a quieter interval is
+ * Successful (nothing to judge), a breach aborts.
  */
 export interface CanaryAnalysisOptions {
-  /** Prometheus address. @default 'http://prometheus-operated.monitoring.svc:9090' */
+  /** Prometheus address. @default - the model's `monitoring.prometheusUrl` */
   readonly prometheusAddress?: string;
   /** Highest canary 5xx share. @default - the model's SLO error rate (1%) */
   readonly maxErrorRate?: number;
@@ -80,8 +105,8 @@ export interface CanaryAnalysisOptions {
   readonly interval?: Duration;
 }
 
-/** Properties of a {@link CanaryRollout}. */
-export interface CanaryRolloutProps {
+/** Properties of a {@link CanaryRollout}; the {@link RouteExposure} props (`gateway`, `meshCallers`, `hostname`, `limits`) say which proxies apply its route (Istio only). */
+export interface CanaryRolloutProps extends RouteExposure {
   /** The model service whose pods the rollout takes over. */
   readonly model: ModelService;
   /** Traffic steps; weights strictly increase and end at 100. @default GUIDE_ROLLOUT_STEPS */
@@ -129,6 +154,8 @@ export class CanaryRollout extends Construct {
   public readonly rollout: Rollout;
   /** The VirtualService (Istio). */
   public readonly virtualService?: VirtualService;
+  /** The route's binding to the gateway and in-mesh callers (Istio). */
+  public readonly edge?: EdgeRoute;
   /** The DestinationRule (Istio). */
   public readonly destinationRule?: DestinationRule;
   /** The step-gate AnalysisTemplate. */
@@ -138,6 +165,7 @@ export class CanaryRollout extends Construct {
 
   constructor(scope: Construct, id: string, props: CanaryRolloutProps) {
     super(scope, id);
+    checkChartAtSynth(this);
     const v: PropsValidator = new PropsValidator(this);
     const model = props.model;
     this.model = model;
@@ -148,6 +176,8 @@ export class CanaryRollout extends Construct {
     if (!istio) {
       v.check(props.retries === undefined, 'retries', props.retries, 'needs TrafficRouting.ISTIO: without a mesh nothing applies retries');
       v.check(props.circuitBreaker === undefined, 'circuitBreaker', props.circuitBreaker, 'needs TrafficRouting.ISTIO: without a mesh nothing applies circuit breaking');
+      v.check(props.gateway === undefined && props.meshCallers === undefined, 'gateway', props.gateway ?? props.meshCallers,
+        'needs TrafficRouting.ISTIO: without Istio routes the model is reached through its Service only');
     }
 
     const analysis = props.analysis === false ? undefined : this.resolveAnalysis(v, props.analysis ?? {});
@@ -155,6 +185,11 @@ export class CanaryRollout extends Construct {
 
     const host = clusterLocalHost(model.name, model.namespace);
     if (istio) {
+      this.edge = new EdgeRoute(this, 'Edge', {
+        ...props, name: model.name, modelName: model.name, internalHost: host, defaults: edgeSettings(model.preset), labels: model.labels,
+      });
+      // The proxies that apply the route (gateway pods, in-mesh callers) must reach the model's pods.
+      this.edge.callers.forEach((peer, i) => model.allowIngress({ from: [networkPeer(v, peer, `edge.callers[${i}]`)], ports: [tcpPort(model.port)] }));
       this.virtualService = this.renderVirtualService(v, host, props.retries ?? {});
       this.destinationRule = this.renderDestinationRule(v, host, props.circuitBreaker ?? {});
     }
@@ -163,6 +198,7 @@ export class CanaryRollout extends Construct {
       this.watchTemplate = this.renderTemplate('WatchTemplate', `${model.name}-canary-watch`, analysis, false);
       // Canary and stable pods differ by the pod-template-hash label Argo Rollouts sets; scrape it so queries can tell them apart.
       model.scrapePodLabel(HASH_LABEL);
+      model.addDashboardRow(canaryRow({ model, rollout: model.name, hashLabel: HASH_PROM_LABEL }));
     }
 
     const podTemplate = model.adoptWorkload({ apiVersion: Rollout.GVK.apiVersion, kind: Rollout.GVK.kind, name: model.name });
@@ -176,7 +212,7 @@ export class CanaryRollout extends Construct {
       },
     }, podTemplate);
     this.node.defaultChild = this.rollout;
-    this.node.addValidation({ validate: () => this.crossCheck() });
+    addSynthCheck(this, () => this.crossCheck());
   }
 
   /**
@@ -205,9 +241,9 @@ export class CanaryRollout extends Construct {
     const latency = a.maxLatencyP99 ?? this.model.slo.latencyP99;
     v.check(latency.toMilliseconds() > 0, 'analysis.maxLatencyP99', latency, 'must be longer than 0');
     const interval = a.interval ?? Duration.minutes(5);
-    v.integer('analysis.interval', interval.toSeconds(), 30, 3600);
+    v.seconds('analysis.interval', interval, 30, 3600);
     const sample = requiredSampleSize({ baselineRate: baseline, minDetectableEffect: increase, alpha, power });
-    const address = validateHttpUrl(v, 'analysis.prometheusAddress', a.prometheusAddress ?? DEFAULT_PROMETHEUS_URL);
+    const address = validateHttpUrl(v, 'analysis.prometheusAddress', a.prometheusAddress ?? this.model.monitoring.prometheusUrl);
     return { maxErrorRate, latencySeconds: latency.toMilliseconds() / 1000, interval, minimumSample: sample.treatment, address };
   }
 
@@ -244,18 +280,27 @@ export class CanaryRollout extends Construct {
     return steps;
   }
 
-  private queries(window: string) {
+  /**
+   * The canary's user-traffic queries over `window`. `errorRate` and `latency` return a value only
+   * when the canary served at least `minimumSample` user requests in the window (`and on()` the
+   * filtered count): with fewer, the result is empty and matches neither condition.
+   */
+  private queries(window: string, minimumSample: number) {
     const model = this.model;
+    const m = model.monitoring;
+    const { requestsTotal, durationBucket } = m.metrics;
     const scope: Record<string, string> = { service: model.name };
     if (model.namespace) scope.namespace = model.namespace;
     const canary = `${HASH_PROM_LABEL}="{{args.canary-hash}}"`;
-    const sel = promSelector(scope, [canary]);
-    const errSel = promSelector(scope, [canary, 'status=~"5.."']);
+    const user = userTrafficMatchers(m);
+    const sel = promSelector(scope, [canary, ...user]);
+    const errSel = promSelector(scope, [canary, errorStatusMatcher(m), ...user]);
+    const requests = `sum(increase(${requestsTotal}${sel}[${window}]))`;
+    const enough = `and on() (${requests} >= ${minimumSample})`;
     return {
-      requests: `sum(increase(http_requests_total${sel}[${window}]))`,
-      // `or vector(0)`: with no 5xx at all the numerator has no series; the ratio must be 0, not empty (inconclusive).
-      errorRate: `(sum(rate(http_requests_total${errSel}[${window}])) or vector(0)) / sum(rate(http_requests_total${sel}[${window}]))`,
-      latency: `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket${sel}[${window}])))`,
+      // `or vector(0)`: with no 5xx at all the numerator has no series; the ratio must be 0, not empty.
+      errorRate: `((sum(rate(${requestsTotal}${errSel}[${window}])) or vector(0)) / sum(rate(${requestsTotal}${sel}[${window}]))) ${enough}`,
+      latency: `histogram_quantile(0.99, sum by (le) (rate(${durationBucket}${sel}[${window}]))) ${enough}`,
     };
   }
 
@@ -265,11 +310,10 @@ export class CanaryRollout extends Construct {
     const once = AnalysisTemplateSpecMetricsCount.fromNumber(1);
     const errorLimit = AnalysisTemplateSpecMetricsConsecutiveErrorLimit.fromNumber(4);
     if (gate) {
-      // One measurement at the end of a step over the whole step: no data or too few requests
-      // match neither condition, so the run is Inconclusive and the rollout pauses for a person.
-      const q = this.queries('{{args.window}}');
+      // One measurement at the end of a step over the whole step: no data or too few user requests
+      // give an empty result, which matches neither condition: Inconclusive, the rollout pauses.
+      const q = this.queries('{{args.window}}', a.minimumSample);
       metrics.push(
-        { name: 'minimum-sample', count: once, successCondition: `len(result) > 0 && result[0] >= ${a.minimumSample}`, provider: prometheus(q.requests) },
         {
           name: 'error-rate', count: once,
           successCondition: `len(result) > 0 && !isNaN(result[0]) && result[0] <= ${a.maxErrorRate}`,
@@ -284,8 +328,8 @@ export class CanaryRollout extends Construct {
         },
       );
     } else {
-      // Watches the whole rollout; a quiet interval is not a failure, a breach is.
-      const q = this.queries(promDuration(a.interval));
+      // Watches the whole rollout; a quiet interval (below the minimum sample) is not a failure, a breach is.
+      const q = this.queries(promDuration(a.interval), a.minimumSample);
       const interval = promDuration(a.interval);
       metrics.push(
         {
@@ -316,7 +360,8 @@ export class CanaryRollout extends Construct {
     return new VirtualService(this, 'VirtualService', {
       metadata: { name: this.model.name, labels: { ...this.model.labels } },
       spec: {
-        hosts: [host],
+        hosts: [...this.edge?.hosts ?? [host]],
+        gateways: [...this.edge?.gateways ?? []],
         http: [{
           name: ROUTE,
           route: [
@@ -344,34 +389,35 @@ export class CanaryRollout extends Construct {
   }
 
   /** Checks across the rendered objects (after JSON patches), run at synth. */
-  private crossCheck(): string[] {
-    const errors: string[] = [];
+  private crossCheck(): ValidationError[] {
+    const errors: ValidationError[] = [];
+    const fail = (property: string, value: unknown, rule: string) => errors.push(new ValidationError(this.node.path, property, value, rule));
     const canary = valueAt(this.rollout.toJson(), 'spec', 'strategy', 'canary');
     const istio = valueAt(canary, 'trafficRouting', 'istio');
     if (istio !== undefined && this.virtualService && this.destinationRule) {
       const routes = list(valueAt(this.virtualService.toJson(), 'spec', 'http')).map((h) => valueAt(h, 'name'));
       for (const route of list(valueAt(istio, 'virtualService', 'routes'))) {
         if (!routes.includes(route)) {
-          errors.push(`the Rollout routes traffic through VirtualService route '${String(route)}', which the VirtualService does not have (routes: ${routes.join(', ') || 'none'})`);
+          fail('trafficRouting', route, `the Rollout routes traffic through VirtualService route '${String(route)}', which the VirtualService does not have (routes: ${routes.join(', ') || 'none'})`);
         }
       }
       const subsets = list(valueAt(this.destinationRule.toJson(), 'spec', 'subsets')).map((s) => valueAt(s, 'name'));
       for (const subset of [valueAt(istio, 'destinationRule', 'canarySubsetName'), valueAt(istio, 'destinationRule', 'stableSubsetName')]) {
         if (!subsets.includes(subset)) {
-          errors.push(`the Rollout uses DestinationRule subset '${String(subset)}', which the DestinationRule does not define (subsets: ${subsets.join(', ') || 'none'})`);
+          fail('trafficRouting', subset, `the Rollout uses DestinationRule subset '${String(subset)}', which the DestinationRule does not define (subsets: ${subsets.join(', ') || 'none'})`);
         }
       }
     }
     const weights = list(valueAt(canary, 'steps')).map((s) => valueAt(s, 'setWeight')).filter((w) => typeof w === 'number');
     if (!weights.every((w, i) => i === 0 || w > weights[i - 1]) || weights.at(-1) !== 100) {
-      errors.push(`canary weights must strictly increase and end at 100, got ${weights.join(', ')}`);
+      fail('steps', weights, `canary weights must strictly increase and end at 100, got ${weights.join(', ')}`);
     }
     for (const template of [this.gateTemplate, this.watchTemplate]) {
       for (const metric of list(valueAt(template?.toJson(), 'spec', 'metrics'))) {
         const query = valueAt(metric, 'provider', 'prometheus', 'query');
         const q = typeof query === 'string' ? query : '';
         if (!q.includes(`service="${this.model.name}"`) || (this.model.namespace && !q.includes(`namespace="${this.model.namespace}"`))) {
-          errors.push(`analysis metric '${String(valueAt(metric, 'name'))}' does not select service="${this.model.name}"${this.model.namespace ? ` in namespace "${this.model.namespace}"` : ''}: ${q}`);
+          fail('analysis', valueAt(metric, 'name'), `analysis metric '${String(valueAt(metric, 'name'))}' does not select service="${this.model.name}"${this.model.namespace ? ` in namespace "${this.model.namespace}"` : ''}: ${q}`);
         }
       }
     }

@@ -42,8 +42,8 @@ export function istioRetries(v: PropsValidator, r: RetryOptions = {}): { attempt
 export function istioTrafficPolicy(v: PropsValidator, c: CircuitBreakerOptions = {}) {
   const interval = c.interval ?? Duration.seconds(10);
   const ejection = c.baseEjectionTime ?? Duration.seconds(60);
-  v.integer('circuitBreaker.interval', interval.toSeconds(), 1, 3600);
-  v.integer('circuitBreaker.baseEjectionTime', ejection.toSeconds(), 1, 86400);
+  v.seconds('circuitBreaker.interval', interval, 1, 3600);
+  v.seconds('circuitBreaker.baseEjectionTime', ejection, 1, 86400);
   return {
     connectionPool: {
       tcp: { maxConnections: v.integer('circuitBreaker.maxConnections', c.maxConnections ?? 100, 1, 1_000_000) },

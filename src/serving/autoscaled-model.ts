@@ -4,7 +4,8 @@ import { Construct } from 'constructs';
 import { ScaledObject } from '../../imports/scaledobject-keda.sh';
 import { PropsValidator } from '../core/errors';
 import { validateTimeZone } from '../core/time';
-import { DEFAULT_PROMETHEUS_URL, promSelector } from '../monitoring/monitoring';
+import { validateSchedule } from '../core/cron';
+import { promSelector, userTrafficMatchers } from '../monitoring/monitoring';
 import { validateHttpUrl } from '../core/url';
 import { CostPreset, CostPresetSettings, WorkHours } from '../policy/presets';
 import { ModelService, ModelServiceProps, WorkloadReference } from './model-service';
@@ -61,7 +62,7 @@ export interface AutoscalingOptions {
 
 /** KEDA-specific settings. */
 export interface KedaOptions {
-  /** Prometheus the requests-per-second trigger queries. @default 'http://prometheus-operated.monitoring.svc:9090' (kube-prometheus-stack) */
+  /** Prometheus the requests-per-second trigger queries. @default - the model's `monitoring.prometheusUrl` */
   readonly prometheusServerAddress?: string;
   /** How often KEDA checks the triggers. @default Duration.seconds(30) */
   readonly pollingInterval?: Duration;
@@ -109,7 +110,7 @@ export class AutoscaledModel extends ModelService {
     const v: PropsValidator = new PropsValidator(this);
     v.check(props.replicas === undefined, 'replicas', props.replicas,
       "has no effect on an AutoscaledModel: set 'autoscaling.minReplicas' and 'autoscaling.maxReplicas' instead");
-    const r = resolveAutoscaling(v, props, minReplicas, this.preset);
+    const r = resolveAutoscaling(v, props, minReplicas, this.preset, this.monitoring.prometheusUrl);
     this.minReplicas = r.minReplicas;
     this.maxReplicas = r.maxReplicas;
     this.workHours = r.workHours;
@@ -117,7 +118,7 @@ export class AutoscaledModel extends ModelService {
 
     this.registerAutoscaler(this.engine === AutoscalingEngine.HPA ? 'HorizontalPodAutoscaler' : 'ScaledObject');
     if (r.keda) {
-      this.scaledObject = this.renderScaledObject(r, r.keda, props.monitoring?.metricNames?.requestsTotal ?? 'http_requests_total');
+      this.scaledObject = this.renderScaledObject(r, r.keda);
     } else {
       this.hpa = this.renderHorizontalPodAutoscaler(r);
     }
@@ -151,9 +152,12 @@ export class AutoscaledModel extends ModelService {
     });
   }
 
-  private renderScaledObject(r: ResolvedAutoscaling, keda: ResolvedKeda, requestsMetric: string): ScaledObject {
+  private renderScaledObject(r: ResolvedAutoscaling, keda: ResolvedKeda): ScaledObject {
     const scope: Record<string, string> = { service: this.name };
     if (this.namespace) scope.namespace = this.namespace;
+    // User traffic only: probes and scrapes (monitoring.excludedPaths) would keep a model awake at zero users.
+    const selector = promSelector(scope, userTrafficMatchers(this.monitoring));
+    const requestsMetric = this.monitoring.metrics.requestsTotal;
     const triggers: Array<{ type: string; name: string; metricType?: string; metadata: Record<string, string> }> = [];
     if (r.cpu !== undefined) triggers.push({ type: 'cpu', name: 'cpu', metricType: 'Utilization', metadata: { value: String(r.cpu) } });
     if (r.memory !== undefined) triggers.push({ type: 'memory', name: 'memory', metricType: 'Utilization', metadata: { value: String(r.memory) } });
@@ -162,7 +166,7 @@ export class AutoscaledModel extends ModelService {
         type: 'prometheus',
         name: 'requests-per-second',
         metricType: 'AverageValue',
-        metadata: { serverAddress: keda.server, query: `sum(rate(${requestsMetric}${promSelector(scope)}[2m]))`, threshold: String(r.rps) },
+        metadata: { serverAddress: keda.server, query: `sum(rate(${requestsMetric}${selector}[2m]))`, threshold: String(r.rps) },
       });
     }
     const h = this.workHours;
@@ -229,6 +233,12 @@ export class AutoscaledModel extends ModelService {
   protected override get replicasOwnedByAutoscaler(): boolean {
     return true;
   }
+
+  /** The autoscaler's maximum (validated later by `resolveAutoscaling`), so a PDB covers the scaled-out replicas. */
+  protected override scalesTo(props: AutoscaledModelProps): number | undefined {
+    const max = props.autoscaling?.maxReplicas ?? (props.preset ?? CostPreset.PRODUCTION).autoscaling.maxReplicas;
+    return Number.isInteger(max) && max >= 1 ? max : undefined;
+  }
 }
 
 /** The autoscaling props, resolved and validated once. */
@@ -252,7 +262,8 @@ interface ResolvedKeda {
   readonly cooldownPeriod: number;
 }
 
-function resolveAutoscaling(v: PropsValidator, props: AutoscaledModelProps, minReplicasProp: number, preset: CostPresetSettings): ResolvedAutoscaling {
+function resolveAutoscaling(v: PropsValidator, props: AutoscaledModelProps, minReplicasProp: number, preset: CostPresetSettings,
+  prometheusUrl: string): ResolvedAutoscaling {
   const a = props.autoscaling ?? {};
   const minReplicas = v.integer('autoscaling.minReplicas', minReplicasProp, 1, 1000);
   const maxReplicas = v.integer('autoscaling.maxReplicas', a.maxReplicas ?? preset.autoscaling.maxReplicas, 1, 1000);
@@ -280,15 +291,15 @@ function resolveAutoscaling(v: PropsValidator, props: AutoscaledModelProps, minR
   if (props.keda !== undefined) {
     v.check(engine === AutoscalingEngine.KEDA, 'keda', props.keda, "has no effect unless 'engine' is AutoscalingEngine.KEDA");
   }
-  const keda = engine === AutoscalingEngine.KEDA ? resolveKeda(v, props.keda ?? {}) : undefined;
+  const keda = engine === AutoscalingEngine.KEDA ? resolveKeda(v, props.keda ?? {}, prometheusUrl) : undefined;
   return { minReplicas, maxReplicas, cpu, memory, rps, rpsMetric, behavior, workHours, engine, keda };
 }
 
-function resolveKeda(v: PropsValidator, keda: KedaOptions): ResolvedKeda {
+function resolveKeda(v: PropsValidator, keda: KedaOptions, prometheusUrl: string): ResolvedKeda {
   return {
-    server: validateHttpUrl(v, 'keda.prometheusServerAddress', keda.prometheusServerAddress ?? DEFAULT_PROMETHEUS_URL),
-    pollingInterval: v.integer('keda.pollingInterval', (keda.pollingInterval ?? Duration.seconds(30)).toSeconds(), 1, 3600),
-    cooldownPeriod: v.integer('keda.cooldownPeriod', (keda.cooldownPeriod ?? Duration.minutes(5)).toSeconds(), 0, 86400),
+    server: validateHttpUrl(v, 'keda.prometheusServerAddress', keda.prometheusServerAddress ?? prometheusUrl),
+    pollingInterval: v.seconds('keda.pollingInterval', keda.pollingInterval ?? Duration.seconds(30), 1, 3600),
+    cooldownPeriod: v.seconds('keda.cooldownPeriod', keda.cooldownPeriod ?? Duration.minutes(5), 0, 86400),
   };
 }
 
@@ -298,11 +309,11 @@ function utilization(v: PropsValidator, property: string, value: number | false)
 
 function resolveBehavior(v: PropsValidator, down: ScaleDownOptions, up: ScaleUpOptions) {
   const window = (property: string, d: Duration) => {
-    v.integer(property, d.toSeconds(), 0, 3600);
+    v.seconds(property, d, 0, 3600);
     return d;
   };
   const period = (property: string, d: Duration) => {
-    v.integer(property, d.toSeconds(), 1, 1800);
+    v.seconds(property, d, 1, 1800);
     return d;
   };
   return {
@@ -327,5 +338,8 @@ export function validateWorkHours(v: PropsValidator, hours: WorkHours): WorkHour
   v.integer('workHours.startHour', hours.startHour, 0, 22);
   v.integer('workHours.endHour', hours.endHour, 1, 23);
   v.check(hours.endHour > hours.startHour, 'workHours.endHour', hours.endHour, `must be after 'workHours.startHour' (${hours.startHour})`);
+  // The KEDA cron trigger's start and end go through the library's one cron parser.
+  validateSchedule(v, 'workHours', `0 ${hours.startHour} * * ${hours.days}`);
+  validateSchedule(v, 'workHours', `0 ${hours.endHour} * * ${hours.days}`);
   return hours;
 }

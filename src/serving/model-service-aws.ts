@@ -22,7 +22,12 @@ export interface ModelServiceAwsArgs {
   readonly artifacts?: SecureBucketArgs;
   /** Key prefix of this model's artifacts; the role reads nothing else. @default `models/<modelName>/` */
   readonly modelPrefix?: string;
-  /** Namespaces where restored copies of the service also read the artifacts (a restore drill's scratch namespace). @default - none */
+  /**
+   * Namespaces where restored copies of the service read the artifacts (a
+   * restore drill's scratch namespace): each gets a read-only role of its
+   * own, trusted only by the copy's ServiceAccount there (`restoreRoles`).
+   * @default - none
+   */
   readonly restoreNamespaces?: readonly string[];
   /** Create an ECR repository for the model server image. @default - none */
   readonly imageRepository?: boolean | ImageRepositoryArgs;
@@ -46,6 +51,8 @@ export class ModelServiceAws extends pulumi.ComponentResource {
   public readonly role: IrsaRole;
   /** ARN of the IRSA role. */
   public readonly roleArn: pulumi.Output<string>;
+  /** The read-only role of the service's restored copy, by restore namespace (never the production role). */
+  public readonly restoreRoles: Readonly<Record<string, IrsaRole>>;
   /** `s3://<bucket>/<prefix>` of the model's artifacts. */
   public readonly modelUri: pulumi.Output<string>;
   /** The key prefix of the model's artifacts. */
@@ -56,21 +63,32 @@ export class ModelServiceAws extends pulumi.ComponentResource {
   constructor(name: string, args: ModelServiceAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     const v: PropsValidator = new PropsValidator(componentLabel(ModelServiceAws.TYPE, name));
     v.dnsLabel('modelName', args.modelName, 52);
+    (args.restoreNamespaces ?? []).forEach((ns, i) => v.check(v.dnsLabel(`restoreNamespaces[${i}]`, ns) !== args.namespace, `restoreNamespaces[${i}]`, ns,
+      "must differ from 'namespace': a restored copy runs beside production, never as it"));
     v.check(!(args.bucket && args.artifacts), 'artifacts', args.artifacts, "cannot be combined with 'bucket' (a shared bucket)");
     const modelPrefix = v.matches('modelPrefix', args.modelPrefix ?? `models/${args.modelName}/`, /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*\/$/,
       "must be an S3 key prefix ending with '/' (no leading '/')");
     super(ModelServiceAws.TYPE, name, {}, opts);
     this.modelPrefix = modelPrefix;
     this.bucket = args.bucket ?? new SecureBucket(`${name}-artifacts`, { ...args.artifacts, tags: { ...args.tags, ...args.artifacts?.tags } }, { parent: this });
+    const serviceAccount = args.serviceAccount ?? args.modelName;
     this.role = new IrsaRole(`${name}-irsa`, {
       oidcProvider: args.oidcProvider,
       namespace: args.namespace,
-      serviceAccount: args.serviceAccount ?? args.modelName,
-      additionalNamespaces: args.restoreNamespaces,
+      serviceAccount,
       statements: this.bucket.readStatements(this.modelPrefix),
       description: `Model server ${args.namespace}/${args.modelName}: read-only on s3 prefix ${this.modelPrefix}`,
       tags: args.tags,
     }, { parent: this });
+    // A restored copy gets its own role: the production role's trust names the production ServiceAccount only.
+    this.restoreRoles = Object.fromEntries((args.restoreNamespaces ?? []).map((ns) => [ns, new IrsaRole(`${name}-${ns}-irsa`, {
+      oidcProvider: args.oidcProvider,
+      namespace: ns,
+      serviceAccount,
+      statements: this.bucket.readStatements(this.modelPrefix),
+      description: `Restored copy of model server ${args.modelName} in ${ns}: read-only on s3 prefix ${this.modelPrefix}`,
+      tags: args.tags,
+    }, { parent: this })]));
     this.roleArn = this.role.roleArn;
     this.modelUri = pulumi.interpolate`s3://${this.bucket.bucketName}/${this.modelPrefix}`;
     if (args.imageRepository) {

@@ -6,21 +6,29 @@ import { PrometheusRule } from '../../imports/prometheusrule-monitoring.coreos.c
 import { renderAlertRule } from '../monitoring/alert-rule';
 import { ServiceMonitor } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { EnvMap, EnvSource, SecretStoreRef, renderExternalSecret, resolveEnv } from '../kube/env';
-import { PropsValidator } from '../core/errors';
+import { PropsValidator, ValidationError, addSynthCheck } from '../core/errors';
+import { checkChartAtSynth } from '../core/chart-checks';
 import { validatePinnedImage } from '../kube/image';
 import { MANAGED_BY, ANNOTATION_PREFIX } from '../core/labels';
-import { NetworkPeer, clusterLocalHost, dnsEgressRule, networkPeer, tcpPort } from '../kube/network';
+import { NetworkPeer, clusterLocalHost, dnsEgressRule, networkPeer, tcpPort, urlEgressRule } from '../kube/network';
+import { ModelTracingOptions, otelEnvironment } from '../traffic/tracing';
 import { addPodSeccomp, restrictedContainerSecurity, restrictedPodSecurity } from '../kube/pod-security';
 import { isRecord, stableJson, valueAt } from '../core/json';
 import { ModelCard, ModelVersion, renderModelCardMarkdown, validateModelCard, validateModelVersion } from './model-metadata';
 import {
   AlertDefinition, AlertSeverity, MonitoringOptions, ResolvedMonitoring, ServiceLevelObjectives,
-  promDuration, promSelector, resolveMonitoring, runbookUrl,
+  errorStatusMatcher, promDuration, promSelector, resolveMonitoring, runbookUrl, userTrafficMatchers,
 } from '../monitoring/monitoring';
 import { CapacityPolicy, CostPreset, CostPresetSettings, TopologySpreadMode } from '../policy/presets';
 import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
 import { ComputeResources, validateComputeResources } from '../core/resources';
 import { addExtendedResource, addNodeSelector } from '../kube/patches';
+import { DashboardOptions } from '../monitoring/dashboards/config-map';
+import { RowSpec } from '../monitoring/dashboards/dashboard';
+import { ResolvedObjective, ServiceLevelOptions } from '../monitoring/slo';
+import {
+  ModelObservability, linkModelAlerts, modelPanelUrl, renderModelDashboard, renderSloRule, renderedModelAlerts, resolveModelObservability, sloAlerts, sloRunbooks,
+} from './model-observability';
 
 /** Timings of one HTTP probe; unset fields keep the probe's default. */
 export interface HttpProbeOptions {
@@ -151,6 +159,14 @@ export interface ModelServiceProps {
   readonly monitoring?: MonitoringOptions;
   /** Service level objectives used by alerts (and canary analysis). @default - 1% errors, 500ms p99 */
   readonly slo?: ServiceLevelObjectives;
+  /**
+   * Service level objectives with error budgets: recording rules and multi-window,
+   * multi-burn-rate alerts in the `<name>-slo` PrometheusRule.
+   * @default - availability and latency (at `slo.latencyP99`) at the preset's `serviceLevels`, both alert kinds
+   */
+  readonly serviceLevels?: ServiceLevelOptions;
+  /** The model's Grafana dashboard ConfigMap. @default - rendered with the kube-prometheus-stack sidecar label `grafana_dashboard: "1"` */
+  readonly dashboard?: DashboardOptions;
   /** UID (and GID) the server runs as. @default 1000 */
   readonly runAsUser?: number;
   /** Size limit of the writable `/tmp` emptyDir (the root filesystem is read-only). @default Size.gibibytes(1) */
@@ -161,6 +177,8 @@ export interface ModelServiceProps {
   readonly partOf?: string;
   /** Image pull policy. @default kplus.ImagePullPolicy.IF_NOT_PRESENT */
   readonly imagePullPolicy?: kplus.ImagePullPolicy;
+  /** Tracing with the OpenTelemetry SDK: the standard `OTEL_*` environment (service name, model version, commit and data version) and egress to the collector. @default - none */
+  readonly tracing?: ModelTracingOptions;
 }
 
 const DEFAULT_PORT = 8000;
@@ -202,7 +220,8 @@ interface ResolvedModelService {
 }
 
 /** Resolves the props of a {@link ModelService} against its preset and validates them. */
-function resolveModelService(v: PropsValidator, id: string, namespace: string | undefined, props: ModelServiceProps): ResolvedModelService {
+function resolveModelService(v: PropsValidator, id: string, namespace: string | undefined, props: ModelServiceProps,
+  scalesTo: number | undefined): ResolvedModelService {
   const name = v.dnsLabel('name', props.name ?? id, 52);
   const preset = props.preset ?? CostPreset.PRODUCTION;
   const port = v.integer('port', props.port ?? DEFAULT_PORT, 1, 65535);
@@ -234,7 +253,7 @@ function resolveModelService(v: PropsValidator, id: string, namespace: string | 
   };
   v.check(shutdown.terminationGracePeriod.toSeconds() > shutdown.preStopDelay.toSeconds(), 'shutdown.terminationGracePeriod',
     shutdown.terminationGracePeriod, `must be longer than 'shutdown.preStopDelay' (${shutdown.preStopDelay.toHumanString()}) so the server gets time to drain after SIGTERM`);
-  const pdbMaxUnavailable = resolveDisruptionBudget(v, props.podDisruptionBudget, preset, replicas);
+  const pdbMaxUnavailable = resolveDisruptionBudget(v, props.podDisruptionBudget, preset, Math.max(replicas, scalesTo ?? replicas));
 
   const selectorLabels = { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': name };
   const labels = {
@@ -277,12 +296,19 @@ function resolveModelService(v: PropsValidator, id: string, namespace: string | 
   };
 }
 
-/** `maxUnavailable` of the PodDisruptionBudget, or undefined when none is rendered. */
+/**
+ * `maxUnavailable` of the PodDisruptionBudget, or undefined when none is rendered. `replicas` is the most
+ * replicas that can run (an autoscaler's maximum), so an autoscaled model that starts at one replica (or
+ * zero, with KEDA) still gets a budget for when it has scaled out. The budget is `maxUnavailable` and never
+ * `minAvailable`: at 1 replica it allows 1 eviction and at 0 there is nothing to evict, so it never blocks a
+ * node drain; `unhealthyPodEvictionPolicy: AlwaysAllow` lets not-ready pods go regardless
+ * (https://kubernetes.io/docs/tasks/run-application/configure-pdb/#unhealthy-pod-eviction-policy).
+ */
 function resolveDisruptionBudget(v: PropsValidator, requested: boolean | DisruptionBudgetOptions | undefined,
   preset: CostPresetSettings, replicas: number): number | undefined {
   if (requested !== undefined && requested !== false) {
     v.check(replicas > 1, 'podDisruptionBudget', requested,
-      `needs more than one replica (replicas is ${replicas}): a budget over a single pod either blocks node drains or protects nothing`);
+      `needs more than one replica (at most ${replicas} can run): a budget over a single pod either blocks node drains or protects nothing`);
   }
   const maxUnavailable = typeof requested === 'object' ? v.integer('podDisruptionBudget.maxUnavailable', requested.maxUnavailable ?? 1, 1, 1000) : 1;
   if (typeof requested === 'object') {
@@ -300,6 +326,10 @@ function httpProbe(v: PropsValidator, port: number, property: string, options: H
   const period = options?.period ?? Duration.seconds(defaults.period);
   const timeout = options?.timeout ?? Duration.seconds(defaults.timeout);
   const initialDelay = options?.initialDelay ?? Duration.seconds(defaults.initialDelay);
+  // cdk8s refuses a fraction of a second (Duration.millis(1500)): name the property.
+  v.convert(`${property}.period`, period, () => period.toSeconds());
+  v.convert(`${property}.timeout`, timeout, () => timeout.toSeconds());
+  v.convert(`${property}.initialDelay`, initialDelay, () => initialDelay.toSeconds());
   v.check(period.toSeconds() >= 1, `${property}.period`, period, 'must be at least 1 second');
   v.check(timeout.toSeconds() >= 1 && timeout.toSeconds() <= period.toSeconds(), `${property}.timeout`, timeout,
     `must be at least 1 second and at most the period (${period.toHumanString()})`);
@@ -389,14 +419,27 @@ export class ModelService extends Construct implements IRunbookSource {
   public readonly serviceMonitor?: ServiceMonitor;
   /** The PrometheusRule, when monitoring is enabled. */
   public readonly prometheusRule?: PrometheusRule;
+  /** Links, objectives and dashboard settings, resolved. */
+  public readonly observability: ModelObservability;
+  /** The service level objectives. */
+  public readonly objectives: readonly ResolvedObjective[];
+  /** The burn-rate alerts of the objectives (rendered into {@link sloRule}). */
+  public readonly sloAlerts: readonly AlertDefinition[];
+  /** The `<name>-slo` PrometheusRule (recording rules and burn-rate alerts), when monitoring is enabled and objectives are set. */
+  public readonly sloRule?: PrometheusRule;
+  /** The dashboard ConfigMap the Grafana sidecar loads, when monitoring and the dashboard are enabled. */
+  public readonly dashboardConfigMap?: kplus.k8s.KubeConfigMap;
+  private readonly guideAlerts: readonly AlertDefinition[];
+  private readonly dashboardRows: RowSpec[] = [];
 
   private autoscalerKind?: string;
   private adoptedBy?: WorkloadReference;
 
   constructor(scope: Construct, id: string, props: ModelServiceProps) {
     super(scope, id);
+    checkChartAtSynth(this);
     const v: PropsValidator = new PropsValidator(this);
-    const r = resolveModelService(v, id, Chart.of(this).namespace, props);
+    const r = resolveModelService(v, id, Chart.of(this).namespace, props, this.scalesTo(props));
     this.name = r.name;
     this.namespace = r.namespace;
     this.preset = r.preset;
@@ -419,19 +462,37 @@ export class ModelService extends Construct implements IRunbookSource {
     this.deployment = this.renderDeployment(r);
     this.container = this.renderContainer(r);
     this.externalSecret = this.addEnv(r.env, props.secretStore);
+    if (props.tracing) {
+      const { model: version, trainingCommit, dataVersion } = this.version;
+      const traced = { name: this.name, namespace: this.namespace, version, trainingCommit, dataVersion };
+      for (const [name, value] of otelEnvironment(v, traced, props.tracing)) {
+        v.check(!r.env.some(([n]) => n === name), `env.${name}`, name, 'is set by `tracing`; leave it out of env');
+        this.container.env.addVariable(name, kplus.EnvValue.fromValue(value));
+      }
+      this.allowEgress(urlEgressRule(props.tracing.otlpEndpoint));
+    }
     this.schedulePods(r);
     this.service = this.renderService();
     this.networkPolicy = this.renderNetworkPolicy(v, props.networkPolicy, r.monitoring);
     this.podDisruptionBudget = r.pdbMaxUnavailable === undefined ? undefined : this.renderDisruptionBudget(r.pdbMaxUnavailable);
     this.modelCardConfigMap = this.modelCard ? this.renderModelCard(r.versionAnnotations) : undefined;
 
-    this.monitoring = resolveMonitoring(r.monitoring);
-    this.alerts = this.defineAlerts(v, r.monitoring);
+    this.observability = resolveModelObservability(this, v, {
+      name: this.name, namespace: this.namespace, preset: this.preset, slo: this.slo,
+      monitoring: props.monitoring, serviceLevels: props.serviceLevels, dashboard: props.dashboard,
+    });
+    this.monitoring = resolveMonitoring({ ...r.monitoring, runbookBaseUrl: this.observability.links.runbookBaseUrl }, v);
+    this.objectives = this.observability.objectives;
+    this.guideAlerts = linkModelAlerts(this, this.defineAlerts());
+    this.alerts = renderedModelAlerts(this, this.guideAlerts);
+    this.sloAlerts = sloAlerts(this);
     if (this.monitoring.enabled) {
       this.serviceMonitor = this.renderServiceMonitor(r.monitoring);
       this.prometheusRule = renderAlertRule(this, 'PrometheusRule', {
         name: this.name, labels: { ...this.labels, ...this.monitoring.selectorLabels }, alertLabels: { model: this.name }, alerts: this.alerts,
       });
+      this.sloRule = renderSloRule(this, this, this.labels, this.sloAlerts);
+      this.dashboardConfigMap = renderModelDashboard(this, this, this.labels, this.dashboardRows);
     }
     this.node.defaultChild = this.deployment;
   }
@@ -452,20 +513,20 @@ export class ModelService extends Construct implements IRunbookSource {
       : sh(`kubectl${ns} rollout undo ${workload}`, `kubectl${ns} rollout status ${workload}`);
     const autoscaler = this.autoscaler === 'HorizontalPodAutoscaler' ? `kubectl${ns} describe hpa ${this.name}`
       : this.autoscaler === 'ScaledObject' ? `kubectl${ns} describe scaledobject ${this.name}` : `kubectl${ns} get ${workload} -o jsonpath='{.spec.replicas}'`;
-    const byName = Object.fromEntries(this.alerts.map((a) => [a.name, a]));
+    const byName = Object.fromEntries(this.guideAlerts.map((a) => [a.name, a]));
     const common = [
       `Check which model version is live:\n${sh(`kubectl${ns} get ${workload} -o jsonpath='{.spec.template.metadata.annotations.ml-platform-constructs\\.dev/model-version}'`)}`,
       `Look at the pods and recent changes:\n${sh(`kubectl${ns} get pods ${sel} -o wide`, history)}`,
       `Read the logs (input validation? model errors? dependency timeouts?):\n${sh(`kubectl${ns} logs ${sel} --tail=100 --prefix`)}`,
     ];
-    return [
+    const guide = [
       {
         alert: byName.ModelHighErrorRate,
         investigate: [...common, `Check what the server may reach (feature store, databases):\n${sh(`kubectl${ns} get networkpolicy ${this.name} -o yaml`)}`],
         mitigate: [
           `If a deployment preceded the errors, roll back and watch the error rate fall:\n${rollback}`,
           'If the input data is bad, enable the fallback (cached predictions or the previous model) and alert the data team.',
-          `If pods are unhealthy, restart them one by one (the PodDisruptionBudget keeps capacity):\n${sh(`kubectl${ns} delete pod <pod-name>`)}`,
+          `If pods are unhealthy, restart them one by one (the PodDisruptionBudget keeps capacity):\n${sh(': "${POD:?set POD to an unhealthy pod from the list above}"', `kubectl${ns} delete pod "$POD" --wait`)}`,
         ],
       },
       {
@@ -496,6 +557,22 @@ export class ModelService extends Construct implements IRunbookSource {
         ],
       },
     ].filter((rb) => rb.alert !== undefined);
+    // Runbooks of alerts left out by `serviceLevels.alerting` still serve as the burn-rate alerts' templates.
+    const twins = Object.fromEntries(guide.map((rb) => [rb.alert.name, rb]));
+    return [...guide.filter((rb) => this.alerts.includes(rb.alert)), ...sloRunbooks(this, this.sloAlerts, twins)];
+  }
+
+  /**
+   * Adds a row to the model's dashboard (for example a canary's or a drift
+   * check's). Rows are state: the dashboard renders every row added before synth.
+   */
+  public addDashboardRow(row: RowSpec): void {
+    this.dashboardRows.push(row);
+  }
+
+  /** The `dashboard_url` of panel `panelId` of the model's dashboard (`<grafanaUrl>/d/<uid>?viewPanel=<id>`). */
+  public dashboardPanelUrl(panelId: number): string {
+    return modelPanelUrl(this, panelId);
   }
 
   /** The model card as Markdown (undefined without a card). */
@@ -552,16 +629,13 @@ export class ModelService extends Construct implements IRunbookSource {
     const fieldsAtAdoption = fieldsOutsidePodTemplate(deployment.toJson());
     const childrenAtAdoption = this.deployment.node.children.map((c) => c.node.id);
     this.node.tryRemoveChild(this.deployment.node.id);
-    this.node.addValidation({
-      validate: () => {
-        const now = fieldsOutsidePodTemplate(deployment.toJson());
-        const changed = [...new Set([...fieldsAtAdoption.keys(), ...now.keys()])].filter((f) => fieldsAtAdoption.get(f) !== now.get(f));
-        changed.push(...this.deployment.node.children.map((c) => c.node.id).filter((id) => !childrenAtAdoption.includes(id)).map((id) => `child construct '${id}'`));
-        return changed.length === 0 ? [] : [
-          `the Deployment is not synthesized since ${workload.kind} ${workload.name} runs its pods, but it changed outside its pod template after that `
-          + `(${changed.join(', ')}); only pod template changes reach the ${workload.kind}: make the others on the ${workload.kind}`,
-        ];
-      },
+    addSynthCheck(this, () => {
+      const now = fieldsOutsidePodTemplate(deployment.toJson());
+      const changed = [...new Set([...fieldsAtAdoption.keys(), ...now.keys()])].filter((f) => fieldsAtAdoption.get(f) !== now.get(f));
+      changed.push(...this.deployment.node.children.map((c) => c.node.id).filter((id) => !childrenAtAdoption.includes(id)).map((id) => `child construct '${id}'`));
+      return changed.length === 0 ? [] : [new ValidationError(this.node.path, 'deployment', changed,
+        `the Deployment is not synthesized since ${workload.kind} ${workload.name} runs its pods, but it changed outside its pod template after that `
+        + `(${changed.join(', ')}); only pod template changes reach the ${workload.kind}: make the others on the ${workload.kind}`)];
     });
     return () => {
       const template = valueAt(deployment.toJson(), 'spec', 'template');
@@ -583,6 +657,14 @@ export class ModelService extends Construct implements IRunbookSource {
    */
   protected get replicasOwnedByAutoscaler(): boolean {
     return false;
+  }
+
+  /**
+   * The most replicas an autoscaler subclass can scale to, read from the props during construction
+   * (before the subclass has validated them); undefined without an autoscaler. Decides the PodDisruptionBudget.
+   */
+  protected scalesTo(_props: ModelServiceProps): number | undefined {
+    return undefined;
   }
 
   private containerPorts(): kplus.ContainerPort[] {
@@ -818,18 +900,17 @@ export class ModelService extends Construct implements IRunbookSource {
     });
   }
 
-  private defineAlerts(v: PropsValidator, monitoring: MonitoringOptions): AlertDefinition[] {
-    const names = monitoring.metricNames ?? {};
-    const requests = v.matches('monitoring.metricNames.requestsTotal', names.requestsTotal ?? 'http_requests_total', /^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'must be a Prometheus metric name');
-    const status = v.matches('monitoring.metricNames.statusLabel', names.statusLabel ?? 'status', /^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name');
-    const bucket = v.matches('monitoring.metricNames.durationBucket', names.durationBucket ?? 'http_request_duration_seconds_bucket', /^[a-zA-Z_:][a-zA-Z0-9_:]*_bucket$/, 'must be the _bucket series of a Prometheus histogram');
+  private defineAlerts(): AlertDefinition[] {
+    const { requestsTotal: requests, durationBucket: bucket } = this.monitoring.metrics;
     const base = this.monitoring.runbookBaseUrl;
     const scope: Record<string, string> = { service: this.name };
     if (this.namespace) {
       scope.namespace = this.namespace;
     }
-    const sel = promSelector(scope);
-    const errSel = promSelector(scope, [`${status}=~"5.."`]);
+    // Probe and scrape paths are not user traffic: excluded like in the canary gates and autoscaling.
+    const user = userTrafficMatchers(this.monitoring);
+    const sel = promSelector(scope, user);
+    const errSel = promSelector(scope, [errorStatusMatcher(this.monitoring), ...user]);
     const latency = this.slo.latencyP99.toMilliseconds() / 1000;
     // Pods of a Deployment or of an Argo Rollout are both named <name>-<template hash>-<suffix>,
     // so the readiness alert does not depend on which workload runs them.

@@ -7,9 +7,10 @@ export {
   chi2Cdf, chi2Sf, erf, erfc, gammaP, gammaQ, logGamma, normalCdf, normalIsf, normalPdf, normalPpf, normalSf,
 } from './special';
 export { kolmogornCdf, kolmogornSf, smirnovSf } from './kolmogorov';
-export { ks2samp, KS_MAX_AUTO_N, roundHalfEven } from './ks';
+export { ks2samp, ks2sampSorted, KS_MAX_AUTO_N, roundHalfEven, sortedSample, sortedSampleInPlace } from './ks';
+export { RADIX_MIN_LENGTH, sortFloat64InPlace, sortedFloat64 } from './sort';
 export type { Ks2SampOptions, Ks2SampResult, KsMethod } from './ks';
-export { psiCategorical, psiNumeric, psiNumericPointMasses, psiVerdict, quantilesLinear } from './psi';
+export { psiCategorical, psiNumeric, psiNumericPointMasses, psiNumericPointMassesSorted, psiNumericSorted, psiVerdict, quantilesLinear } from './psi';
 export type {
   CategoryCounts, PsiBucket, PsiCategoricalOptions, PsiCategoricalResult, PsiNumericOptions, PsiNumericResult, PsiPointMassOptions,
   PsiPointMassResult, PsiThresholds, PsiVerdict,

@@ -4,6 +4,7 @@
  */
 
 import { kolmogornSf } from './kolmogorov';
+import { sortFloat64InPlace, sortedFloat64 } from './sort';
 
 /** How the p-value is computed. */
 export type KsMethod = 'auto' | 'exact' | 'asymp';
@@ -58,19 +59,25 @@ function gcd(a: number, b: number): number {
   return x;
 }
 
-/** Copies, validates (non-empty, finite) and sorts a sample. */
+/**
+ * Copies, validates (non-empty, finite) and sorts a sample (radix sort,
+ * {@link sortedFloat64}). Non-finite values end up at the ends of the sorted
+ * copy, so only its first and last values are checked; the error names the
+ * first bad index of the input.
+ */
 export function sortedSample(x: Float64Array | readonly number[], name: string): Float64Array {
   if (x === null || x === undefined || typeof x.length !== 'number') {
     throw new TypeError(`${name} must be an array of numbers or a Float64Array`);
   }
   if (x.length === 0) throw new RangeError(`${name} must not be empty`);
-  const out = Float64Array.from(x);
-  for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i])) {
-      throw new RangeError(`${name}[${i}] is ${out[i]}; samples must contain only finite numbers (no NaN/Infinity)`);
+  const out = sortedFloat64(x);
+  if (!Number.isFinite(out[0]) || !Number.isFinite(out[out.length - 1])) {
+    for (let i = 0; i < x.length; i++) {
+      if (!Number.isFinite(x[i])) {
+        throw new RangeError(`${name}[${i}] is ${x[i]}; samples must contain only finite numbers (no NaN/Infinity)`);
+      }
     }
   }
-  out.sort();
   return out;
 }
 
@@ -211,8 +218,29 @@ export function ks2samp(
   if (requested !== 'auto' && requested !== 'exact' && requested !== 'asymp') {
     throw new RangeError(`ks2samp: invalid method ${String(requested)}; expected 'auto', 'exact' or 'asymp'`);
   }
-  const x = sortedSample(a, 'ks2samp: first sample');
-  const y = sortedSample(b, 'ks2samp: second sample');
+  return ks2sampSorted(sortedSample(a, 'ks2samp: first sample'), sortedSample(b, 'ks2samp: second sample'), { method: requested });
+}
+
+/**
+ * {@link sortedSample} without the copy: sorts `x` in place (radix sort,
+ * same order) after checking that it is non-empty and finite.
+ * @throws RangeError naming the first non-finite value
+ */
+export function sortedSampleInPlace(x: Float64Array, name: string): Float64Array {
+  if (x.length === 0) throw new RangeError(`${name} must not be empty`);
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] - x[i] !== 0) throw new RangeError(`${name}[${i}] is ${x[i]}; samples must contain only finite numbers (no NaN/Infinity)`);
+  }
+  return sortFloat64InPlace(x);
+}
+
+/**
+ * {@link ks2samp} on samples that are already sorted ascending, non-empty and
+ * finite (as {@link sortedSample} returns them): no copy, no sort. The drift
+ * checker sorts each window once and shares it between KS, PSI and summaries.
+ */
+export function ks2sampSorted(x: Float64Array, y: Float64Array, options: Ks2SampOptions = {}): Ks2SampResult {
+  const requested = options.method ?? 'auto';
   const n1 = x.length;
   const n2 = y.length;
   const ext = ecdfExtremes(x, y);

@@ -7,6 +7,7 @@
  * stays finite; shares are not renormalised afterwards.
  */
 
+import { sortedFloat64 } from './sort';
 import { assertOpenUnit } from './special';
 
 /** Options for {@link psiNumeric}. */
@@ -160,24 +161,68 @@ export function psiNumeric(
   checkSample(reference, 'reference');
   checkSample(current, 'current');
 
-  const sorted = Float64Array.from(reference).sort();
+  return psiNumericSorted(sortedFloat64(reference), sortedFloat64(current), { buckets, floor });
+}
+
+/** Number of elements of the sorted `arr` that are < v. */
+function countBelow(arr: Float64Array, v: number): number {
+  let l = 0;
+  let h = arr.length;
+  while (l < h) {
+    const mid = (l + h) >>> 1;
+    if (arr[mid] < v) l = mid + 1;
+    else h = mid;
+  }
+  return l;
+}
+
+/** Number of elements of the sorted `arr` that are <= v. */
+function countAtMost(arr: Float64Array, v: number): number {
+  let l = 0;
+  let h = arr.length;
+  while (l < h) {
+    const mid = (l + h) >>> 1;
+    if (arr[mid] <= v) l = mid + 1;
+    else h = mid;
+  }
+  return l;
+}
+
+/**
+ * Counts of a sorted sample in the buckets (-inf, c0), [c0, c1), ..., [c(k-1), +inf)
+ * of ascending cuts: k + 1 binary searches instead of one per value.
+ */
+function countBetweenCuts(sorted: Float64Array, cuts: readonly number[]): number[] {
+  const out: number[] = [];
+  let prev = 0;
+  for (const c of cuts) {
+    const at = countBelow(sorted, c);
+    out.push(at - prev);
+    prev = at;
+  }
+  out.push(sorted.length - prev);
+  return out;
+}
+
+/**
+ * {@link psiNumeric} on samples that are already sorted ascending, non-empty
+ * and finite (not checked): bucket counts by binary search on the sorted
+ * samples, identical to counting value by value.
+ */
+export function psiNumericSorted(sorted: Float64Array, current: Float64Array, options: PsiNumericOptions = {}): PsiNumericResult {
+  const buckets = options.buckets ?? 10;
+  const floor = options.floor ?? DEFAULT_FLOOR;
   const raw = quantilesLinear(sorted, linspace01(buckets));
   const edges: number[] = [];
   for (const e of [...raw].sort((x, y) => x - y)) {
     if (edges.length === 0 || e !== edges[edges.length - 1]) edges.push(e === 0 ? 0 : e); // -0 -> 0 like np.unique
   }
-
-  const bucketOf: (v: number) => number = edges.length === 1
-    ? (v) => (v < edges[0] ? 0 : v === edges[0] ? 1 : 2)
-    // index = number of interior edges e1..e(k-1) that are <= v
-    : (v) => upperBound(edges, v, 1, edges.length - 1);
-  const k = edges.length === 1 ? 3 : edges.length - 1;
-
-  const expectedCounts = new Array<number>(k).fill(0);
-  const actualCounts = new Array<number>(k).fill(0);
-  for (let i = 0; i < sorted.length; i++) expectedCounts[bucketOf(sorted[i])]++;
-  for (let i = 0; i < current.length; i++) actualCounts[bucketOf(current[i])]++;
-
+  // bucket index = number of interior edges e1..e(k-1) that are <= v; a constant reference: (-inf, e), [e, e], (e, +inf)
+  const count = (s: Float64Array): number[] => (edges.length === 1
+    ? [countBelow(s, edges[0]), countAtMost(s, edges[0]) - countBelow(s, edges[0]), s.length - countAtMost(s, edges[0])]
+    : countBetweenCuts(s, edges.slice(1, -1)));
+  const expectedCounts = count(sorted);
+  const actualCounts = count(current);
   const expectedShares = shares(expectedCounts, sorted.length, floor);
   const actualShares = shares(actualCounts, current.length, floor);
   return {
@@ -323,11 +368,33 @@ export function psiNumericPointMasses(
   current: Float64Array | readonly number[],
   options: PsiPointMassOptions = {},
 ): PsiPointMassResult {
+  checkSample(reference, 'reference');
+  checkSample(current, 'current');
+  return psiNumericPointMassesSorted(sortedFloat64(reference), sortedFloat64(current), options);
+}
+
+/** Bucket counts of a sorted sample: point masses by value, the other values by range (interior cuts), in bucket-id order. */
+function countWithMasses(s: Float64Array, interior: readonly number[], nRanges: number, masses: readonly number[]): number[] {
+  const massCounts = masses.map((m) => countAtMost(s, m) - countBelow(s, m));
+  const ranges = nRanges === 0 ? [] : countBetweenCuts(s, interior);
+  // a range [lo, hi) holds the values in it that are not a point mass
+  masses.forEach((m, j) => {
+    if (nRanges > 0) ranges[upperBound(interior, m, 0, interior.length)] -= massCounts[j];
+  });
+  return [...ranges, ...massCounts];
+}
+
+/**
+ * {@link psiNumericPointMasses} on samples that are already sorted ascending,
+ * non-empty and finite (not checked), with counts by binary search.
+ */
+export function psiNumericPointMassesSorted(sorted: Float64Array, current: Float64Array, options: PsiPointMassOptions = {}): PsiPointMassResult {
   const buckets = options.buckets ?? 10;
   const floor = options.floor ?? DEFAULT_FLOOR;
   const minExpected = options.minExpected ?? 5;
-  const plain = psiNumeric(reference, current, { buckets, floor });
-  const sorted = Float64Array.from(reference).sort();
+  if (!Number.isInteger(buckets) || buckets < 1) throw new RangeError(`buckets must be a positive integer, got ${buckets}`);
+  checkFloor(floor);
+  const plain = psiNumericSorted(sorted, current, { buckets, floor });
   const masses = plain.edges.length === buckets + 1 ? [] : pointMasses(sorted, 1 / buckets);
   if (masses.length === 0) {
     const e = plain.edges;
@@ -348,12 +415,8 @@ export function psiNumericPointMasses(
   const interior = restEdges.slice(1, -1);
   // bucket ids: ranges 0..R-1 (R = interior + 1 when there are other values), then masses R..R+M-1
   const nRanges = rest.length === 0 ? 0 : interior.length + 1;
-  const massIndex = new Map(masses.map((v, i) => [v, nRanges + i]));
-  const bucketOf = (v: number): number => massIndex.get(v) ?? upperBound(interior, v, 0, interior.length);
-  const expected = new Array<number>(nRanges + masses.length).fill(0);
-  const actual = new Array<number>(nRanges + masses.length).fill(0);
-  for (let i = 0; i < sorted.length; i++) expected[bucketOf(sorted[i])]++;
-  for (let i = 0; i < current.length; i++) actual[bucketOf(current[i])]++;
+  const expected = countWithMasses(sorted, interior, nRanges, masses);
+  const actual = countWithMasses(current, interior, nRanges, masses);
   const ranges: PsiBucket[] = Array.from({ length: nRanges }, (_, i) => ({ kind: 'range', low: i === 0 ? null : interior[i - 1], high: i === nRanges - 1 ? null : interior[i] }));
   const points: PsiBucket[] = masses.map((v) => ({ kind: 'point', low: v, high: v }));
   // display order: by position on the number line (a point before the range that starts at its value)

@@ -18,6 +18,8 @@ export interface RegisteredResource {
   readonly custom: boolean;
   /** Outputs the mocks returned. */
   readonly state: Record<string, unknown>;
+  /** Input properties whose changes the engine ignores (`ignoreChanges` resource option). */
+  readonly ignoreChanges: readonly string[];
 }
 
 /** Options of {@link PulumiMockRecorder.install}. */
@@ -41,7 +43,7 @@ export const MOCK_REGION = 'us-east-1';
 export const MOCK_RANDOM_PASSWORD = 'MockRandomPassword0123456789abcd';
 
 /** The parts of a `RegisterResourceRequest` the recorder reads. */
-type MonitorRequest = { getType(): string; getName(): string; getParent(): string };
+type MonitorRequest = { getType(): string; getName(): string; getParent(): string; getIgnorechangesList(): string[] };
 
 /**
  * Records every resource a Pulumi program registers under
@@ -79,6 +81,7 @@ export class PulumiMockRecorder {
    */
   public readonly stackOutputs = new Map<string, Record<string, unknown>>();
   private readonly parents = new Map<string, string>();
+  private readonly ignored = new Map<string, string[]>();
 
   private constructor() {}
 
@@ -134,6 +137,7 @@ export class PulumiMockRecorder {
       writable: true,
       value: (req: MonitorRequest, cb: unknown): unknown => {
         this.parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+        this.ignored.set(`${req.getType()}::${req.getName()}`, req.getIgnorechangesList());
         return Reflect.apply(register, monitor, [req, cb]);
       },
     });
@@ -153,6 +157,7 @@ export class PulumiMockRecorder {
       provider: args.provider || undefined,
       custom: args.custom ?? true,
       state,
+      ignoreChanges: this.ignored.get(`${args.type}::${args.name}`) ?? [],
     });
     return { id: typeof state.id === 'string' ? state.id : `${args.name}-id`, state };
   }
@@ -200,6 +205,11 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
     case 'aws:secretsmanager/secret:Secret': {
       const secretName = str('name') ?? `${name}-mock`;
       return { id: `arn:aws:secretsmanager:${MOCK_REGION}:${MOCK_ACCOUNT}:secret:${secretName}`, name: secretName, arn: `arn:aws:secretsmanager:${MOCK_REGION}:${MOCK_ACCOUNT}:secret:${secretName}` };
+    }
+    case 'aws:wafv2/webAcl:WebAcl': {
+      // AWS's format (the AWS Load Balancer Controller's wafv2-acl-arn annotation takes it as is).
+      const scope = str('scope') === 'CLOUDFRONT' ? 'global' : 'regional';
+      return { id: `${name}-id`, arn: `arn:aws:wafv2:${MOCK_REGION}:${MOCK_ACCOUNT}:${scope}/webacl/${str('name') ?? name}/${name}-id`, capacity: 725 };
     }
     case 'aws:kms/key:Key':
       return { id: `${name}-key-id`, keyId: `${name}-key-id`, arn: `arn:aws:kms:${MOCK_REGION}:${MOCK_ACCOUNT}:key/${name}-key-id` };

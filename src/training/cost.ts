@@ -1,3 +1,4 @@
+import { PropsValidator } from '../core/errors';
 import { TrainingPoolCostProfile } from './cost-profile';
 import { CostLine } from '../cost/estimate';
 import { PriceTable, US_EAST_1, familyOf } from '../cost/prices';
@@ -29,15 +30,12 @@ export function trainingPoolCostLine(profile: TrainingPoolCostProfile, options: 
     const generation = Number(/^[a-z]+(\d+)/.exec(family)?.[1] ?? 0);
     return sel.categories.some((c) => family.startsWith(c) && /^\d/.test(family.slice(c.length))) && generation >= (sel.minGeneration ?? 0);
   });
-  if (candidates.length === 0) {
-    throw new RangeError(`training pool ${profile.pool}: none of its instance types is in the ${prices.region} price table`);
-  }
+  const v: PropsValidator = new PropsValidator(`cost estimate of training pool ${profile.pool}`);
+  v.check(candidates.length > 0, 'instances', sel, `selects none of the instance types in the ${prices.region} price table`);
   // Price per unit of the limiting resource (GPU for GPU pools, else vCPU), averaged over the candidates.
   const unit = sel.gpu ? 'GPU' : 'vCPU';
   const units = sel.gpu ? profile.limits.gpus : profile.limits.cpu;
-  if (units === undefined) {
-    throw new RangeError(`training pool ${profile.pool}: needs a ${unit} limit to be priced`);
-  }
+  v.check(units !== undefined, sel.gpu ? 'limits.gpus' : 'limits.cpu', units, `is required to price the pool (its ${unit} limit)`);
   const perUnit = candidates.map(([type, inst]) => {
     const od = inst.hourly / (sel.gpu ? inst.gpus : inst.vcpu);
     return { od, spot: od * (1 - (prices.spotDiscount[familyOf(type)] ?? 0)) };

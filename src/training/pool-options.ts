@@ -3,6 +3,7 @@
  * disruption, the EC2NodeClass and the on-demand fallback.
  */
 import { Duration, Size } from 'cdk8s';
+import type { EgressOptions } from '../kube/network';
 
 /** Which nodes Karpenter's consolidation may remove. */
 export enum ConsolidationPolicy {
@@ -144,6 +145,8 @@ export interface OnDemandFallbackOptions {
   readonly controllerImage?: string;
   /** Source of the controller script; override only to run a patched build. @default - the bundled `spot-fallback-controller` script */
   readonly controllerScript?: string;
+  /** CIDRs of the API server endpoints the controller's NetworkPolicy admits (its only egress besides DNS). @default - any address on 443 and 6443 */
+  readonly network?: Pick<EgressOptions, 'apiServerCidrs'>;
 }
 
 /** Properties of a {@link SpotTrainingPool}. */

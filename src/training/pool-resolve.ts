@@ -11,7 +11,10 @@ import {
 } from '../../imports/nodepool-karpenter.sh';
 import { readBundle } from '../core/bundles';
 import { PropsValidator } from '../core/errors';
+import { validateSchedule } from '../core/cron';
+import type { EgressOptions } from '../kube/network';
 import { NODE_IMAGE } from '../kube/node-script-job';
+import { validatePinnedImage } from '../kube/image';
 import { promDuration } from '../monitoring/monitoring';
 import { TrainingCapacityLimits } from './cost-profile';
 import {
@@ -218,18 +221,18 @@ function resolveDisruption(v: PropsValidator, d: PoolDisruptionOptions): Resolve
   const policy = d.consolidationPolicy ?? ConsolidationPolicy.WHEN_EMPTY;
   v.check(Object.values(ConsolidationPolicy).includes(policy), 'disruption.consolidationPolicy', policy, 'must be a ConsolidationPolicy');
   const consolidateAfter = d.consolidateAfter ?? Duration.minutes(5);
-  v.integer('disruption.consolidateAfter', consolidateAfter.toSeconds(), 0, 24 * 3600);
+  v.seconds('disruption.consolidateAfter', consolidateAfter, 0, 24 * 3600);
   const budgets = (d.budgets ?? [{ nodes: '10%' }]).map((b, i) => resolveBudget(v, `disruption.budgets[${i}]`, b));
   v.check(budgets.length <= 50, 'disruption.budgets', budgets.length, 'must have at most 50 budgets');
   let expireAfter = 'Never';
   if (d.expireAfter !== false) {
     const e = d.expireAfter ?? Duration.days(7);
-    v.integer('disruption.expireAfter', e.toSeconds(), 3600, 365 * 24 * 3600);
+    v.seconds('disruption.expireAfter', e, 3600, 365 * 24 * 3600);
     expireAfter = promDuration(e);
   }
   let terminationGracePeriod: string | undefined;
   if (d.terminationGracePeriod !== undefined) {
-    v.integer('disruption.terminationGracePeriod', d.terminationGracePeriod.toSeconds(), 60, 30 * 24 * 3600);
+    v.seconds('disruption.terminationGracePeriod', d.terminationGracePeriod, 60, 30 * 24 * 3600);
     terminationGracePeriod = promDuration(d.terminationGracePeriod);
   }
   return {
@@ -254,8 +257,7 @@ function resolveBudget(v: PropsValidator, property: string, b: DisruptionBudget)
   v.matches(`${property}.nodes`, nodes, /^((100|[0-9]{1,2})%|[0-9]+)$/, "must be a node count or a percentage from '0%' to '100%'");
   v.check((b.schedule === undefined) === (b.duration === undefined), `${property}.schedule`, b.schedule, "and 'duration' must be set together");
   if (b.schedule !== undefined) {
-    v.matches(`${property}.schedule`, b.schedule, /^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|\S+\s+\S+\s+\S+\s+\S+\s+\S+)$/,
-      "must be a cron schedule (5 fields, UTC) or a macro such as '@daily'");
+    validateSchedule(v, `${property}.schedule`, b.schedule);
   }
   let duration: string | undefined;
   if (b.duration !== undefined) {
@@ -331,18 +333,20 @@ export interface ResolvedFallback {
   readonly namespace: string;
   readonly controllerImage: string;
   readonly controllerScript: string;
+  readonly network?: Pick<EgressOptions, 'apiServerCidrs'>;
 }
 
 function resolveFallback(v: PropsValidator, f: OnDemandFallbackOptions, spotLimits: ResolvedLimits, spotWeight: number, gpu: boolean,
   namespace: string | undefined): ResolvedFallback {
-  v.integer('onDemandFallback.after', f.after.toSeconds(), 5 * 60, 24 * 3600);
+  v.seconds('onDemandFallback.after', f.after, 5 * 60, 24 * 3600);
   const limits = f.limits ? resolveLimits(v, 'onDemandFallback.limits', f.limits, gpu) : spotLimits;
   const weight = v.integer('onDemandFallback.weight', f.weight ?? 10, 1, 100);
   v.check(weight < spotWeight, 'onDemandFallback.weight', weight, `must be lower than 'weight' (${spotWeight}): Karpenter must prefer spot`);
   const consolidateAfter = f.consolidateAfter ?? Duration.minutes(1);
-  v.integer('onDemandFallback.consolidateAfter', consolidateAfter.toSeconds(), 0, 24 * 3600);
+  v.seconds('onDemandFallback.consolidateAfter', consolidateAfter, 0, 24 * 3600);
   const checkInterval = f.checkInterval ?? Duration.minutes(1);
-  const seconds = checkInterval.toSeconds();
+  const seconds = v.convert('onDemandFallback.checkInterval', checkInterval, () => checkInterval.toSeconds());
+  if (f.controllerImage !== undefined) validatePinnedImage(v, 'onDemandFallback.controllerImage', f.controllerImage);
   v.check(Number.isInteger(seconds / 60) && seconds >= 60 && seconds <= 30 * 60, 'onDemandFallback.checkInterval', checkInterval, 'must be whole minutes from 1 to 30');
   v.check(seconds < f.after.toSeconds(), 'onDemandFallback.checkInterval', checkInterval, `must be shorter than 'onDemandFallback.after' (${f.after.toHumanString()})`);
   if (f.controllerScript !== undefined) {
@@ -354,6 +358,7 @@ function resolveFallback(v: PropsValidator, f: OnDemandFallbackOptions, spotLimi
     after: f.after, limits, weight, consolidateAfter, checkInterval, namespace,
     controllerImage: f.controllerImage ?? NODE_IMAGE,
     controllerScript: f.controllerScript ?? readBundle('spot-fallback-controller'),
+    network: f.network,
   };
 }
 

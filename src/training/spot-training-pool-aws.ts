@@ -1,7 +1,9 @@
 import * as cloudwatch from '@pulumi/aws/cloudwatch';
 import * as ec2 from '@pulumi/aws/ec2';
 import * as eks from '@pulumi/aws/eks';
+import { getCallerIdentityOutput } from '@pulumi/aws/getCallerIdentity';
 import { getPartitionOutput } from '@pulumi/aws/getPartition';
+import { getRegionOutput } from '@pulumi/aws/getRegion';
 import * as iam from '@pulumi/aws/iam';
 import * as sqs from '@pulumi/aws/sqs';
 import * as pulumi from '@pulumi/pulumi';
@@ -11,6 +13,7 @@ import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
 import { PropsValidator } from '../core/errors';
 import { IRSA_ROLE_ARN_ANNOTATION, irsaAnnotations } from '../core/labels';
 import { TrainingPoolCostProfile } from './cost-profile';
+import { karpenterControllerStatements } from './karpenter-controller-aws';
 import { TRAINING_POOL_LABEL, TRAINING_TAINT_KEY } from './scheduling';
 
 /** Options of the Karpenter prerequisites ({@link SpotCapacity.karpenter}). */
@@ -203,6 +206,8 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
   public readonly costProfile?: TrainingPoolCostProfile;
 
   private readonly prefixes: Readonly<Record<string, string>>;
+  /** The cluster name, when given as a string (the controller policy's tag keys name it). */
+  private readonly clusterName?: string;
 
   constructor(name: string, args: SpotTrainingPoolAwsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: invalid arguments leave no dangling component.
@@ -210,6 +215,7 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
     super(SpotTrainingPoolAws.TYPE, name, {}, opts);
     this.poolName = args.poolName;
     this.namespace = args.namespace;
+    this.clusterName = typeof args.clusterName === 'string' ? args.clusterName : undefined;
     this.prefixes = r.prefixes;
     const tags = { ...args.tags };
 
@@ -276,35 +282,41 @@ export class SpotTrainingPoolAws extends pulumi.ComponentResource {
   public serviceAccountAnnotations(job: string): pulumi.Output<{ [IRSA_ROLE_ARN_ANNOTATION]: string }> {
     const role = this.jobRoles[job];
     if (!role) {
-      throw new Error(`${SpotTrainingPoolAws.TYPE}: no job '${job}' (known: ${Object.keys(this.jobRoles).join(', ') || 'none'})`);
+      new PropsValidator(componentLabel(SpotTrainingPoolAws.TYPE, this.poolName)).fail('job', job, `names no job of the pool (jobs: ${Object.keys(this.jobRoles).join(', ') || 'none'})`);
     }
     return role.roleArn.apply((arn) => irsaAnnotations(arn));
   }
 
   /**
-   * Statements the Karpenter controller's role needs for this pool: pass the
-   * node role to instances, and read and delete messages of the interruption
-   * queue (when created here). Empty for a managed node group.
+   * The Karpenter controller's IAM statements for this pool, following
+   * Karpenter's reference controller policy ({@link karpenterControllerStatements}):
+   * `iam:PassRole` on exactly this pool's node role, the interruption queue
+   * (when created here), and instance profile management and EC2 actions
+   * scoped by the cluster's tags. Empty for a managed node group.
+   *
+   * @param clusterName the cluster name, when `clusterName` was given as an Output
    */
-  public controllerStatements(): PolicyStatement[] {
+  public controllerStatements(clusterName?: string): PolicyStatement[] {
     if (this.nodeGroup) {
       return [];
     }
-    const statements: PolicyStatement[] = [{ sid: 'PassNodeRole', actions: ['iam:PassRole'], resources: [this.nodeRoleArn] }];
-    if (this.interruptionQueue) {
-      statements.push({
-        sid: 'InterruptionQueue',
-        actions: ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
-        resources: [this.interruptionQueue.arn],
-      });
-    }
-    return statements;
+    const name = clusterName ?? this.clusterName ?? new PropsValidator(componentLabel(SpotTrainingPoolAws.TYPE, this.poolName)).fail('clusterName', clusterName,
+      'is required as a string by controllerStatements() (its tag keys name the cluster)');
+    const opts = { parent: this };
+    return karpenterControllerStatements({
+      clusterName: name,
+      partition: getPartitionOutput({}, opts).partition,
+      region: getRegionOutput({}, opts).region,
+      accountId: getCallerIdentityOutput({}, opts).accountId,
+      nodeRoleArn: this.nodeRoleArn,
+      ...(this.interruptionQueue ? { interruptionQueueArn: this.interruptionQueue.arn } : {}),
+    });
   }
 
   private prefixOf(job: string): string {
     const prefix = this.prefixes[job];
     if (prefix === undefined) {
-      throw new Error(`${SpotTrainingPoolAws.TYPE}: no job '${job}' (known: ${Object.keys(this.prefixes).join(', ') || 'none'})`);
+      new PropsValidator(componentLabel(SpotTrainingPoolAws.TYPE, this.poolName)).fail('job', job, `names no job of the pool (jobs: ${Object.keys(this.prefixes).join(', ') || 'none'})`);
     }
     return prefix;
   }

@@ -8,6 +8,7 @@ import {
   NodePool, NodePoolSpecDisruptionConsolidationPolicy, NodePoolSpecTemplateSpecTaints,
 } from '../../imports/nodepool-karpenter.sh';
 import { PropsValidator } from '../core/errors';
+import { checkChartAtSynth } from '../core/chart-checks';
 import { MANAGED_BY } from '../core/labels';
 import { NodeScriptCronJob } from '../kube/node-script-job';
 import { TrainingCapacityLimits, TrainingPoolCostProfile } from './cost-profile';
@@ -149,6 +150,7 @@ export class SpotTrainingPool extends Construct implements ITrainingPool {
 
   constructor(scope: Construct, id: string, props: SpotTrainingPoolProps) {
     super(scope, id);
+    checkChartAtSynth(this);
     this.namespace = Chart.of(this).namespace;
     const r = resolvePool(new PropsValidator(this), id, props, this.namespace);
     this.name = r.name;
@@ -311,6 +313,7 @@ export class SpotNodeGroupTrainingPool extends Construct implements ITrainingPoo
 
   constructor(scope: Construct, id: string, props: SpotNodeGroupTrainingPoolProps = {}) {
     super(scope, id);
+    checkChartAtSynth(this);
     const v: PropsValidator = new PropsValidator(this);
     this.name = v.dnsLabel('name', props.name ?? id, 40);
     this.gpu = props.gpu ?? false;

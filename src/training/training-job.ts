@@ -4,9 +4,12 @@
  */
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { EgressOptions, jobNetworkPolicy } from '../kube/network';
+import { validateHttpUrl, validateS3Uri } from '../core/url';
 import { Construct, IConstruct } from 'constructs';
 import { PropsValidator } from '../core/errors';
-import { MANAGED_BY } from '../core/labels';
+import { checkChartAtSynth } from '../core/chart-checks';
+import { AwsIdentity, MANAGED_BY, awsIdentityAnnotations } from '../core/labels';
 import { ComputeResources, cpuMillis, memoryMebibytes, validateComputeResources } from '../core/resources';
 import { EnvMap, EnvSource, resolveEnv } from '../kube/env';
 import { validatePinnedImage } from '../kube/image';
@@ -72,6 +75,12 @@ export interface TrainingJobProps {
   readonly ttlAfterFinished?: Duration;
   /** Annotations of the ServiceAccount, for example the IRSA role (`irsaAnnotations(roleArn)`). @default - none */
   readonly serviceAccountAnnotations?: Readonly<Record<string, string>>;
+  /**
+   * AWS identity of the trainer; required when the checkpoints are on `s3://`
+   * (or `serviceAccountAnnotations` names the IRSA role).
+   * @default - none (an error when the job calls AWS)
+   */
+  readonly awsIdentity?: AwsIdentity;
   /** Whether the fallback controller may move this job's pods to on-demand; only on pools with a fallback. @default - true when the pool has a fallback */
   readonly onDemandFallback?: boolean;
   /** UID (and GID) of the trainer. @default 1000 */
@@ -82,6 +91,15 @@ export interface TrainingJobProps {
   readonly sharedMemorySize?: Size;
   /** Image pull policy. @default kplus.ImagePullPolicy.IF_NOT_PRESENT */
   readonly imagePullPolicy?: kplus.ImagePullPolicy;
+  /**
+   * HTTP(S) endpoints the trainer calls besides AWS (an experiment tracker, a
+   * dataset server): the only other egress its default-deny NetworkPolicy
+   * admits (DNS and AWS on 443 always are).
+   * @default - none
+   */
+  readonly egressUrls?: readonly string[];
+  /** CIDRs that narrow the trainer's AWS egress on 443 (VPC endpoints). @default - see {@link EgressOptions} */
+  readonly network?: EgressOptions;
 }
 
 /** Properties of a {@link TrainingJob} created directly (rather than with `pool.addTrainingJob`). */
@@ -140,9 +158,12 @@ export class TrainingJob extends Construct {
   public readonly container: kplus.Container;
   /** The job's ServiceAccount. */
   public readonly serviceAccount: kplus.ServiceAccount;
+  /** The default-deny NetworkPolicy of the trainer pods: no ingress; egress to DNS, AWS on 443 and `egressUrls`. */
+  public readonly networkPolicy: kplus.k8s.KubeNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: TrainingJobWithPoolProps) {
     super(scope, id);
+    checkChartAtSynth(this);
     const r = resolveTrainingJob(new PropsValidator(this), id, props);
     this.pool = props.pool;
     this.name = r.name;
@@ -159,12 +180,27 @@ export class TrainingJob extends Construct {
       ...(r.fallback ? { [FALLBACK_POD_LABEL]: FALLBACK_ALLOWED } : {}),
     };
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
-      metadata: { name: this.name, labels: this.labels, annotations: { ...props.serviceAccountAnnotations } },
+      metadata: {
+        name: this.name,
+        labels: this.labels,
+        annotations: awsIdentityAnnotations(new PropsValidator(this), {
+          property: 'awsIdentity', reads: r.checkpointUri.startsWith('s3://') ? [`${r.checkpointUri} (checkpoints)`] : [],
+        }, props.awsIdentity, props.serviceAccountAnnotations),
+      },
       automountToken: false,
     });
     this.job = this.renderJob(r);
     this.container = this.renderContainer(r, props);
     this.renderScheduling(r.gpus);
+    (props.egressUrls ?? []).forEach((u, i) => validateHttpUrl(new PropsValidator(this), `egressUrls[${i}]`, u));
+    this.networkPolicy = jobNetworkPolicy(this, 'NetworkPolicy', {
+      name: this.name,
+      labels: this.labels,
+      podLabels: { 'app.kubernetes.io/name': this.name, 'app.kubernetes.io/instance': this.name },
+      // Checkpoints and data on S3 (and STS for IRSA): AWS on 443.
+      egress: { aws: true, urls: props.egressUrls },
+      network: props.network,
+    });
     this.node.defaultChild = this.job;
   }
 
@@ -268,10 +304,10 @@ function resolveTrainingJob(v: PropsValidator, id: string, props: TrainingJobWit
     'must be from 1 second to under 2 minutes: a spot instance is reclaimed 2 minutes after its interruption notice, so SIGKILL must come first');
   const backoffLimit = v.integer('backoffLimit', props.backoffLimit ?? 3, 0, 100);
   if (props.activeDeadline !== undefined) {
-    v.integer('activeDeadline', props.activeDeadline.toSeconds(), 60, 365 * 24 * 3600);
+    v.seconds('activeDeadline', props.activeDeadline, 60, 365 * 24 * 3600);
   }
   const ttlAfterFinished = props.ttlAfterFinished ?? Duration.days(7);
-  v.integer('ttlAfterFinished', ttlAfterFinished.toSeconds(), 0, 365 * 24 * 3600);
+  v.seconds('ttlAfterFinished', ttlAfterFinished, 0, 365 * 24 * 3600);
   const runAsUser = v.integer('runAsUser', props.runAsUser ?? 1000, 1, 2147483647);
 
   validatePinnedImage(v, 'image', props.image);
@@ -302,10 +338,11 @@ function resolveCheckpoint(v: PropsValidator, pool: ITrainingPool, name: string,
   v.check(options !== undefined && typeof options.uri === 'string' && options.uri.trim() !== '', 'checkpoint.uri', options?.uri,
     `is required on the spot pool '${pool.name}': spot capacity is only offered to training that can resume (set checkpoint.uri, for example 's3://<bucket>/checkpoints/${name}/')`);
   const checkpointUri = v.matches('checkpoint.uri', options.uri, /^[a-z][a-z0-9+.-]*:\/\/\S+$/, 'must be a URI with a scheme, such as s3://bucket/prefix/');
+  if (checkpointUri.startsWith('s3://')) validateS3Uri(v, 'checkpoint.uri', checkpointUri);
   v.check(!/^file:/.test(checkpointUri), 'checkpoint.uri', checkpointUri,
     'must be durable storage (s3://, gs://, ...): a path on the node is lost with the spot instance');
   const checkpointInterval = options.interval ?? Duration.minutes(10);
-  v.integer('checkpoint.interval', checkpointInterval.toSeconds(), 60, 24 * 3600);
+  v.seconds('checkpoint.interval', checkpointInterval, 60, 24 * 3600);
   return { checkpointUri, checkpointInterval };
 }
 

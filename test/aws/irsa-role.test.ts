@@ -47,15 +47,18 @@ describe('IrsaRole', () => {
     assert.deepEqual(Object.keys(trust.Statement[0].Condition.StringEquals), ['oidc.eks.eu-west-1.amazonaws.com/id/X:sub', 'oidc.eks.eu-west-1.amazonaws.com/id/X:aud']);
   });
 
-  it('also trusts the same ServiceAccount in additional namespaces (restore drills)', async () => {
+  it('trusts exactly one ServiceAccount: one statement, one principal, sub AND aud as single strings', async () => {
     const rec = await recorderReady;
-    const role = new IrsaRole('drill', { oidcProvider: OIDC, namespace: 'ml', serviceAccount: 'm', additionalNamespaces: ['ml-restore-drill'],
-      statements: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] }] });
+    const role = new IrsaRole('one', { oidcProvider: OIDC, namespace: 'ml', serviceAccount: 'm', statements: [{ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] }] });
     await rec.settle();
-    assert.equal(rec.resources.length, 3);
-    assert.deepEqual(role.subjects, ['system:serviceaccount:ml:m', 'system:serviceaccount:ml-restore-drill:m']);
+    assert.equal(role.subject, 'system:serviceaccount:ml:m');
     const trust = parsePolicy(rec.one('aws:iam/role:Role').inputs.assumeRolePolicy);
-    assert.deepEqual(trust.Statement[0].Condition.StringEquals['oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789:sub'], role.subjects);
+    assert.equal(trust.Statement.length, 1);
+    assert.deepEqual(trust.Statement[0].Principal, { Federated: OIDC.arn });
+    assert.deepEqual(trust.Statement[0].Condition, { StringEquals: {
+      'oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789:sub': 'system:serviceaccount:ml:m',
+      'oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF0123456789:aud': 'sts.amazonaws.com',
+    } });
   });
 
   it('refuses * actions, service-wide actions on *, and bad subjects, registering nothing', async () => {

@@ -34,7 +34,8 @@ describe('core/cron: the one cron parser', () => {
     assert.equal(runsPerMonth('*/15 * * * *'), 4 * 24 * 30.4);
     assert.equal(runsPerMonth('0 2 1 * *'), 1);
     assert.equal(runsPerMonth('0 8 * * 1-5'), 5 * (30.4 / 7));
-    assert.equal(runsPerMonth('not cron'), 30);
+    // Never a made-up default: a schedule that is not one is a ValidationError.
+    assertValidationError(() => runsPerMonth('not cron'), 'cost estimate', "invalid 'schedule' (\"not cron\")", 'must have 5 fields');
   });
 
   it('finds the longest gap of a schedule over four years', () => {

@@ -19,6 +19,8 @@ const BUCKET = 8;
 const REPLICATED_PAIR = BUCKET + 3 + BUCKET;
 /** Component, vault key, vault, plan, backup role, 2 managed-policy attachments, tag selection. */
 const CORE = 8;
+/** Velero's IRSA role and policy, and the KMS key of its bucket. */
+const VELERO = 4;
 /** DR provider, DR key, DR vault. */
 const DR = 3;
 
@@ -201,7 +203,7 @@ describe('PlatformBackupsAws', () => {
     const rec = await recorderReady;
     const b = backups({ replicatedBuckets: {}, velero: { oidcProvider: OIDC } });
     await rec.settle();
-    assert.equal(rec.resources.length, CORE + DR + REPLICATED_PAIR + 3);
+    assert.equal(rec.resources.length, CORE + DR + REPLICATED_PAIR + VELERO, 'the role, its policy and the SSE-KMS key of the bucket');
     const trust = parsePolicy(rec.one('aws:iam/role:Role', 'platform-velero-irsa-role').inputs.assumeRolePolicy);
     assert.equal(trust.Statement[0].Condition.StringEquals['oidc.eks.us-east-1.amazonaws.com/id/AB12:sub'], 'system:serviceaccount:velero:velero-server');
     const policy = parsePolicy(rec.one('aws:iam/rolePolicy:RolePolicy', 'platform-velero-irsa-policy').inputs.policy);
@@ -212,7 +214,14 @@ describe('PlatformBackupsAws', () => {
         Resource: ['arn:aws:s3:::platform-velero-mock/*'],
       },
       { Sid: 'ListBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: ['arn:aws:s3:::platform-velero-mock'] },
+      { Sid: 'Kms', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: ['arn:aws:kms:us-east-1:123456789012:key/platform-velero-key-key-id'] },
     ]);
+    // Velero's backups hold Secrets: SSE-KMS with its own key, whose policy is explicit.
+    const encryption = rec.one('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration', 'platform-velero-encryption').inputs.rules as any[];
+    assert.deepEqual(encryption[0].applyServerSideEncryptionByDefault, { sseAlgorithm: 'aws:kms', kmsMasterKeyId: 'arn:aws:kms:us-east-1:123456789012:key/platform-velero-key-key-id' });
+    assert.deepEqual(parsePolicy(rec.one('aws:kms/key:Key', 'platform-velero-key').inputs.policy).Statement, [{
+      Sid: 'EnableIamPoliciesOfThisAccount', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::123456789012:root' }, Action: 'kms:*', Resource: '*',
+    }]);
     const rules = rec.one('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', 'platform-velero-lifecycle').inputs.rules as any[];
     assert.equal(rules[0].noncurrentVersionExpiration.noncurrentDays, 7, 'Velero expires backups itself; deleted objects stay a week');
     assert.equal(await promiseOf(b.veleroRole!.roleArn), 'arn:aws:iam::123456789012:role/platform-velero-irsa-role-mock');
@@ -220,9 +229,9 @@ describe('PlatformBackupsAws', () => {
     rec.reset();
     new PlatformBackupsAws('ebs', { disasterRecovery: LOCAL, replicatedBuckets: {}, velero: { oidcProvider: OIDC, ebsSnapshots: true, serviceAccount: 'velero', namespace: 'backup' } });
     await rec.settle();
-    assert.equal(rec.resources.length, CORE + BUCKET + 3);
+    assert.equal(rec.resources.length, CORE + BUCKET + VELERO);
     const ebs = parsePolicy(rec.one('aws:iam/rolePolicy:RolePolicy', 'ebs-velero-irsa-policy').inputs.policy);
-    assert.deepEqual(ebs.Statement.slice(2).map((s) => [s.Sid, s.Action, s.Resource]), [
+    assert.deepEqual(ebs.Statement.slice(3).map((s) => [s.Sid, s.Action, s.Resource]), [
       ['DescribeVolumes', ['ec2:DescribeVolumes', 'ec2:DescribeSnapshots'], ['*']],
       ['Snapshots', ['ec2:CreateTags', 'ec2:CreateVolume', 'ec2:CreateSnapshot', 'ec2:DeleteSnapshot'],
         ['arn:aws:ec2:us-east-1:123456789012:volume/*', 'arn:aws:ec2:us-east-1::snapshot/*']],
@@ -269,7 +278,7 @@ describe('PlatformBackupsAws', () => {
     const b = backups({ replicatedBuckets: { 'model-artifacts': {} }, velero: { oidcProvider: OIDC } });
     const binding = await promiseOf(b.runbookBinding);
     await rec.settle();
-    assert.equal(rec.resources.length, CORE + DR + 2 * REPLICATED_PAIR + 3);
+    assert.equal(rec.resources.length, CORE + DR + 2 * REPLICATED_PAIR + VELERO);
     assert.deepEqual(binding, {
       region: 'us-east-1',
       backupVaultName: 'platform',
@@ -285,7 +294,10 @@ describe('PlatformBackupsAws', () => {
     const chart = new Chart(Testing.app(), 'k8s');
     const md = new PlatformBackups(chart, 'platform', { disasterRecovery: POLICY, namespaces: ['ml-churn'], aws: { ...binding, dynamoDbTables: ['churn-features'] } }).runbookMarkdown();
     assert.ok(md.includes('velero -n velero backup-location create dr-replica --provider aws --bucket platform-velero-replica-mock --config region=us-west-2 --access-mode ReadOnly'));
-    assert.ok(md.includes('aws backup start-restore-job --recovery-point-arn <recovery-point-arn> --iam-role-arn arn:aws:iam::123456789012:role/platform-backup-role-mock'));
+    // No placeholder to fill in: the recovery point is looked up by command, then restored with the backup role.
+    assert.ok(md.includes('aws backup start-restore-job --recovery-point-arn "$RECOVERY_POINT" --iam-role-arn arn:aws:iam::123456789012:role/platform-backup-role-mock'));
+    assert.match(md, /^RECOVERY_POINT=\$\(aws backup list-recovery-points-by-backup-vault --backup-vault-name platform /m);
+    assert.doesNotMatch(md, /<[a-z-]+>/);
     assert.ok(md.includes('aws dynamodb restore-table-to-point-in-time --source-table-name churn-features'));
   });
 

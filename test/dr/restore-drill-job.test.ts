@@ -26,7 +26,10 @@ const TOKEN = 'drill-sa-token';
 /** How the Velero stand-in treats the next Restore. */
 type VeleroMode = 'complete' | 'stuck' | 'vanish' | 'partially-failed';
 
-/** Plays Velero: a new Restore creates the namespace (labelled as Velero does) and the Deployment, then finishes per `mode`. */
+/**
+ * Plays Velero: a new Restore uses the existing namespace as it is (Velero's EnsureNamespaceExistsAndIsReady) or creates
+ * it labelled as Velero does, restores the Deployment, then finishes per `mode`.
+ */
 function velero(api: ApiStandIn, state: { mode: VeleroMode; polls: Map<string, number> }): void {
   api.hooks.push((method, path) => {
     const m = new RegExp(`^${VELERO}/restores/([^/?]+)$`).exec(path);
@@ -46,7 +49,9 @@ function velero(api: ApiStandIn, state: { mode: VeleroMode; polls: Map<string, n
     const polls = (state.polls.get(m[1]) ?? 0) + 1;
     state.polls.set(m[1], polls);
     if (polls === 1) {
-      api.put(SCRATCH, { metadata: { name: 'ml-churn-drill', labels: { team: 'churn', [VELERO_RESTORE_NAME_LABEL]: m[1], 'velero.io/backup-name': restore.spec.backupName } } });
+      if (!api.objects.has(SCRATCH)) {
+        api.put(SCRATCH, { metadata: { name: 'ml-churn-drill', labels: { team: 'churn', [VELERO_RESTORE_NAME_LABEL]: m[1], 'velero.io/backup-name': restore.spec.backupName } } });
+      }
       api.put(DEPLOYMENT, { metadata: { name: 'churn-model' }, status: {} });
       restore.status = { phase: 'InProgress' };
     } else if (state.mode === 'vanish') {
@@ -150,6 +155,8 @@ describe('restore drill job: the CronJob command in cluster, against the API sta
     const created = api.objects.get(restore) ?? {};
     assert.equal(created.spec.backupName, 'platform-ml-churn-2');
     assert.equal(created.metadata.labels[DRILL_MARK_LABEL], 'platform-restore-drill', 'marked as the drill\'s from creation');
+    assert.deepEqual(created.spec.resourceModifier, { kind: 'configmap', name: 'platform-restore-drill-modifiers' },
+      'the restored ServiceAccounts get the drill\'s identity, not production\'s');
     assert.equal(metric(DRILL_METRICS.success), 1);
     assert.equal(api.objects.has(SCRATCH), false);
   });
@@ -179,18 +186,19 @@ describe('restore drill job: the CronJob command in cluster, against the API sta
     await assertNextDrillRunsNormally();
   });
 
-  it('after a drill whose namespace label conflicted every time, the next recognises the namespace by its Restore', async () => {
+  it('creates the scratch namespace marked before its Restore, so a failed restore never needs a label patch to be cleaned up', async () => {
     state.mode = 'partially-failed';
     api.fault({ method: 'PATCH', path: SCRATCH, status: 409, times: 100 });
     const run = await drill({ cleanup: false });
     assert.equal(run.code, 1);
     assert.match(run.firstError, /^restore-drill: restore (platform-restore-drill-\w+) ended PartiallyFailed \(errors: 2, warnings: 0\); see: velero -n velero restore describe \1 --details \(stage: restore\)$/);
-    assert.match(run.stderr, /kept restore platform-restore-drill-\w+: namespace ml-churn-drill could not be labelled/);
-    assert.equal(api.objects.get(SCRATCH)?.metadata.labels[DRILL_MARK_LABEL], undefined);
-    assert.equal(restores().length, 1);
+    const posts = api.requests.filter((r) => r.method === 'POST').map((r) => r.path);
+    assert.deepEqual(posts.slice(0, 2), ['/api/v1/namespaces', `${VELERO}/restores`], 'the namespace first, with the rendered RBAC');
+    assert.equal(api.seen('PATCH', SCRATCH).length, 0, 'no label patch needed');
+    assert.equal(api.objects.get(SCRATCH)?.metadata.labels[DRILL_MARK_LABEL], 'platform-restore-drill');
+    assert.deepEqual(restores(), [], 'the failed drill deleted its Restore');
     api.faults.length = 0;
     await assertNextDrillRunsNormally();
-    assert.equal(restores().length, 1, 'the kept Restore was deleted with its namespace; the new one stays');
   });
 
   it('still refuses to delete a namespace that is not the drill\'s', async () => {

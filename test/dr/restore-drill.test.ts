@@ -41,6 +41,7 @@ const VELERO = '/apis/velero.io/v1/namespaces/velero';
 /** An in-memory cluster behind the drill's API, with a fake clock: every sleep advances it. */
 class FakeCluster implements RestoreDrillApi {
   public scratch?: Record<string, string>;
+  public scratchCreated?: Record<string, string>;
   public restorePhases = ['InProgress', 'Completed'];
   public readyAfterPolls = 2;
   public readonly calls: string[] = [];
@@ -62,6 +63,11 @@ class FakeCluster implements RestoreDrillApi {
 
   public create<T>(path: string, body: unknown): Promise<KubeResult<T>> {
     this.calls.push(`POST ${path}`);
+    if (path === '/api/v1/namespaces') {
+      this.scratch = (body as any).metadata.labels;
+      this.scratchCreated = this.scratch;
+      return Promise.resolve({ ok: true, value: body as T });
+    }
     this.created = body as Record<string, unknown>;
     return Promise.resolve({ ok: true, value: body as T });
   }
@@ -101,6 +107,9 @@ class FakeCluster implements RestoreDrillApi {
   }
 
   private answer(path: string): unknown {
+    if (path === '/api/v1/namespaces/ml-churn') {
+      return { metadata: { labels: { 'kubernetes.io/metadata.name': 'ml-churn', 'pod-security.kubernetes.io/enforce': 'restricted' } } };
+    }
     if (path === NS) {
       return this.scratch === undefined ? undefined : { metadata: { labels: this.scratch } };
     }
@@ -167,7 +176,11 @@ describe('restore drill logic', () => {
     const started = cluster.clock;
     assert.equal(await runRestoreDrill(CONFIG, cluster.deps()), 0, cluster.errors.join('\n'));
     assert.deepEqual(cluster.created?.spec, { includedNamespaces: ['ml-churn'], namespaceMapping: { 'ml-churn': 'ml-churn-drill' }, backupName: 'b-new' });
-    assert.ok(cluster.calls.includes(`PATCH ${NS}`), 'marked as the drill\'s own before waiting');
+    const posts = cluster.calls.filter((c) => c.startsWith('POST'));
+    assert.deepEqual(posts, ['POST /api/v1/namespaces', `POST ${VELERO}/restores`], 'the namespace is created before the Restore');
+    assert.equal(cluster.scratchCreated?.[DRILL_MARK_LABEL], 'platform-restore-drill', 'created marked as the drill\'s own');
+    assert.equal(cluster.scratchCreated?.['pod-security.kubernetes.io/enforce'], 'restricted', 'with the source namespace\'s labels');
+    assert.equal(cluster.scratchCreated?.['kubernetes.io/metadata.name'], undefined);
     assert.deepEqual(cluster.calls.filter((c) => c.startsWith('DELETE')), [`DELETE ${NS}`], 'cleanup deletes the restored copy');
     const [{ url, body }] = cluster.pushes;
     assert.equal(url, 'http://pushgateway:9091/metrics/job/ml_platform_restore_drill/drill/platform-restore-drill');
@@ -184,15 +197,69 @@ describe('restore drill logic', () => {
     const cluster = new FakeCluster();
     cluster.readyAfterPolls = Number.POSITIVE_INFINITY;
     assert.equal(await runRestoreDrill({ ...CONFIG, cleanup: false }, cluster.deps()), 1);
-    assert.deepEqual(cluster.errors, ['timed out after 600s waiting for Deployment churn-model to have a ready replica (stage: workloads)']);
+    assert.deepEqual(cluster.errors, ['timed out after 600s waiting for Deployment churn-model to have every replica ready (0/1 replicas ready) (stage: workloads)']);
     const body = cluster.pushes[0].body;
-    assert.match(body, /^ml_platform_restore_drill_failure_info\{reason="timed out after 600s waiting for Deployment churn-model to have a ready replica",stage="workloads"\} 1$/m);
+    assert.match(body, /^ml_platform_restore_drill_failure_info\{reason="timed out after 600s waiting for Deployment churn-model to have every replica ready \(0\/1 replicas ready\)",stage="workloads"\} 1$/m);
     assert.ok(cluster.calls.includes(`DELETE ${VELERO}/restores/${RESTORE}`), 'the failed drill deletes its Restore');
     assert.equal(metric(body, DRILL_METRICS.success), 0);
     assert.ok(metric(body, DRILL_METRICS.duration) >= 600);
     assert.ok(Number.isNaN(metric(body, DRILL_METRICS.lastSuccess)));
     assert.equal(cluster.calls.filter((c) => c === `DELETE ${NS}`).length, 0, 'cleanup: false keeps the scratch namespace');
     assert.equal(cluster.scratch?.[DRILL_MARK_LABEL], 'platform-restore-drill');
+  });
+
+  it('fails when a restored workload cannot reach its dependencies: every replica must be ready, the failing conditions are the reason', async () => {
+    class Unreachable extends FakeCluster {
+      public override getJson<T>(path: string): Promise<T | undefined> {
+        if (path === '/apis/apps/v1/namespaces/ml-churn-drill/deployments/churn-model') {
+          this.calls.push(`GET ${path}`);
+          return Promise.resolve({
+            spec: { replicas: 2 },
+            status: { readyReplicas: 1, conditions: [
+              { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' },
+              { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.' },
+            ] },
+          } as T);
+        }
+        return super.getJson<T>(path);
+      }
+    }
+    const cluster = new Unreachable();
+    assert.equal(await runRestoreDrill(CONFIG, cluster.deps()), 1);
+    assert.deepEqual(cluster.errors, ['timed out after 600s waiting for Deployment churn-model to have every replica ready '
+      + '(1/2 replicas ready; Available: MinimumReplicasUnavailable Deployment does not have minimum availability.) (stage: workloads)']);
+    assert.ok(cluster.calls.includes(`DELETE ${NS}`), 'and still cleans up');
+  });
+
+  it('cleans up the namespace it created when the Restore cannot be created (it is labelled before the Restore exists)', async () => {
+    class RestoreRefused extends FakeCluster {
+      public override create<T>(path: string, body: unknown): Promise<KubeResult<T>> {
+        return path === '/api/v1/namespaces' ? super.create<T>(path, body)
+          : Promise.resolve({ ok: false, outcome: 'invalid', status: 422, message: 'denied by ValidatingAdmissionPolicy' });
+      }
+    }
+    const cluster = new RestoreRefused();
+    assert.equal(await runRestoreDrill(CONFIG, cluster.deps()), 1);
+    assert.match(cluster.errors[0], /creating restore .* failed: HTTP 422: denied by ValidatingAdmissionPolicy \(stage: create-restore\)/);
+    assert.equal(cluster.scratch, undefined, 'the scratch namespace is gone');
+    assert.ok(cluster.calls.includes(`DELETE ${NS}`));
+  });
+
+  it('refuses a scratch namespace it did not create (409 on a namespace without its mark)', async () => {
+    class Taken extends FakeCluster {
+      public override create<T>(path: string, body: unknown): Promise<KubeResult<T>> {
+        if (path === '/api/v1/namespaces') {
+          this.scratch = { owner: 'someone-else' };
+          return Promise.resolve({ ok: false, outcome: 'conflict', status: 409, message: 'already exists' });
+        }
+        return super.create<T>(path, body);
+      }
+    }
+    const cluster = new Taken();
+    assert.equal(await runRestoreDrill(CONFIG, cluster.deps()), 1);
+    assert.equal(cluster.errors[0], 'creating namespace ml-churn-drill failed: HTTP 409: already exists (stage: create-namespace)');
+    assert.equal(cluster.created, undefined, 'no Restore');
+    assert.ok(!cluster.calls.includes(`DELETE ${NS}`), 'someone else\'s namespace is not deleted');
   });
 
   it('fails when the metrics cannot be pushed, and reports a failed cleanup without failing', async () => {

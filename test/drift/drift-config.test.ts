@@ -105,7 +105,7 @@ describe('drift config', () => {
       extra: true,
     });
     const expected = [
-      'extra: unknown field; allowed fields: model, reference, current, features, labels, outputs, verdict, attribution, timeouts',
+      'extra: unknown field; allowed fields: model, reference, current, features, labels, outputs, verdict, attribution, timeouts, engine, athena',
       "model: must be at most 253 characters, start with a letter or digit and contain only letters, digits, '.', '_' and '-', got \"churn model\"",
       "reference.format: is required because the format cannot be inferred from \"ref.txt\"; set one of 'csv', 'jsonl', 'parquet' (or use a .csv, .jsonl, .ndjson, .parquet extension)",
       "current.format: must be one of 'csv', 'jsonl', 'parquet', got \"xlsx\"",

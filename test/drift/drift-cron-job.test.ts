@@ -59,7 +59,9 @@ describe('DriftCronJob', () => {
     const c = pod.containers[0];
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
-    assert.deepEqual(c.resources, { requests: { cpu: '500m', memory: '1024Mi' }, limits: { cpu: '2000m', memory: '2048Mi' } });
+    // two features are checked in parallel (worker threads): the CPU request holds both, DRIFT_WORKERS tells the checker
+    assert.deepEqual(c.resources, { requests: { cpu: '2000m', memory: '1024Mi' }, limits: { cpu: '2000m', memory: '2048Mi' } });
+    assert.deepEqual(c.env, [{ name: 'DRIFT_WORKERS', value: '2' }]);
     assert.deepEqual(c.command.slice(0, 2), ['node', '-e']);
     assert.deepEqual(c.command.slice(3), ['--', '/opt/ml-platform/ml-drift.js.br', 'run', '--config', '/opt/ml-platform/config.json']);
     const sa = findObject(objects, 'ServiceAccount', 'churn-model-drift');
@@ -71,6 +73,7 @@ describe('DriftCronJob', () => {
     const cm = findObject(objects, 'ConfigMap', 'churn-model-drift');
     assert.equal(brotliDecompressSync(Buffer.from(cm.binaryData['ml-drift.js.br'], 'base64')).toString('utf8'), readBundle('ml-drift'));
     assert.ok(cm.binaryData['ml-drift.js.br'].length < 262_144 - 40_000, 'fits the client-side apply annotation with room to spare');
+    assert.equal(cm.binaryData['ml-drift-athena.js.br'], undefined, 'the Athena engine is not shipped to an in-memory job');
     assert.deepEqual(JSON.parse(cm.data['config.json']), {
       current: { uri: 's3://ml-data/churn/current.csv' },
       features: FEATURES,
@@ -92,10 +95,14 @@ describe('DriftCronJob', () => {
     assert.equal(byName.ModelAccuracyDrop.expr, 'max(ml_model_accuracy{model="churn-model"}) < 0.85');
     assert.equal(byName.ModelAccuracyDrop.labels.severity, 'critical');
     // Daily schedule: stale after 1.5 days.
-    assert.match(byName.DriftCheckNotSucceeding.expr, /> 129600 or absent\(ml_drift_last_success_timestamp_seconds\{model="churn-model"\}\)$/);
+    // Before the first success the age counts from the CronJob's creation (kube-state-metrics), not from install.
+    assert.match(byName.DriftCheckNotSucceeding.expr,
+      /> 129600 or \(\(time\(\) - max\(kube_cronjob_created\{cronjob="[a-z0-9-]+",namespace="ml-churn"\}\)\) > 129600 unless max\(ml_drift_last_success_timestamp_seconds\{model="churn-model"\}\)\)$/);
     assert.equal(rule.metadata.labels.release, 'kube-prometheus-stack');
     for (const r of rule.spec.groups[0].rules) {
-      assert.match(r.annotations.runbook_url, /^runbooks\/ml-churn-churn-model-[a-z-]+\.md$/);
+      // Under the model's runbook base: the test app's links (test/support/synth.ts TEST_LINKS).
+      assert.match(r.annotations.runbook_url, /^https:\/\/git\.example\.com\/ml-gitops\/blob\/main\/dist\/runbooks\/ml-churn-churn-model-[a-z-]+\.md$/);
+      assert.match(r.annotations.dashboard_url, /^https:\/\/grafana\.example\.com\/d\/model-ml-churn-churn-model\?viewPanel=4[1-4]$/);
     }
     const runbooks = job.runbooks();
     assert.deepEqual(runbooks.map((r) => r.alert.name), ['ModelDataDrift', 'DriftCheckNotSucceeding', 'ModelDriftInsufficientData', 'DriftCheckOutputsFailing', 'ModelAccuracyDrop']);

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { App, Chart, Cron, Duration, Size, Testing, YamlOutputType } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { parse, parseAllDocuments } from 'yaml';
-import { CostPreset, EnvSource, ModelService } from '../../src';
+import { AwsIdentity, CostPreset, EnvSource, ModelService } from '../../src';
 import {
   FEAST_IMAGE, FeastProjectDir, FeatureStore, FeatureStoreProps,
 } from '../../src/features/feature-store';
@@ -26,6 +26,7 @@ const UNVALIDATED: string[] = [];
 const STORES: Partial<FeatureStoreProps> = {
   offlineStore: OfflineStore.file({ baseUri: 's3://ml-features/offline/' }),
   registry: { path: 's3://ml-features/registry/registry.db' },
+  awsIdentity: AwsIdentity.irsa('arn:aws:iam::123456789012:role/ml-features'),
 };
 
 const REDIS_BINDING: FeatureStoreAwsBinding = {
@@ -57,6 +58,13 @@ function assertInvalid(props: Partial<FeatureStoreProps>, ...fragments: string[]
   assertValidationError(() => store(props), 'test/features', ...fragments);
 }
 
+/** The `auth` section of an authenticated feature server (Feast 0.66: ServiceAccount tokens reviewed by the API server). */
+const FEAST_AUTH = {
+  type: 'oidc',
+  auth_discovery_url: 'https://kubernetes.default.svc/.well-known/openid-configuration',
+  ca_cert_path: '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+};
+
 function configOf(objects: readonly unknown[], name = 'features-config'): Record<string, any> {
   const cm = findObject(objects as any, 'ConfigMap', name);
   return parse(cm.data['feature_store.yaml'] as string) as Record<string, any>;
@@ -80,6 +88,8 @@ describe('FeatureStore (plain Kubernetes mode)', () => {
     const apply = objectsOfKind(objects, 'Job')[0].metadata.name as string;
     assert.match(apply, /^features-apply-[0-9a-f]{10}$/);
     assert.deepEqual(inventory(objects), [
+      'ClusterRole/ml-churn-features-feast-tokenreview',
+      'ClusterRoleBinding/ml-churn-features-feast-tokenreview',
       'ConfigMap/features-config',
       'ConfigMap/features-repo',
       'CronJob/features-materialize',
@@ -89,6 +99,7 @@ describe('FeatureStore (plain Kubernetes mode)', () => {
       'NetworkPolicy/features',
       'NetworkPolicy/features-jobs',
       'NetworkPolicy/features-redis',
+      'PodDisruptionBudget/features', // the DEV server autoscales to 3 replicas
       'PrometheusRule/features',
       'Service/features',
       'Service/features-redis',
@@ -98,7 +109,7 @@ describe('FeatureStore (plain Kubernetes mode)', () => {
       'StatefulSet/features-redis',
     ]);
     for (const o of objects) {
-      assert.equal(o.metadata?.namespace, 'ml-churn', `${o.kind} is in the chart namespace`);
+      assert.equal(o.metadata?.namespace, o.kind.startsWith('Cluster') ? undefined : 'ml-churn', `${o.kind} is in the chart namespace or cluster-scoped`);
     }
   });
 
@@ -111,6 +122,7 @@ describe('FeatureStore (plain Kubernetes mode)', () => {
       online_store: { type: 'redis', redis_type: 'redis', connection_string: 'features-redis.ml-churn.svc.cluster.local:6379' },
       offline_store: { type: 'file' },
       entity_key_serialization_version: 3,
+      auth: FEAST_AUTH,
     });
   });
 
@@ -128,6 +140,7 @@ describe('FeatureStore (plain Kubernetes mode)', () => {
       },
       offline_store: { type: 'file' },
       entity_key_serialization_version: 3,
+      auth: FEAST_AUTH,
     });
     assert.deepEqual(features.featureStoreConfig, configOf(objects), 'the public field is what the ConfigMap holds');
   });
@@ -211,7 +224,7 @@ describe('FeatureStore (plain Kubernetes mode)', () => {
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     assert.equal(c.securityContext.allowPrivilegeEscalation, false);
     assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
-    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.automountServiceAccountToken, true, 'the server reviews callers\' tokens with its own');
     assert.deepEqual(c.volumeMounts[0], { mountPath: '/feast/repo/feature_store.yaml', name: 'config', readOnly: true, subPath: 'feature_store.yaml' });
     assert.match(deployment.spec.template.metadata.annotations['ml-platform-constructs.dev/config-sha256'], /^[0-9a-f]{64}$/);
     assert.deepEqual(c.env.map((e: any) => e.name), ['FEAST_USAGE', 'HOME', 'PYTHONDONTWRITEBYTECODE', 'PYTHONUNBUFFERED']);
@@ -312,20 +325,36 @@ describe('FeatureStore (plain Kubernetes mode)', () => {
     assert.equal(configOf(objects).online_store.table_name_template, 'features-aws.{project}.{table_name}');
   });
 
-  it('admits the server port from the namespace and metrics from monitoring; egress DNS, the online store and HTTPS only', async () => {
-    const objects = await synthValid(store({ onlineStore: OnlineStore.redis({ host: 'redis.example.com', port: 6380, egressCidr: '10.0.0.0/16' }) }).chart);
+  it('admits the server port from its own jobs and connected models only (not the namespace), metrics from monitoring; egress DNS, the online store and HTTPS only', async () => {
+    const { chart, features } = store({ onlineStore: OnlineStore.redis({ host: 'redis.example.com', port: 6380, egressCidr: '10.0.0.0/16' }) });
+    const model = new ModelService(chart, 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD, preset: CostPreset.DEV });
+    features.connect(model);
+    const objects = await synthValid(chart);
     const np = findObject(objects, 'NetworkPolicy', 'features');
+    const jobsSelector = {
+      matchLabels: { 'app.kubernetes.io/name': 'features', 'app.kubernetes.io/instance': 'features' },
+      matchExpressions: [{ key: 'app.kubernetes.io/component', operator: 'In', values: ['feature-apply', 'feature-materialization'] }],
+    };
     assert.deepEqual(np.spec.ingress, [
-      { from: [{ podSelector: { matchLabels: {} } }], ports: [{ protocol: 'TCP', port: 6566 }] },
+      { from: [{ podSelector: jobsSelector }], ports: [{ protocol: 'TCP', port: 6566 }] },
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: {} }], ports: [{ protocol: 'TCP', port: 8000 }] },
+      { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'churn-model', 'app.kubernetes.io/instance': 'churn-model' } } }], ports: [{ protocol: 'TCP', port: 6566 }] },
     ]);
     assert.deepEqual(np.spec.egress.slice(1), [
       { to: [{ ipBlock: { cidr: '10.0.0.0/16' } }], ports: [{ protocol: 'TCP', port: 6380 }] },
       { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] },
+      { to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] }, // the API server: TokenReviews
     ]);
     const jobs = findObject(objects, 'NetworkPolicy', 'features-jobs');
     assert.deepEqual(jobs.spec.ingress, [], 'nothing may connect to the jobs');
-    assert.deepEqual(jobs.spec.egress, np.spec.egress);
+    assert.deepEqual(jobs.spec.egress, np.spec.egress.slice(0, -1), 'the jobs call no API server');
+
+    const narrowed = await synthValid(store({ network: { awsCidrs: ['10.1.0.0/24', '10.1.1.0/24'], apiServerCidrs: ['10.0.5.0/28'] } }).chart);
+    assert.deepEqual(findObject(narrowed, 'NetworkPolicy', 'features').spec.egress.slice(-2), [
+      { to: [{ ipBlock: { cidr: '10.1.0.0/24' } }, { ipBlock: { cidr: '10.1.1.0/24' } }], ports: [{ protocol: 'TCP', port: 443 }] },
+      { to: [{ ipBlock: { cidr: '10.0.5.0/28' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 6443 }] },
+    ]);
+    assertValidationError(() => store({ network: { awsCidrs: ['10.1.0.0'] } }), 'test/features', "'network.awsCidrs[0].cidr'", 'CIDR');
   });
 
   describe('connect()', () => {
@@ -351,7 +380,9 @@ describe('FeatureStore (plain Kubernetes mode)', () => {
       const app = Testing.app();
       const featureChart = new Chart(app, 'features-chart', { namespace: 'ml-features' });
       const modelChart = new Chart(app, 'models', { namespace: 'ml-models' });
-      const features = new FeatureStore(featureChart, 'features', { features: CHURN_FEATURES, preset: CostPreset.DEV, ...STORES });
+      const features = new FeatureStore(featureChart, 'features', {
+        features: CHURN_FEATURES, preset: CostPreset.DEV, ...STORES, serverAuth: { clientNamespaces: ['ml-models', 'ml-features'] },
+      });
       const model = new ModelService(modelChart, 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD, preset: CostPreset.DEV });
       features.connect(model);
       const objects = await synthValid(featureChart); // every chart of the app
@@ -376,6 +407,77 @@ describe('FeatureStore (plain Kubernetes mode)', () => {
         /test\/features: invalid 'connect.featureService' \("fraud_v1"\): names no feature service of the repository \(feature services: churn_v1\)/);
       features.connect(model);
       assert.throws(() => features.connect(model), /invalid 'connect' \("churn-model"\): this model service is already connected/);
+    });
+  });
+
+  describe('server authentication', () => {
+    it('authenticates callers by their ServiceAccount token, reviewed by the API server, and lets only client namespaces read', async () => {
+      const { chart, features } = store();
+      const objects = await synthValid(chart);
+      assert.deepEqual(features.featureStoreConfig.auth, FEAST_AUTH);
+      assert.deepEqual(features.clientNamespaces, ['ml-churn']);
+      const role = findObject(objects, 'ClusterRole', 'ml-churn-features-feast-tokenreview');
+      assert.deepEqual(role.rules, [{ apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] }], 'nothing but TokenReviews');
+      const binding = findObject(objects, 'ClusterRoleBinding', 'ml-churn-features-feast-tokenreview');
+      assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'features', namespace: 'ml-churn' }]);
+      assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'ml-churn-features-feast-tokenreview' });
+      assert.equal(findObject(objects, 'ServiceAccount', 'features').automountServiceAccountToken, true);
+      assert.equal(findObject(objects, 'ServiceAccount', 'features-materialize').automountServiceAccountToken, false, 'the jobs call no API server');
+      assert.equal(findObject(objects, 'CronJob', 'features-materialize').spec.jobTemplate.spec.template.spec.automountServiceAccountToken, false);
+      // Feast enforces registered permissions: reads (describe, online) for the client namespaces; writes match none and are denied.
+      assert.ok(features.repositoryPython.endsWith([
+        'permission_readers = Permission(',
+        '    name="features-readers",',
+        '    types=ALL_RESOURCE_TYPES,',
+        '    actions=[AuthzedAction.DESCRIBE, AuthzedAction.READ_ONLINE],',
+        '    policy=NamespaceBasedPolicy(namespaces=["ml-churn"]),',
+        ')\n',
+      ].join('\n')), features.repositoryPython);
+      const wide = store({ serverAuth: { clientNamespaces: ['ml-teams-b', 'ml-teams-a', 'ml-teams-b'] } }).features;
+      assert.deepEqual(wide.clientNamespaces, ['ml-teams-a', 'ml-teams-b'], 'sorted and deduplicated: deterministic');
+      assert.match(wide.repositoryPython, /NamespaceBasedPolicy\(namespaces=\["ml-teams-a", "ml-teams-b"\]\)/);
+    });
+
+    it('gives a connected model a projected token of its own ServiceAccount where the Feast client reads it', async () => {
+      const { chart, features } = store();
+      const model = new ModelService(chart, 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD, preset: CostPreset.DEV });
+      features.connect(model);
+      const objects = await synthValid(chart);
+      const pod = findObject(objects, 'Deployment', 'churn-model').spec.template.spec;
+      assert.deepEqual(pod.volumes.find((vol: any) => vol.name === 'feature-server-token'), {
+        name: 'feature-server-token',
+        projected: { sources: [{ serviceAccountToken: { path: 'token', expirationSeconds: 3600 } }] },
+      });
+      assert.deepEqual(pod.containers[0].volumeMounts.find((m: any) => m.name === 'feature-server-token'),
+        { name: 'feature-server-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+      assert.equal(pod.automountServiceAccountToken, false, 'no automounted token: only the projected one');
+      assert.equal(findObject(objects, 'ServiceAccount', 'churn-model').automountServiceAccountToken, false);
+    });
+
+    it('refuses a model outside the client namespaces, empty or invalid client namespaces, and serverAuth in operator mode', () => {
+      const app = Testing.app();
+      const features = new FeatureStore(new Chart(app, 'features-chart', { namespace: 'ml-features' }), 'features', { features: CHURN_FEATURES, preset: CostPreset.DEV, ...STORES });
+      const model = new ModelService(new Chart(app, 'models', { namespace: 'ml-models' }), 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD, preset: CostPreset.DEV });
+      assertValidationError(() => features.connect(model), 'features-chart/features', "'connect' (\"churn-model\")",
+        "is in namespace 'ml-models', whose ServiceAccounts may not read from the feature server: add it to 'serverAuth.clientNamespaces' (ml-features)");
+      assertInvalid({ serverAuth: { clientNamespaces: [] } }, "'serverAuth.clientNamespaces' ([])", 'at least one namespace');
+      assertInvalid({ serverAuth: { clientNamespaces: ['ML_Models'] } }, "'serverAuth.clientNamespaces[0]' (\"ML_Models\")");
+      const operator = { projectDir: FeastProjectDir.git({ url: 'https://github.com/acme/features.git', ref: 'v1' }) };
+      assertInvalid({ mode: FeatureStoreMode.OPERATOR, operator, serverAuth: {} }, "'serverAuth' ({})", 'has no effect in operator mode');
+    });
+
+    it('serves unauthenticated with serverAuth: false (no auth section, permission, RBAC or token)', async () => {
+      const { chart, features } = store({ serverAuth: false });
+      const model = new ModelService(chart, 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD, preset: CostPreset.DEV });
+      features.connect(model);
+      const objects = await synthValid(chart);
+      assert.equal(features.clientNamespaces, undefined);
+      assert.equal(configOf(objects).auth, undefined);
+      assert.doesNotMatch(features.repositoryPython, /Permission/);
+      assert.deepEqual(objectsOfKind(objects, 'ClusterRole'), []);
+      assert.equal(findObject(objects, 'Deployment', 'features').spec.template.spec.automountServiceAccountToken, false);
+      assert.equal(findObject(objects, 'NetworkPolicy', 'features').spec.egress.length, 3, 'DNS, Redis and AWS: no API server');
+      assert.equal(findObject(objects, 'Deployment', 'churn-model').spec.template.spec.volumes.some((vol: any) => vol.name === 'feature-server-token'), false);
     });
   });
 

@@ -70,6 +70,15 @@ describe('the packed package in consumer projects', { timeout: 900_000 }, () => 
     assert.ok(!files.some((f) => f.startsWith('package/test/') || f.startsWith('package/node_modules/')));
   });
 
+  it('a cdk8s outside the peer range is refused by npm, naming the range, instead of failing at run time', () => {
+    const dir = join(work, 'mismatch');
+    cpSync(join(TEMPLATES, 'cdk8s-app'), dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'mismatch', private: true }, null, 2)}\n`);
+    // cdk8s 2.30 predates the APIs the library uses; npm's resolver (ERESOLVE) stops the install.
+    assert.throws(() => npm(['install', '--prefer-offline', '--no-save', tarball, 'cdk8s@2.30.0', `constructs@${versionOf('constructs')}`], dir),
+      (err: unknown) => err instanceof Error && 'stderr' in err && /peer cdk8s@"\^2\.68\.11" from ml-platform-constructs/.test(String(err.stderr)));
+  });
+
   describe('cdk8s only (typescript-app and ESM)', () => {
     let dir = '';
     before(() => {

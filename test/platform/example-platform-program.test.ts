@@ -18,6 +18,8 @@ const CONFIG: Record<string, string> = {
   clusterName: 'prod-eks',
   oidcProviderArn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/C0FFEE`,
   oidcProviderUrl: 'https://oidc.eks.us-east-1.amazonaws.com/id/C0FFEE',
+  grafanaUrl: 'https://grafana.example.com',
+  runbookBaseUrl: 'https://git.example.com/ml-gitops/blob/main/dist/runbooks',
   kubeconfig: 'apiVersion: v1\nkind: Config\n',
 };
 const recorderReady = PulumiMockRecorder.install({ project: project.name, stack: 'prod', config: CONFIG, secretKeys: ['kubeconfig'] });
@@ -29,7 +31,7 @@ describe('examples/platform: the platform team\'s Pulumi program', () => {
     assert.ok(existsSync(join(DIR, project.main)));
     assert.equal(project.name, 'platform', 'team stacks reference <org>/platform/<stack>');
     const required = Object.entries(project.config).filter(([, c]) => c.default === undefined).map(([k]) => k).sort();
-    assert.deepEqual(required, ['clusterName', 'oidcProviderArn', 'oidcProviderUrl']);
+    assert.deepEqual(required, ['clusterName', 'grafanaUrl', 'oidcProviderArn', 'oidcProviderUrl', 'runbookBaseUrl']);
   });
 
   it('creates the platform\'s AWS halves and chart, and exports the contract one output per field', async () => {
@@ -60,5 +62,16 @@ describe('examples/platform: the platform team\'s Pulumi program', () => {
     const taints = objs.find((o) => o.kind === 'NodePool').spec.template.spec.taints;
     assert.deepEqual(taints.map((t: any) => ({ ...t, operator: 'Equal' })), contract.training?.pools[0].tolerations, 'the contract\'s toleration is the pool\'s taint');
     assert.deepEqual(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name), ['ml-platform', 'ml-churn']);
+
+    // Karpenter, installed by the program, on one cluster name, passing the node role and reading the queue.
+    const karpenter = rec.one('kubernetes:helm.sh/v3:Release', 'platform-addons-karpenter').inputs as any;
+    assert.deepEqual(karpenter.values.settings, { clusterName: contract.cluster.name, interruptionQueue: outputs.interruptionQueueName });
+    const nodeClass = objs.find((o) => o.kind === 'EC2NodeClass');
+    assert.deepEqual(nodeClass.spec.subnetSelectorTerms, [{ tags: { 'karpenter.sh/discovery': contract.cluster.name } }], 'discovery tags name the cluster');
+    const controller = JSON.parse(String(rec.one('aws:iam/rolePolicy:RolePolicy', 'platform-addons-karpenter-irsa-policy').inputs.policy)).Statement as any[];
+    const nodeRole = rec.one('aws:iam/role:Role', 'platform-training-node-role').state.arn;
+    assert.deepEqual(controller.filter((st) => st.Action.includes('iam:PassRole')).map((st) => st.Resource), [[nodeRole]]);
+    assert.deepEqual(controller.find((st) => st.Sid === 'AllowInterruptionQueueActions').Resource,
+      [`arn:aws:sqs:us-east-1:${MOCK_ACCOUNT}:${String(outputs.interruptionQueueName)}`]);
   });
 });

@@ -13,6 +13,7 @@ import { PlatformStack } from '../../src/pulumi';
 import { MOCK_ACCOUNT, PulumiMockRecorder, promiseOf } from '../../src/testing/pulumi-mocks';
 import { SHARED_PLATFORM, TRAINING_POOL } from '../../examples/platform/platform';
 import { validateManifests } from '../support/schema';
+import { TEST_LINKS } from '../support/synth';
 
 const DIR = join(__dirname, '..', '..', 'examples', 'teams', 'churn');
 const project = parse(readFileSync(join(DIR, 'Pulumi.yaml'), 'utf8')) as { name: string; runtime: { name: string }; main: string; config: Record<string, { default?: string }> };
@@ -32,7 +33,7 @@ describe('examples/teams/churn: the churn team\'s Pulumi program', () => {
   it('reads the platform stack\'s outputs and creates the team\'s models, A/B test and training job on them', async () => {
     const rec = await recorderReady;
     // The outputs the platform program exports (examples/platform/index.ts exports stack.outputs).
-    const platform = new PlatformStack('platform', { cluster: { name: 'prod-eks', oidcProvider: OIDC }, platform: SHARED_PLATFORM });
+    const platform = new PlatformStack('platform', { cluster: { name: 'prod-eks', oidcProvider: OIDC }, platform: SHARED_PLATFORM, links: TEST_LINKS });
     const outputs = Object.fromEntries(await Promise.all(Object.entries(platform.outputs).map(async ([k, o]) => [k, await promiseOf(o as pulumi.Output<unknown>)])));
     await rec.settle();
     rec.reset();
@@ -54,7 +55,10 @@ describe('examples/teams/churn: the churn team\'s Pulumi program', () => {
 
     const objs = rec.one('kubernetes:yaml/v2:ConfigGroup').inputs.objs as any[];
     await validateManifests(objs);
-    assert.ok(objs.every((o) => o.kind === 'Namespace' || o.metadata.namespace === 'ml-churn' || o.kind.startsWith('Cluster')), 'the team deploys into its namespace');
+    // Only the gateway's per-host EnvoyFilters leave the team namespace: Istio applies a filter's workloadSelector in the filter's own namespace.
+    const elsewhere = objs.filter((o) => !(o.kind === 'Namespace' || o.metadata.namespace === 'ml-churn' || o.kind.startsWith('Cluster')));
+    assert.ok(elsewhere.length > 0 && elsewhere.every((o) => o.kind === 'EnvoyFilter' && o.metadata.namespace === 'istio-ingress'),
+      `the team deploys into its namespace and the gateway's: ${elsewhere.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`).join(', ')}`);
     const count = (kind: string) => objs.filter((o) => o.kind === kind).length;
     assert.equal(count('Rollout'), 1, 'the churn model\'s canary');
     assert.equal(count('Deployment'), 2, 'the two offer rankers of the experiment');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { linkedApp } from '../support/synth';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
@@ -21,7 +22,8 @@ describe('the example split by ownership (cdk8s and GitOps)', () => {
 
   it('writes the platform, the team and the GitOps objects to separate folders, every object schema-valid', async () => {
     assert.deepEqual(yamlFiles(outdir).map((f) => relative(outdir, f)),
-      ['gitops/argocd/applications.k8s.yaml', 'gitops/flux/kustomizations.k8s.yaml', 'platform/platform.k8s.yaml', 'teams/churn/churn.k8s.yaml']);
+      ['addons/addons.k8s.yaml', 'gitops/argocd/applications.k8s.yaml', 'gitops/flux/kustomizations.k8s.yaml', 'platform/platform.k8s.yaml', 'teams/churn/churn.k8s.yaml']);
+    assert.ok(built.prerequisites.prerequisites.length > 0 && existsSync(join(outdir, 'prerequisites.md')) && existsSync(join(outdir, 'prerequisites.json')));
     for (const file of yamlFiles(outdir)) {
       await validateManifests(read(relative(outdir, file)));
     }
@@ -32,7 +34,7 @@ describe('the example split by ownership (cdk8s and GitOps)', () => {
   it('renders an Argo CD Application per folder, in waves: add-ons, then the platform, then the teams', () => {
     const apps = built.argoCd.toJson();
     assert.deepEqual(apps.map((a: any) => [a.metadata.name, a.spec.source.path, a.metadata.annotations['argocd.argoproj.io/sync-wave']]), [
-      ['cluster-addons', 'addons', '-10'], ['ml-platform-platform', 'dist/platform', '0'], ['ml-churn', 'dist/teams/churn', '10'],
+      ['cluster-addons', 'dist/addons', '-10'], ['ml-platform-platform', 'dist/platform', '0'], ['ml-churn', 'dist/teams/churn', '10'],
     ]);
     for (const a of apps) {
       assert.ok(a.spec.syncPolicy.syncOptions.includes('ServerSideApply=true'), a.metadata.name);
@@ -61,7 +63,7 @@ describe('the example split by ownership (cdk8s and GitOps)', () => {
   });
 
   it('renders a team model with the objects ModelPlatformChart renders for it', () => {
-    const single = new App();
+    const single = linkedApp();
     new ChurnChart(single);
     const names = (objs: readonly ManifestObject[]) => objs.filter((o) => o.metadata?.name?.startsWith('churn-model')).map((o) => `${o.kind}/${o.metadata?.name}`).sort();
     assert.deepEqual(names(synthObjects(built.team.node.root as App)), names(synthObjects(single)));
@@ -69,11 +71,11 @@ describe('the example split by ownership (cdk8s and GitOps)', () => {
 
   it('refuses a contract of another version, or a team the platform does not know, naming the property', () => {
     const contract = built.platform.contract;
-    assert.throws(() => new TeamChart(new App(), 'churn', { team: 'churn', platform: { ...contract, contractVersion: PLATFORM_CONTRACT_VERSION + 1 }, models: [CHURN_MODEL] }),
+    assert.throws(() => new TeamChart(linkedApp(), 'churn', { team: 'churn', platform: { ...contract, contractVersion: PLATFORM_CONTRACT_VERSION + 1 }, models: [CHURN_MODEL] }),
       (e: unknown) => e instanceof ValidationError && e.property === 'contractVersion' && e.message.includes(`version ${PLATFORM_CONTRACT_VERSION}`));
-    assert.throws(() => new TeamChart(new App(), 'fraud', { team: 'fraud', platform: contract, models: [CHURN_MODEL] }),
+    assert.throws(() => new TeamChart(linkedApp(), 'fraud', { team: 'fraud', platform: contract, models: [CHURN_MODEL] }),
       (e: unknown) => e instanceof ValidationError && e.property === 'team' && e.message.includes('teams: churn'));
-    assert.throws(() => new TeamChart(new App(), 'churn', { team: 'churn', platform: contract, models: [{ ...CHURN_MODEL, features: { featureService: 'nope' } }] }),
+    assert.throws(() => new TeamChart(linkedApp(), 'churn', { team: 'churn', platform: contract, models: [{ ...CHURN_MODEL, features: { featureService: 'nope' } }] }),
       (e: unknown) => e instanceof ValidationError && e.property === 'models[0].features.featureService');
   });
 });

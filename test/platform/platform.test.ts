@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
+import { linkedApp } from '../support/synth';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { App } from 'cdk8s';
 import { ModelPlatformChart, ServingChart, ValidationError, synthObjects } from '../../src';
 import { MOCK_ACCOUNT, PulumiMockRecorder, promiseOf } from '../../src/testing/pulumi-mocks';
 import { CHURN_MODEL, CHURN_PLATFORM, ChurnChart } from '../../examples/churn';
@@ -16,6 +16,8 @@ const recorderReady = PulumiMockRecorder.install({
     clusterName: 'prod-eks',
     oidcProviderArn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/C0FFEE`,
     oidcProviderUrl: 'https://oidc.eks.us-east-1.amazonaws.com/id/C0FFEE',
+    grafanaUrl: 'https://grafana.example.com',
+    runbookBaseUrl: 'https://git.example.com/ml-gitops/blob/main/dist/runbooks',
     kubeconfig: 'apiVersion: v1\nkind: Config\n',
   },
   secretKeys: ['kubeconfig'],
@@ -29,7 +31,7 @@ function kinds(objects: ReadonlyArray<{ kind: string }>): Record<string, number>
 
 describe('ModelPlatformChart', () => {
   it('composes the whole platform from one config: canary, drift, features, backups, training', async () => {
-    const app = new App();
+    const app = linkedApp();
     new ChurnChart(app);
     const objects = synthObjects(app);
     await validateManifests(objects);
@@ -39,7 +41,7 @@ describe('ModelPlatformChart', () => {
     assert.equal(k.AnalysisTemplate, 2);
     assert.equal(k.NodePool, 2, 'spot pool and its on-demand fallback');
     assert.equal(k.Schedule, 1);
-    assert.equal(k.PrometheusRule, 4, 'model, features, drift and backups alerts');
+    assert.equal(k.PrometheusRule, 5, 'model, model SLO, features, drift and backups alerts');
     const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata?.name === 'churn-model') as any;
     assert.equal(hpa.spec.scaleTargetRef.kind, 'Rollout');
     const rollout = objects.find((o) => o.kind === 'Rollout') as any;
@@ -51,7 +53,7 @@ describe('ModelPlatformChart', () => {
   });
 
   it('serves several models with one feature store, backup policy and preset, without repetition', () => {
-    const app = new App();
+    const app = linkedApp();
     const chart = new ModelPlatformChart(app, 'two', {
       ...CHURN_PLATFORM,
       featureStore: undefined,
@@ -70,7 +72,7 @@ describe('ModelPlatformChart', () => {
   });
 
   it('renders its Namespace cluster-scoped, enforcing Pod Security restricted (the ServingChart also warns)', () => {
-    const app = new App();
+    const app = linkedApp();
     new ModelPlatformChart(app, 'ns', { ...CHURN_PLATFORM, featureStore: undefined, training: undefined, models: [{ ...CHURN_MODEL, features: undefined, drift: undefined }] });
     const { image, version, modelCard } = CHURN_MODEL;
     new ServingChart(app, 'serving', { namespace: 'ml-serving', models: [{ id: 'm', image, version, modelCard }] });
@@ -82,9 +84,9 @@ describe('ModelPlatformChart', () => {
   });
 
   it('rejects bad platform config with the property named', () => {
-    assert.throws(() => new ModelPlatformChart(new App(), 'x', { ...CHURN_PLATFORM, models: [CHURN_MODEL, CHURN_MODEL] }),
+    assert.throws(() => new ModelPlatformChart(linkedApp(), 'x', { ...CHURN_PLATFORM, models: [CHURN_MODEL, CHURN_MODEL] }),
       (e: unknown) => e instanceof ValidationError && e.message.includes("'models' (\"churn-model\"): model ids must be unique"));
-    assert.throws(() => new ModelPlatformChart(new App(), 'y', { ...CHURN_PLATFORM, featureStore: undefined }),
+    assert.throws(() => new ModelPlatformChart(linkedApp(), 'y', { ...CHURN_PLATFORM, featureStore: undefined }),
       /'models\[0\]\.features'.*needs the platform featureStore/);
   });
 });
@@ -95,7 +97,8 @@ describe('ModelPlatformStack through the example Pulumi program', () => {
     const program = await import('../../examples/pulumi/index');
     const bindings = await promiseOf(program.bindings) as any;
     await rec.settle();
-    assert.equal(rec.resources.length, 140 + 1, 'every resource of the offline plan, plus the provider from the kubeconfig config');
+    // 144: the restore drill's own model role (component, role, policy) and the Velero bucket's KMS key came with issue 15/16.
+    assert.equal(rec.resources.length, 144 + 1, 'every resource of the offline plan, plus the provider from the kubeconfig config');
     assert.equal(bindings.models['churn-model'].modelUri, 's3://churn-dr-model-artifacts-mock/models/churn-model/', 'artifacts in the replicated DR bucket');
     const group = rec.one('kubernetes:yaml/v2:ConfigGroup');
     assert.match(group.provider ?? '', /pulumi:providers:kubernetes::churn-k8s::/);
@@ -132,6 +135,11 @@ describe('ModelPlatformStack through the example Pulumi program', () => {
     assert.match(out, /^# Offline plan \(mocks\) of examples\/pulumi: NOT `pulumi preview`/);
     assert.match(out, /\| aws:iam\/role:Role \| churn-churn-model-irsa-role \| churn-churn-model-irsa \|/);
     assert.match(out, /\| argoproj\.io\/v1alpha1 \| Rollout \| ml-churn\/churn-model \|/);
-    assert.match(out, /140 Pulumi resources; 54 Kubernetes objects\./);
+    // The totals agree with the tables above them (no number in the README or here is typed by hand).
+    const totals = /(\d+) Pulumi resources; (\d+) Kubernetes objects\./.exec(out);
+    assert.ok(totals, 'prints the totals');
+    const [resources, objects] = out.split(/^## Kubernetes objects/m).map((part) => part.split('\n').filter((l) => /^\| \d+ \|/.test(l)).length);
+    assert.deepEqual([Number(totals[1]), Number(totals[2])], [resources, objects]);
+    assert.ok(resources > 100 && objects > 50, `${resources} resources, ${objects} objects`);
   });
 });

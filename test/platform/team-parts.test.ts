@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
+import { linkedApp } from '../support/synth';
 import { beforeEach, describe, it } from 'node:test';
-import { App } from 'cdk8s';
 import {
   PLATFORM_CONTRACT_VERSION, PlatformChart, PlatformContract, TeamChart, ValidationError, parsePlatformContract, synthObjects,
 } from '../../src';
@@ -8,12 +8,12 @@ import { PlatformReference, TeamStack } from '../../src/pulumi';
 import { MOCK_ACCOUNT, promiseOf } from '../../src/testing/pulumi-mocks';
 import { CHURN_MODEL } from '../../examples/churn';
 import { GITOPS_PLATFORM, TRAINING_POOL } from '../../examples/platform/platform';
-import { CHURN_TEAM_AB_TESTS, CHURN_TEAM_MODELS, CHURN_TEAM_TRAINING } from '../../examples/teams/churn/team';
+import { CHURN_TEAM_AB_TESTS, CHURN_TEAM_MODELS, CHURN_TEAM_TRAINING, churnTeamChart } from '../../examples/teams/churn/team';
 import { parsePolicy, recorderReady } from '../support/pulumi';
 import { validateManifests } from '../support/schema';
 
 /** The contract the example platform states (its PlatformChart's, as the JSON file carries it). */
-const CONTRACT: PlatformContract = JSON.parse(JSON.stringify(new PlatformChart(new App(), 'platform', GITOPS_PLATFORM).contract));
+const CONTRACT: PlatformContract = JSON.parse(JSON.stringify(new PlatformChart(linkedApp(), 'platform', GITOPS_PLATFORM).contract));
 const OIDC_HOST = 'oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
 /** `record` without `key`. */
 function without<T extends object>(record: T, key: keyof T): Partial<T> {
@@ -52,8 +52,8 @@ describe('the training pool in the platform contract', () => {
 
 describe('TeamChart: A/B tests and training jobs', () => {
   it('renders the A/B test over the team\'s models and the job on the platform\'s pool, in the team namespace, every object schema-valid', async () => {
-    const app = new App();
-    const chart = new TeamChart(app, 'churn', { ...TEAM, platform: CONTRACT });
+    const app = linkedApp();
+    const chart = churnTeamChart(app, CONTRACT);
     const objects = synthObjects(app) as any[];
     await validateManifests(objects);
     const vs = objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'offer-uplift');
@@ -76,21 +76,21 @@ describe('TeamChart: A/B tests and training jobs', () => {
 
   it('refuses a job on a pool the platform does not offer, naming the job and the pools it offers', () => {
     const jobs = { 'gpu-train': { ...CHURN_TEAM_TRAINING['churn-retrain'], pool: 'gpu-training' } };
-    assert.throws(() => new TeamChart(new App(), 'churn', { ...TEAM, trainingJobs: jobs, platform: CONTRACT }), (e: unknown) => e instanceof ValidationError
+    assert.throws(() => new TeamChart(linkedApp(), 'churn', { ...TEAM, trainingJobs: jobs, platform: CONTRACT }), (e: unknown) => e instanceof ValidationError
       && e.property === 'trainingJobs.gpu-train.pool' && e.message.includes(`names no training pool of the platform (pools: ${TRAINING_POOL})`));
-    assert.throws(() => new TeamChart(new App(), 'churn', { ...TEAM, platform: { ...CONTRACT, training: null } }), (e: unknown) => e instanceof ValidationError
+    assert.throws(() => new TeamChart(linkedApp(), 'churn', { ...TEAM, platform: { ...CONTRACT, training: null } }), (e: unknown) => e instanceof ValidationError
       && e.property === 'trainingJobs.churn-retrain.pool' && e.message.includes('the platform offers none'));
     const buckets = { artifacts: CONTRACT.buckets.artifacts, reports: CONTRACT.buckets.reports };
-    assert.throws(() => new TeamChart(new App(), 'churn', { ...TEAM, platform: { ...CONTRACT, buckets } }), (e: unknown) => e instanceof ValidationError
+    assert.throws(() => new TeamChart(linkedApp(), 'churn', { ...TEAM, platform: { ...CONTRACT, buckets } }), (e: unknown) => e instanceof ValidationError
       && e.property === 'trainingJobs.churn-retrain' && e.message.includes('buckets.checkpoints'));
   });
 
   it('refuses an A/B variant that is no model of the team, or a model with a canary', () => {
     const test = CHURN_TEAM_AB_TESTS[0];
     const variants = (model: string) => [{ ...test, variants: [test.variants[0], { ...test.variants[1], model }] }];
-    assert.throws(() => new TeamChart(new App(), 'churn', { ...TEAM, abTests: variants('nope'), platform: CONTRACT }), (e: unknown) => e instanceof ValidationError
+    assert.throws(() => new TeamChart(linkedApp(), 'churn', { ...TEAM, abTests: variants('nope'), platform: CONTRACT }), (e: unknown) => e instanceof ValidationError
       && e.property === 'abTests[0].variants[1].model' && e.message.includes('names no model of the team (models: churn-model, offer-ranker, offer-ranker-uplift)'));
-    assert.throws(() => new TeamChart(new App(), 'churn', { ...TEAM, abTests: variants('churn-model'), platform: CONTRACT }), (e: unknown) => e instanceof ValidationError
+    assert.throws(() => new TeamChart(linkedApp(), 'churn', { ...TEAM, abTests: variants('churn-model'), platform: CONTRACT }), (e: unknown) => e instanceof ValidationError
       && e.property === 'abTests[0].variants[1].model' && e.message.includes("set 'canary: false'"));
   });
 });
@@ -141,7 +141,8 @@ describe('TeamStack: the AWS half of a team\'s training jobs', () => {
     const platform = await PlatformReference.fromStack('org/platform/old');
     assert.equal(platform.contract.gateway, null);
     assert.equal(platform.contract.training, null);
-    new TeamStack('churn', { platform, team: 'churn', models: [{ ...CHURN_MODEL, drift: undefined }] });
+    // Without a gateway no proxy would apply a canary's route (a ValidationError): the model deploys without one.
+    new TeamStack('churn', { platform, team: 'churn', models: [{ ...CHURN_MODEL, drift: undefined, canary: false }] });
     await rec.settle();
     const policy = kubernetesObjects(rec).find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'churn-model');
     assert.ok(policy, 'the team deploys without the gateway');

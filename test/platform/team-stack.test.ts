@@ -7,6 +7,7 @@ import { CHURN_MODEL, CHURN_PLATFORM } from '../../examples/churn';
 import { SHARED_PLATFORM } from '../../examples/platform/platform';
 import { recorderReady } from '../support/pulumi';
 import { validateManifests } from '../support/schema';
+import { TEST_LINKS } from '../support/synth';
 
 const OIDC = { arn: `arn:aws:iam::${MOCK_ACCOUNT}:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/C0FFEE`, url: 'https://oidc.eks.us-east-1.amazonaws.com/id/C0FFEE' };
 const CLUSTER = { name: 'prod-eks', oidcProvider: OIDC };
@@ -29,8 +30,12 @@ const CONTRACT: PlatformContract = {
   },
   buckets: { artifacts: 'churn-dr-model-artifacts-mock', reports: 'churn-dr-drift-baselines-mock' },
   disasterRecovery: { rpoSeconds: 3600, rtoSeconds: 3600, retentionSeconds: 2592000, drRegion: 'us-west-2', drillNamespace: 'ml-churn-drill' },
-  gateway: { namespace: 'istio-ingress', podLabels: { istio: 'ingressgateway' } },
-  monitoring: { namespace: 'monitoring', selectorLabels: { release: 'kube-prometheus-stack' } },
+  // CHURN_PLATFORM's ModelGateway (defaults: name 'models', HTTP port 80 behind the ALB).
+  gateway: { namespace: 'istio-ingress', podLabels: { istio: 'ingressgateway' }, name: 'models', domain: 'models.acme.example', port: 80 },
+  monitoring: {
+    namespace: 'monitoring', selectorLabels: { release: 'kube-prometheus-stack' },
+    grafanaUrl: 'https://grafana.example.com', runbookBaseUrl: 'https://git.example.com/ml-gitops/blob/main/dist/runbooks',
+  },
 };
 
 /**
@@ -53,7 +58,7 @@ describe('TeamStack on a platform read through a StackReference', () => {
 
   it('creates the same model resources (types, names, inputs) as the single ModelPlatformStack', async () => {
     const rec = await recorderReady;
-    const single = new ModelPlatformStack('churn', { cluster: CLUSTER, platform: CHURN_PLATFORM });
+    const single = new ModelPlatformStack('churn', { cluster: CLUSTER, platform: CHURN_PLATFORM, links: { grafanaUrl: CONTRACT.monitoring.grafanaUrl, runbookBaseUrl: CONTRACT.monitoring.runbookBaseUrl } });
     const singleBindings = await promiseOf(single.bindings);
     await rec.settle();
     const expected = modelResources(rec.resources);
@@ -75,7 +80,10 @@ describe('TeamStack on a platform read through a StackReference', () => {
     const objects = kubernetesObjects(rec);
     await validateManifests(objects);
     const inventory = (objs: any[]) => objs.map((o) => `${o.kind}/${o.metadata.name}`).sort();
-    assert.deepEqual(inventory(objects.filter((o) => o.metadata.name.startsWith('churn-model'))), inventory(singleObjects), 'the same model objects');
+    assert.deepEqual(inventory(objects.filter((o) => o.metadata.namespace === 'ml-churn' && o.metadata.name.startsWith('churn-model'))), inventory(singleObjects), 'the same model objects');
+    // The per-host limits apply at the gateway: Istio applies an EnvoyFilter's workloadSelector in the filter's own namespace.
+    assert.deepEqual(objects.filter((o) => o.metadata.namespace !== 'ml-churn' && o.kind !== 'Namespace').map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`),
+      ['EnvoyFilter/istio-ingress/churn-model-edge-limits']);
     const sa = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'churn-model');
     assert.equal(sa.metadata.namespace, 'ml-churn');
     assert.equal(sa.metadata.annotations['eks.amazonaws.com/role-arn'], bindings.models?.['churn-model'].roleArn);
@@ -84,6 +92,29 @@ describe('TeamStack on a platform read through a StackReference', () => {
     assert.equal(env.FEAST_FEATURE_SERVER_URL, CONTRACT.featureStore?.serverUrl, 'features from the platform contract');
     const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'churn-model');
     assert.ok(policy.spec.egress.some((e: any) => e.to?.[0]?.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'ml-platform'), 'egress to the feature server in the platform namespace');
+    const rules = objects.filter((o) => o.kind === 'PrometheusRule').flatMap((r) => r.spec.groups.flatMap((g: any) => g.rules)).filter((r: any) => r.alert);
+    assert.ok(rules.length > 0);
+    for (const rule of rules) {
+      assert.ok(rule.annotations.runbook_url.startsWith(`${CONTRACT.monitoring.runbookBaseUrl}/`), `${rule.alert}: runbook link from the platform contract`);
+      assert.ok(rule.annotations.dashboard_url.startsWith(`${CONTRACT.monitoring.grafanaUrl}/d/`), `${rule.alert}: panel link from the platform contract`);
+    }
+  });
+
+  it('binds the team\'s routes to the gateway it is given, as TeamChart does', async () => {
+    const rec = await recorderReady;
+    rec.stackOutputs.set('org/platform/prod', { ...CONTRACT });
+    const platform = await PlatformReference.fromStack('org/platform/prod');
+    const gateway = { name: 'models', namespace: 'istio-ingress', domain: 'models.example.com', port: 443, selectorLabels: { istio: 'ingressgateway' } };
+    const team = new TeamStack('churn', { platform, team: 'churn', models: [CHURN_MODEL], gateway });
+    await promiseOf(team.bindings);
+    await rec.settle();
+    const objects = kubernetesObjects(rec);
+    await validateManifests(objects);
+    const vs = objects.find((o) => o.kind === 'VirtualService' && o.metadata.name === 'churn-model');
+    assert.deepEqual(vs.spec.gateways, ['istio-ingress/models'], 'applied by the platform\'s ingress gateway');
+    assert.deepEqual(vs.spec.hosts, ['churn-model.models.example.com']);
+    const filter = objects.find((o) => o.kind === 'EnvoyFilter');
+    assert.equal(filter?.metadata.namespace, 'istio-ingress', 'the edge limits go to the gateway\'s namespace');
   });
 
   it('fails on a contract of another version, naming the output, the stack and both versions', async () => {
@@ -118,7 +149,7 @@ describe('PlatformStack', () => {
 
   it('exports a valid contract with its AWS values, which a team stack then builds on', async () => {
     const rec = await recorderReady;
-    const stack = new PlatformStack('platform', { cluster: CLUSTER, platform: SHARED_PLATFORM });
+    const stack = new PlatformStack('platform', { cluster: CLUSTER, platform: SHARED_PLATFORM, links: TEST_LINKS });
     const contract = await promiseOf(stack.contract);
     await rec.settle();
     const outputs = Object.fromEntries(await Promise.all(Object.entries(stack.outputs).map(async ([k, o]) => [k, await promiseOf(o as any)])));

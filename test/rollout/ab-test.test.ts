@@ -7,14 +7,15 @@ import { createServer as createHttpServer, IncomingMessage, Server, ServerRespon
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Duration } from 'cdk8s';
-import { AbTest, AbTestProps, CanaryRollout, CostPreset, ModelService } from '../../src';
+import { App, Duration } from 'cdk8s';
+import { AbTest, AbTestProps, CanaryRollout, CostPreset, ModelService, synthObjects } from '../../src';
 import { analyse } from '../../src/rollout/ab-analysis';
 import { assignVariant, requiredSampleSize } from '../../src/stats';
-import { CARD, IMAGE, VERSION } from '../support/fixtures';
+import { CARD, IMAGE, TEST_GATEWAY, VERSION } from '../support/fixtures';
 import { runNode } from '../support/process';
 import { findObject, objectsOfKind, synthValid, testChart } from '../support/synth';
 import { assertValidationError } from '../support/assert';
+import { promtoolSkip, promtoolTests, rulesFileOf, runPromtoolTest } from '../support/promtool';
 
 const DESIGN = { dailyUsers: 20000, baselineRate: 0.75, minDetectableEffect: 0.02, plannedDuration: Duration.days(14) };
 
@@ -27,6 +28,7 @@ function experiment(props: Partial<AbTestProps> = {}, modelsCount = 2) {
     experimentId: 'churn-xgb-v2',
     variants: models.map((model, i) => ({ name: i === 0 ? 'control' : `treatment-${i}`, model, weight: weights[i] })),
     design: DESIGN,
+    gateway: TEST_GATEWAY,
     ...props,
   });
   return { chart, ab, models };
@@ -41,7 +43,9 @@ describe('AbTest', () => {
     const { chart, ab } = experiment();
     const objects = await synthValid(chart);
     const vs = findObject(objects, 'VirtualService', 'churn-xgb-v2');
-    assert.deepEqual(vs.spec.hosts, ['churn-v1.ml-churn.svc.cluster.local']);
+    // Bound to the gateway, which computes the bucket header; destinations stay the cluster-local Services.
+    assert.deepEqual(vs.spec.hosts, ['churn-v1.models.example.com']);
+    assert.deepEqual(vs.spec.gateways, ['istio-ingress/models']);
     assert.deepEqual(ab.ranges, [{ name: 'control', from: 0, to: 49 }, { name: 'treatment-1', from: 50, to: 99 }]);
     const [treatment, fallback] = vs.spec.http;
     assert.equal(treatment.name, 'variant-treatment-1');
@@ -118,9 +122,10 @@ describe('AbTest', () => {
       /weights must sum to 100 \(they sum to 90\)/);
     assert.throws(() => new AbTest(chart, 'y', { experimentId: 'e', design: DESIGN, variants: [{ name: 'c', model: a, weight: 50 }, { name: 'c', model: b, weight: 50 }] }),
       /variant names must be unique/);
-    new CanaryRollout(chart, 'canary', { model: b });
-    assert.throws(() => new AbTest(chart, 'z', { experimentId: 'e', design: DESIGN, variants: [{ name: 'c', model: a, weight: 50 }, { name: 't', model: b, weight: 50 }] }),
-      /is run by a Rollout/);
+    new CanaryRollout(chart, 'canary', { model: b, gateway: TEST_GATEWAY });
+    // Checked at synth (test/core/bad-input.test.ts covers both construction orders).
+    new AbTest(chart, 'z', { experimentId: 'e', design: DESIGN, gateway: TEST_GATEWAY, variants: [{ name: 'c', model: a, weight: 50 }, { name: 't', model: b, weight: 50 }] });
+    assertValidationError(() => synthObjects(chart.node.root as App), undefined, "test/z: invalid 'variants[1].model' (\"b\"): is run by a Rollout");
   });
 });
 
@@ -281,5 +286,59 @@ describe('A/B analysis job', () => {
     const { buildBundle } = await import('../../scripts/bundles');
     const fresh = await buildBundle('ab-analysis');
     assert.equal(readFileSync(join(__dirname, '..', '..', 'bundles', 'ab-analysis.js'), 'utf8'), fresh, 'run `npm run bundle` and commit bundles/');
+  });
+});
+
+describe('AbTest analysis window and Prometheus retention', () => {
+  const long = { ...DESIGN, plannedDuration: Duration.days(30) };
+
+  it('reads increase() over the planned duration while it fits in the declared retention', async () => {
+    const { chart } = experiment({ design: { ...DESIGN, plannedDuration: Duration.days(15) } });
+    const config = JSON.parse(findObject(await synthValid(chart), 'ConfigMap', 'churn-xgb-v2-analysis').data['config.json']);
+    assert.match(config.variants[0].totalQuery, /\[360h\]\)\)$/);
+  });
+
+  it('reads recorded running totals, never a truncated window, when the experiment outlives the retention', async () => {
+    const { chart, ab } = experiment({ design: long });
+    const objects = await synthValid(chart);
+    const config = JSON.parse(findObject(objects, 'ConfigMap', 'churn-xgb-v2-analysis').data['config.json']);
+    assert.equal(config.variants[1].totalQuery, 'max(ml_ab:outcome:running_total{experiment="churn-xgb-v2",variant="treatment-1"})');
+    assert.ok(!JSON.stringify(config).includes('[720h]'), 'no window longer than the retention');
+    const rule = findObject(objects, 'PrometheusRule', 'churn-xgb-v2-running-totals');
+    assert.equal(rule.spec.groups.length, 1);
+    assert.equal(rule.spec.groups[0].interval, '1m', 'each evaluation adds exactly one interval of increase');
+    assert.equal(rule.spec.groups[0].rules.length, 4);
+    assert.equal(ab.runningTotals?.name, 'churn-xgb-v2-running-totals');
+  });
+
+  it('accumulates the totals like the counter grows (promtool test rules)', { skip: promtoolSkip }, async () => {
+    const { chart } = experiment({ design: long });
+    const rule = findObject(await synthValid(chart), 'PrometheusRule', 'churn-xgb-v2-running-totals');
+    const r = runPromtoolTest(rulesFileOf(rule), promtoolTests([{
+      interval: '1m',
+      input_series: [
+        { series: 'model_outcome_total{namespace="ml-churn",service="churn-v1",pod="a"}', values: '0+10x180' },
+        { series: 'model_outcome_success_total{namespace="ml-churn",service="churn-v1",pod="a"}', values: '0+7x180' },
+        // A counter reset (pod restart) half-way: increase() handles it, the running total keeps growing.
+        { series: 'model_outcome_total{namespace="ml-churn",service="churn-v2",pod="b"}', values: '0+10x90 0+10x89' },
+      ],
+      promql_expr_test: [
+        { expr: 'ml_ab:outcome:running_total{variant="control"}', eval_time: '180m', exp_samples: [{ labels: 'ml_ab:outcome:running_total{experiment="churn-xgb-v2",variant="control"}', value: 1800 }] },
+        { expr: 'ml_ab:outcome_success:running_total{variant="control"}', eval_time: '180m', exp_samples: [{ labels: 'ml_ab:outcome_success:running_total{experiment="churn-xgb-v2",variant="control"}', value: 1260 }] },
+        { expr: 'ml_ab:outcome:running_total{variant="treatment-1"}', eval_time: '180m', exp_samples: [{ labels: 'ml_ab:outcome:running_total{experiment="churn-xgb-v2",variant="treatment-1"}', value: 1790 }] },
+      ],
+    }]));
+    assert.ok(r.ok, r.output);
+  });
+
+  it('rejects an experiment longer than the retention when the control model renders no rules', () => {
+    const { chart } = testChart('ml-churn');
+    const models = ['churn-v1', 'churn-v2'].map((name) => new ModelService(chart, name, {
+      image: IMAGE, version: VERSION, modelCard: CARD, preset: CostPreset.STAGING, monitoring: { enabled: false, retention: Duration.days(10) },
+    }));
+    assertValidationError(() => new AbTest(chart, 'churn-ab', {
+      experimentId: 'churn-xgb-v2', design: { ...DESIGN, plannedDuration: Duration.days(11) }, gateway: TEST_GATEWAY,
+      variants: models.map((model, i) => ({ name: i === 0 ? 'control' : 'treatment', model, weight: 50 })),
+    }), 'test/churn-ab', "'design.plannedDuration'", 'longer than Prometheus keeps samples', 'monitoring.retention 10 days');
   });
 });

@@ -8,14 +8,14 @@ import {
   AutoscaledModel, AutoscalingEngine, CanaryRollout, CanaryRolloutProps, ModelService, RolloutStep, TrafficRouting,
 } from '../../src';
 import { requiredSampleSize } from '../../src/stats';
-import { CARD, IMAGE, VERSION } from '../support/fixtures';
+import { CARD, IMAGE, TEST_GATEWAY, VERSION } from '../support/fixtures';
 import { findObject, inventory, objectsOfKind, synthValid, testChart } from '../support/synth';
 import { assertValidationError } from '../support/assert';
 
 function canary(props: Partial<CanaryRolloutProps> = {}, engine?: AutoscalingEngine) {
   const { chart } = testChart('ml-churn');
   const model = new AutoscaledModel(chart, 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD, engine });
-  const rollout = new CanaryRollout(chart, 'churn-canary', { model, ...props });
+  const rollout = new CanaryRollout(chart, 'churn-canary', { model, ...(props.trafficRouting === TrafficRouting.REPLICAS ? {} : { gateway: TEST_GATEWAY }), ...props });
   return { chart, model, rollout };
 }
 
@@ -40,9 +40,9 @@ describe('CanaryRollout', () => {
     assert.deepEqual(rollout.spec.selector, deployment.spec.selector);
     assert.equal('replicas' in rollout.spec, false, 'the autoscaler owns replicas');
     assert.deepEqual(inventory(objects), [
-      'AnalysisTemplate/churn-model-canary-gate', 'AnalysisTemplate/churn-model-canary-watch', 'ConfigMap/churn-model-model-card',
-      'DestinationRule/churn-model', 'HorizontalPodAutoscaler/churn-model', 'NetworkPolicy/churn-model', 'PodDisruptionBudget/churn-model',
-      'PrometheusRule/churn-model', 'Rollout/churn-model', 'Service/churn-model', 'ServiceAccount/churn-model', 'ServiceMonitor/churn-model',
+      'AnalysisTemplate/churn-model-canary-gate', 'AnalysisTemplate/churn-model-canary-watch', 'ConfigMap/churn-model-dashboard', 'ConfigMap/churn-model-model-card',
+      'DestinationRule/churn-model', 'EnvoyFilter/churn-model-edge-limits', 'HorizontalPodAutoscaler/churn-model', 'NetworkPolicy/churn-model', 'PodDisruptionBudget/churn-model',
+      'PrometheusRule/churn-model', 'PrometheusRule/churn-model-slo', 'Rollout/churn-model', 'Service/churn-model', 'ServiceAccount/churn-model', 'ServiceMonitor/churn-model',
       'VirtualService/churn-model',
     ]);
   });
@@ -57,7 +57,7 @@ describe('CanaryRollout', () => {
   it('keeps fixed replicas on the Rollout for a model without autoscaler', async () => {
     const { chart } = testChart('ml-churn');
     const model = new ModelService(chart, 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD, replicas: 4 });
-    new CanaryRollout(chart, 'c', { model });
+    new CanaryRollout(chart, 'c', { model, gateway: TEST_GATEWAY });
     assert.equal(findObject(await synthValid(chart), 'Rollout', 'churn-model').spec.replicas, 4);
   });
 
@@ -86,7 +86,10 @@ describe('CanaryRollout', () => {
     });
     const vs = findObject(objects, 'VirtualService', 'churn-model');
     assert.equal(vs.apiVersion, 'networking.istio.io/v1');
-    assert.deepEqual(vs.spec.hosts, ['churn-model.ml-churn.svc.cluster.local']);
+    // Bound to the gateway (no sidecars in the platform namespaces); the destinations stay the cluster-local Service.
+    assert.deepEqual(vs.spec.hosts, ['churn-model.models.example.com']);
+    assert.deepEqual(vs.spec.gateways, ['istio-ingress/models']);
+    assert.ok(vs.spec.http[0].route.every((r: any) => r.destination.host === 'churn-model.ml-churn.svc.cluster.local'));
     const http = vs.spec.http[0];
     assert.equal(http.name, 'primary');
     assert.deepEqual(http.route.map((r: any) => [r.destination.subset, r.weight]), [['stable', 100], ['canary', 0]]);
@@ -114,14 +117,19 @@ describe('CanaryRollout', () => {
       assert.ok(expected > 100 && expected < 2000, `a plausible sample (${expected})`);
       const gate = findObject(await synthValid(chart), 'AnalysisTemplate', 'churn-model-canary-gate');
       const byName = Object.fromEntries(gate.spec.metrics.map((m: any) => [m.name, m]));
-      assert.deepEqual(Object.keys(byName), ['minimum-sample', 'error-rate', 'latency-p99']);
-      assert.equal(byName['minimum-sample'].successCondition, `len(result) > 0 && result[0] >= ${expected}`);
-      assert.equal(byName['minimum-sample'].failureCondition, undefined, 'too little traffic is inconclusive, never passed or failed');
-      assert.equal(byName['minimum-sample'].provider.prometheus.query,
-        'sum(increase(http_requests_total{namespace="ml-churn",service="churn-model",rollouts_pod_template_hash="{{args.canary-hash}}"}[{{args.window}}]))');
+      // Argo Rollouts (utils/evaluate/evaluate.go EvaluateResult): a metric with only a successCondition
+      // fails when it is false; with both conditions, a result matching neither is Inconclusive (pause).
+      assert.deepEqual(Object.keys(byName), ['error-rate', 'latency-p99']);
+      const user = 'namespace="ml-churn",service="churn-model",rollouts_pod_template_hash="{{args.canary-hash}}",handler!~"/health|/ready|/metrics"';
+      const enough = `and on() (sum(increase(http_requests_total{${user}}[{{args.window}}])) >= ${expected})`;
+      assert.equal(byName['error-rate'].provider.prometheus.query,
+        `((sum(rate(http_requests_total{namespace="ml-churn",service="churn-model",rollouts_pod_template_hash="{{args.canary-hash}}",status=~"5..",handler!~"/health|/ready|/metrics"}[{{args.window}}])) or vector(0)) / sum(rate(http_requests_total{${user}}[{{args.window}}]))) ${enough}`,
+        'no 5xx at all gives a ratio of 0; fewer user requests than the minimum sample give an empty (inconclusive) result');
+      assert.ok(byName['latency-p99'].provider.prometheus.query.endsWith(` ${enough}`));
+      for (const m of gate.spec.metrics) {
+        assert.ok(m.successCondition && m.failureCondition, `${m.name} states both conditions`);
+      }
       assert.equal(byName['error-rate'].failureCondition, 'len(result) > 0 && !isNaN(result[0]) && result[0] > 0.01');
-      assert.match(byName['error-rate'].provider.prometheus.query, /^\(sum\(rate\(http_requests_total\{.*status=~"5\.\."\}\[\{\{args\.window\}\}\]\)\) or vector\(0\)\) \/ sum/,
-        'no 5xx at all gives a ratio of 0, not an empty (inconclusive) result');
       assert.match(byName['error-rate'].successCondition, /!isNaN\(result\[0\]\) && result\[0\] <= 0\.01$/);
       assert.match(byName['latency-p99'].provider.prometheus.query, /^histogram_quantile\(0\.99, /);
       assert.match(byName['latency-p99'].failureCondition, /result\[0\] > 0\.5$/);
@@ -202,7 +210,7 @@ describe('CanaryRollout', () => {
       const { chart } = testChart('ml-churn');
       const model = new AutoscaledModel(chart, 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD });
       ApiObject.of(model.deployment).addJsonPatch(JsonPatch.add('/spec/minReadySeconds', 30));
-      new CanaryRollout(chart, 'churn-canary', { model });
+      new CanaryRollout(chart, 'churn-canary', { model, gateway: TEST_GATEWAY });
       assert.doesNotThrow(() => synthValidSync(chart));
     });
   });
@@ -232,7 +240,7 @@ describe('CanaryRollout', () => {
     });
     it('refuses a second rollout of the same model', () => {
       const { chart, model } = canary();
-      assert.throws(() => new CanaryRollout(chart, 'again', { model }), /invalid 'workload' \("Rollout"\): the pods are already run by Rollout churn-model/);
+      assert.throws(() => new CanaryRollout(chart, 'again', { model, gateway: TEST_GATEWAY }), /invalid 'workload' \("Rollout"\): the pods are already run by Rollout churn-model/);
     });
     it('checks across objects at synth: routes, subsets and analysis labels', () => {
       const { chart, rollout } = canary();
@@ -240,7 +248,7 @@ describe('CanaryRollout', () => {
       ApiObject.of(rollout.destinationRule!).addJsonPatch(JsonPatch.replace('/spec/subsets/1/name', 'preview'));
       ApiObject.of(rollout.gateTemplate!).addJsonPatch(JsonPatch.replace('/spec/metrics/0/provider/prometheus/query', 'sum(up{service="other"})'));
       assert.throws(() => synthValidSync(chart), (e: Error) =>
-        e.message.includes("VirtualService route 'primary'") && e.message.includes("DestinationRule subset 'canary'") && e.message.includes("analysis metric 'minimum-sample'"));
+        e.message.includes("VirtualService route 'primary'") && e.message.includes("DestinationRule subset 'canary'") && e.message.includes("analysis metric 'error-rate'"));
     });
   });
 });

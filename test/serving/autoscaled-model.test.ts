@@ -58,6 +58,32 @@ describe('AutoscaledModel', () => {
     assert.equal(findObject(objects, 'Deployment', 'churn-model').spec.template.spec.topologySpreadConstraints.length, 2);
   });
 
+  it('renders a PDB wherever more than one replica can run: DEV scales 0-3, so it gets a budget that never blocks a drain', async () => {
+    const objects = await synthValid(autoscaled({ preset: CostPreset.DEV }).chart);
+    assert.equal(findObject(objects, 'ScaledObject', 'churn-model').spec.minReplicaCount, 0, 'scale to zero off-hours');
+    const pdb = findObject(objects, 'PodDisruptionBudget', 'churn-model');
+    // maxUnavailable (never minAvailable): 1 eviction allowed at 1 replica, nothing to evict at 0.
+    assert.deepEqual(pdb.spec, {
+      maxUnavailable: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/instance': 'churn-model', 'app.kubernetes.io/name': 'churn-model' } },
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+    });
+    assert.equal(findObject(objects, 'Deployment', 'churn-model').spec.template.spec.topologySpreadConstraints, undefined,
+      'spread follows the running minimum (DEV: none)');
+    const single = await synthValid(autoscaled({ preset: CostPreset.DEV, autoscaling: { maxReplicas: 1 } }).chart);
+    assert.equal(objectsOfKind(single, 'PodDisruptionBudget').length, 0, 'at most one replica: no budget');
+    const optOut = await synthValid(autoscaled({ preset: CostPreset.DEV, podDisruptionBudget: false }).chart);
+    assert.equal(objectsOfKind(optOut, 'PodDisruptionBudget').length, 0);
+  });
+
+  it('checks an explicit budget against the most replicas that can run', async () => {
+    const wide = await synthValid(autoscaled({ autoscaling: { minReplicas: 2, maxReplicas: 10 }, podDisruptionBudget: { maxUnavailable: 3 } }).chart);
+    assert.equal(findObject(wide, 'PodDisruptionBudget', 'churn-model').spec.maxUnavailable, 3);
+    assertInvalid({ preset: CostPreset.DEV, autoscaling: { maxReplicas: 1 }, podDisruptionBudget: true }, "'podDisruptionBudget' (true)", 'at most 1 can run');
+    assertInvalid({ autoscaling: { minReplicas: 2, maxReplicas: 4 }, podDisruptionBudget: { maxUnavailable: 4 } },
+      "'podDisruptionBudget.maxUnavailable' (4)", 'less than replicas (4)');
+  });
+
   it('takes its bounds from the preset unless given', async () => {
     const staging = await synthValid(autoscaled({ preset: CostPreset.STAGING }).chart);
     const hpa = findObject(staging, 'HorizontalPodAutoscaler', 'churn-model');
@@ -89,7 +115,8 @@ describe('AutoscaledModel', () => {
       const prom = so.spec.triggers.find((t: any) => t.type === 'prometheus');
       assert.deepEqual(prom.metadata, {
         serverAddress: 'http://prometheus-operated.monitoring.svc:9090',
-        query: 'sum(rate(http_requests_total{namespace="ml-churn",service="churn-model"}[2m]))',
+        // User traffic only: probes and scrapes would keep a model awake at zero users.
+        query: 'sum(rate(http_requests_total{namespace="ml-churn",service="churn-model",handler!~"/health|/ready|/metrics"}[2m]))',
         threshold: '100',
       });
       assert.equal(prom.metricType, 'AverageValue');

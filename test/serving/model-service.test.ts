@@ -25,11 +25,13 @@ describe('ModelService', () => {
     const { chart } = model();
     const objects = await synthValid(chart);
     assert.deepEqual(inventory(objects), [
+      'ConfigMap/churn-model-dashboard',
       'ConfigMap/churn-model-model-card',
       'Deployment/churn-model',
       'NetworkPolicy/churn-model',
       'PodDisruptionBudget/churn-model',
       'PrometheusRule/churn-model',
+      'PrometheusRule/churn-model-slo',
       'Service/churn-model',
       'ServiceAccount/churn-model',
       'ServiceMonitor/churn-model',
@@ -274,7 +276,7 @@ describe('ModelService', () => {
       const { chart } = testChart();
       new ModelService(chart, 'm', { image: IMAGE, version: VERSION, preset: CostPreset.STAGING });
       const objects = await synthValid(chart);
-      assert.equal(objectsOfKind(objects, 'ConfigMap').length, 0);
+      assert.equal(objectsOfKind(objects, 'ConfigMap').filter((c) => c.metadata.name === 'm-model-card').length, 0);
     });
   });
 
@@ -337,23 +339,26 @@ describe('ModelService', () => {
       assert.equal(err.for, '5m');
       assert.equal(err.labels.severity, 'critical');
       assert.equal(err.expr,
-        '(sum(rate(http_requests_total{namespace="ml-churn",service="churn-model",status=~"5.."}[5m])) / '
-        + 'sum(rate(http_requests_total{namespace="ml-churn",service="churn-model"}[5m]))) > 0.01');
-      assert.match(byName.ModelHighLatencyP99.expr, /histogram_quantile\(0\.99, sum by \(le\) \(rate\(http_request_duration_seconds_bucket\{namespace="ml-churn",service="churn-model"\}\[5m\]\)\)\) > 0\.25$/);
+        '(sum(rate(http_requests_total{namespace="ml-churn",service="churn-model",status=~"5..",handler!~"/health|/ready|/metrics"}[5m])) / '
+        + 'sum(rate(http_requests_total{namespace="ml-churn",service="churn-model",handler!~"/health|/ready|/metrics"}[5m]))) > 0.01');
+      assert.ok(byName.ModelHighLatencyP99.expr.endsWith(
+        'histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="ml-churn",service="churn-model",handler!~"/health|/ready|/metrics"}[5m]))) > 0.25'),
+      byName.ModelHighLatencyP99.expr);
       assert.equal(byName.ModelReplicasUnavailable.expr, 'sum(kube_pod_status_ready{condition="false",namespace="ml-churn",pod=~"churn-model-[a-z0-9]+-[a-z0-9]+"}) > 0');
       for (const r of rules) {
-        assert.match(r.annotations.runbook_url, /^runbooks\/ml-churn-churn-model-model-[a-z0-9-]+\.md$/);
+        // The test app's links (test/support/synth.ts TEST_LINKS): PRODUCTION requires absolute ones.
+        assert.match(r.annotations.runbook_url, /^https:\/\/git\.example\.com\/ml-gitops\/blob\/main\/dist\/runbooks\/ml-churn-churn-model-model-[a-z0-9-]+\.md$/);
         assert.ok(r.annotations.summary.length > 0);
       }
     });
 
     it('honours a runbook base URL, custom metric names and disabling', async () => {
       const objects = await synthValid(model({
-        monitoring: { runbookBaseUrl: 'https://git.example/ops/runbooks/', metricNames: { requestsTotal: 'model_requests_total', statusLabel: 'code' } },
+        monitoring: { runbookBaseUrl: 'https://git.example/ops/runbooks/', metricNames: { requestsTotal: 'model_requests_total', statusLabel: 'code', pathLabel: 'route' } },
       }).chart);
       const rules = findObject(objects, 'PrometheusRule', 'churn-model').spec.groups[0].rules;
       assert.equal(rules[0].annotations.runbook_url, 'https://git.example/ops/runbooks/ml-churn-churn-model-model-high-error-rate.md');
-      assert.match(rules[0].expr, /model_requests_total\{namespace="ml-churn",service="churn-model",code=~"5\.\."\}/);
+      assert.match(rules[0].expr, /model_requests_total\{namespace="ml-churn",service="churn-model",code=~"5\.\.",route!~"\/health\|\/ready\|\/metrics"\}/);
       const off = await synthValid(model({ monitoring: { enabled: false } }).chart);
       assert.equal(objectsOfKind(off, 'ServiceMonitor').length + objectsOfKind(off, 'PrometheusRule').length, 0);
       assert.equal(findObject(off, 'NetworkPolicy', 'churn-model').spec.ingress.length, 1, 'no scrape rule without monitoring');

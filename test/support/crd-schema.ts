@@ -18,6 +18,7 @@ const CRD_FILES: Readonly<Record<string, string>> = {
   'feast.dev/v1/FeatureStore': 'feast/feast.dev_featurestores.yaml',
   'argoproj.io/v1alpha1/Application': 'argo-cd/application-crd.yaml',
   'kustomize.toolkit.fluxcd.io/v1/Kustomization': 'flux/kustomize.toolkit.fluxcd.io_kustomizations.yaml',
+  'telemetry.istio.io/v1/Telemetry': 'istio/telemetry.istio.io_telemetries.yaml',
 };
 
 interface CrdDocument {
@@ -41,7 +42,9 @@ export function crdValidator(apiVersionKind: string): ValidateFunction | undefin
       throw new Error(`${file} has no version ${version}`);
     }
     // Kubernetes extensions (x-kubernetes-*) are unknown keywords to ajv, and formats such as int32 are advisory.
-    validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(strictSchema(schema) as object);
+    // The API server accepts apiVersion, kind and metadata on every object; some CRDs (Istio's) do not list them at the root.
+    const root = { ...schema, properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...(schema.properties as object | undefined) } };
+    validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(strictSchema(root) as object);
     validators.set(apiVersionKind, validate);
   }
   return validate;

@@ -1,4 +1,4 @@
-import { ModelCard, ModelVersion } from '../../src';
+import { GatewayRef, ModelCard, ModelVersion } from '../../src';
 
 /** The churn model version. */
 export const VERSION: ModelVersion = {
@@ -19,3 +19,6 @@ export const CARD: ModelCard = {
 };
 
 export const IMAGE = 'myregistry.io/churn-model:v1.2.0';
+
+/** A model gateway rendered elsewhere (Istio's default ingress gateway), for route tests that do not look at the edge. */
+export const TEST_GATEWAY: GatewayRef = { name: 'models', namespace: 'istio-ingress', domain: 'models.example.com', selectorLabels: { istio: 'ingressgateway' }, port: 80 };

@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import * as ts from 'typescript';
 
-const FOUNDATIONS = ['core', 'stats', 'monitoring', 'policy', 'kube', 'cost', 'aws', 'bridge'] as const;
+const FOUNDATIONS = ['core', 'stats', 'monitoring', 'policy', 'kube', 'cost', 'aws', 'bridge', 'traffic'] as const;
 const CONCEPTS = ['rollout', 'features', 'drift', 'training', 'dr'] as const;
 
 /** Folder of `src/` -> the folders of `src/` its files may import. `.` is the package entry points. */
@@ -26,6 +26,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   cost: ['core'],
   aws: ['core'],
   bridge: ['core'],
+  traffic: ['core', 'monitoring', 'policy', 'kube'],
   serving: [...FOUNDATIONS],
   ...Object.fromEntries(CONCEPTS.map((c) => [c, [...FOUNDATIONS, 'serving']])),
   platform: [...FOUNDATIONS, 'serving', ...CONCEPTS],

@@ -1,10 +1,15 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { synthObjects } from '../../src';
+import { setObservabilityLinks } from '../../src/monitoring/links';
 import { ManifestObject, validateManifests } from './schema';
 
-/** A fresh app and a chart with a namespace, like a user's. */
+/** The alert links every test app sets (PRODUCTION requires absolute ones). */
+export const TEST_LINKS = { grafanaUrl: 'https://grafana.example.com', runbookBaseUrl: 'https://git.example.com/ml-gitops/blob/main/dist/runbooks' } as const;
+
+/** A fresh app (with {@link TEST_LINKS}) and a chart with a namespace, like a user's. */
 export function testChart(namespace = 'ml-test', id = 'test'): { app: App; chart: Chart } {
   const app = Testing.app();
+  setObservabilityLinks(app, TEST_LINKS);
   const chart = new Chart(app, id, { namespace });
   return { app, chart };
 }
@@ -39,4 +44,11 @@ export function objectsOfKind(objects: readonly ManifestObject[], kind: string):
 /** `Kind/name` of every object, sorted. */
 export function inventory(objects: readonly ManifestObject[]): string[] {
   return objects.map((o) => `${o.kind}/${o.metadata?.name}`).sort();
+}
+
+/** A bare cdk8s App with {@link TEST_LINKS} set, for tests that build their own charts. */
+export function linkedApp(props: ConstructorParameters<typeof App>[0] = {}): App {
+  const app = new App(props);
+  setObservabilityLinks(app, TEST_LINKS);
+  return app;
 }

@@ -4,6 +4,7 @@ import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { build } from 'esbuild';
 import { SpotTrainingPool, SpotTrainingPoolProps, TrainingJobProps } from '../../src/training/spot-training-pool';
+import { AwsIdentity } from '../../src/core/labels';
 import { testChart } from '../support/synth';
 import { assertValidationError } from '../support/assert';
 
@@ -36,6 +37,7 @@ export const JOB: TrainingJobProps = {
   image: 'myregistry.io/trainer:1.4.0',
   resources: { cpu: { request: kplus.Cpu.units(7), limit: kplus.Cpu.units(8) }, memory: { request: Size.gibibytes(28), limit: Size.gibibytes(30) } },
   checkpoint: { uri: 's3://ml-checkpoints/checkpoints/ml-train/resnet/' },
+  awsIdentity: AwsIdentity.irsa('arn:aws:iam::123456789012:role/ml-train-resnet'),
 };
 
 export function assertInvalid(fn: () => unknown, path: string, ...fragments: string[]): void {

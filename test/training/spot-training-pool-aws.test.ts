@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
+import { IrsaRole } from '../../src/aws/irsa-role';
 import { SecureBucket } from '../../src/aws/secure-bucket';
 import { SpotCapacity, SpotTrainingPoolAws, SpotTrainingPoolAwsArgs } from '../../src/training/spot-training-pool-aws';
 import { ValidationError } from '../../src/core/errors';
@@ -79,18 +80,30 @@ describe('SpotTrainingPoolAws with Karpenter', () => {
     ].map((r) => [`train-${r}-target`, `train-${r}-id`, 'arn:aws:sqs:us-east-1:123456789012:train-interruption-queue-mock', 'KarpenterInterruptionQueueTarget']));
   });
 
-  it("lists the Karpenter controller's statements for the pool: pass the node role, consume the queue", async () => {
+  it("gives the Karpenter controller Karpenter's reference policy: PassRole on exactly the node role, the queue, tag-scoped instance profiles (aws/karpenter-provider-aws cloudformation.yaml)", async () => {
     const rec = await recorderReady;
     const aws = new SpotTrainingPoolAws('train', BASE);
-    const statements = aws.controllerStatements();
-    assert.deepEqual(statements.map((s) => [s.sid, s.actions]), [
-      ['PassNodeRole', ['iam:PassRole']],
-      ['InterruptionQueue', ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']],
-    ]);
-    assert.equal(await promiseOf(statements[0].resources[0] as any), 'arn:aws:iam::123456789012:role/train-node-role-mock');
-    assert.equal(await promiseOf(statements[1].resources[0] as any), 'arn:aws:sqs:us-east-1:123456789012:train-interruption-queue-mock');
+    new IrsaRole('karpenter', { oidcProvider: OIDC, namespace: 'kube-system', serviceAccount: 'karpenter', statements: aws.controllerStatements() });
     await rec.settle();
-    assert.equal(rec.resources.length, 26);
+    assert.equal(rec.resources.length, 26 + IRSA_RESOURCES);
+    const doc = parsePolicy(rec.one('aws:iam/rolePolicy:RolePolicy', 'karpenter-policy').inputs.policy);
+    const bySid = Object.fromEntries(doc.Statement.map((s) => [s.Sid, s]));
+    assert.deepEqual(bySid.AllowPassingInstanceRole, {
+      Sid: 'AllowPassingInstanceRole', Effect: 'Allow', Action: ['iam:PassRole'], Resource: ['arn:aws:iam::123456789012:role/train-node-role-mock'],
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    });
+    assert.deepEqual(doc.Statement.filter((s) => s.Action.includes('iam:PassRole')).length, 1, 'no other statement passes a role');
+    assert.deepEqual([bySid.AllowInterruptionQueueActions.Action, bySid.AllowInterruptionQueueActions.Resource],
+      [['sqs:DeleteMessage', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'], ['arn:aws:sqs:us-east-1:123456789012:train-interruption-queue-mock']]);
+    assert.deepEqual(bySid.AllowScopedInstanceProfileCreationActions.Condition, {
+      StringEquals: { 'aws:RequestTag/kubernetes.io/cluster/ml-prod': 'owned', 'aws:RequestTag/eks:eks-cluster-name': 'ml-prod', 'aws:RequestTag/topology.kubernetes.io/region': 'us-east-1' },
+      StringLike: { 'aws:RequestTag/karpenter.k8s.aws/ec2nodeclass': '*' },
+    });
+    assert.deepEqual(bySid.AllowScopedDeletion.Condition, { StringEquals: { 'aws:ResourceTag/kubernetes.io/cluster/ml-prod': 'owned' }, StringLike: { 'aws:ResourceTag/karpenter.sh/nodepool': '*' } });
+    assert.deepEqual(bySid.AllowAPIServerEndpointDiscovery.Resource, ['arn:aws:eks:us-east-1:123456789012:cluster/ml-prod']);
+    for (const st of doc.Statement.filter((x) => x.Resource.includes('*'))) {
+      assert.ok(st.Action.every((a: string) => /^[a-z0-9]+:(Describe|Get|List)/.test(a)), `${st.Sid}: only reads on resource '*'`);
+    }
   });
 
   it('skips the queue and rules when the cluster already has one, and the access entry for aws-auth clusters', async () => {
@@ -101,7 +114,7 @@ describe('SpotTrainingPoolAws with Karpenter', () => {
     assert.equal(rec.ofType('aws:sqs/queue:Queue').length, 0);
     assert.equal(rec.ofType('aws:cloudwatch/eventRule:EventRule').length, 0);
     assert.equal(rec.ofType('aws:eks/accessEntry:AccessEntry').length, 0);
-    assert.deepEqual(aws.controllerStatements().map((s) => s.sid), ['PassNodeRole']);
+    assert.equal(aws.controllerStatements().filter((s) => s.actions.some((a) => a.startsWith('sqs:'))).length, 0, 'no queue, no queue statement');
     assert.equal(aws.interruptionQueueName, undefined);
     assert.deepEqual(aws.interruptionRules, {});
   });

@@ -283,7 +283,11 @@ describe('SpotNodeGroupTrainingPool', () => {
     const pool = new SpotNodeGroupTrainingPool(chart, 'cpu-ng');
     pool.addTrainingJob('xgb', JOB);
     const objects = await synthValid(chart);
-    assert.deepEqual(inventory(objects), ['Job/xgb', 'ServiceAccount/xgb']);
+    assert.deepEqual(inventory(objects), ['Job/xgb', 'NetworkPolicy/xgb', 'ServiceAccount/xgb']);
+    const np = findObject(objects, 'NetworkPolicy', 'xgb');
+    assert.deepEqual(np.spec.podSelector, { matchLabels: { 'app.kubernetes.io/name': 'xgb', 'app.kubernetes.io/instance': 'xgb' } });
+    assert.deepEqual(np.spec.ingress, [], 'nothing connects to a trainer');
+    assert.deepEqual(np.spec.egress.slice(1), [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 443 }] }], 'DNS and AWS on 443 only');
     const pod = findObject(objects, 'Job', 'xgb').spec.template.spec;
     assert.deepEqual(pod.nodeSelector, { 'ml-platform-constructs.dev/training-pool': 'cpu-ng', 'eks.amazonaws.com/capacityType': 'SPOT' });
     assert.deepEqual(pod.tolerations, [{ key: 'ml-platform-constructs.dev/training-pool', operator: 'Equal', value: 'cpu-ng', effect: 'NoSchedule' }]);

@@ -10,7 +10,7 @@ import { JOB, assertInvalid, cpuPool, gpuPool } from './fixtures';
 describe('SpotTrainingPool.addTrainingJob', () => {
   it('renders a Job that tolerates the pool taint, selects its nodes and carries karpenter.sh/do-not-disrupt', async () => {
     const { chart, pool } = cpuPool();
-    pool.addTrainingJob('resnet', { ...JOB, serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/resnet' } });
+    pool.addTrainingJob('resnet', { ...JOB, awsIdentity: undefined, serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/resnet' } });
     const objects = await synthValid(chart);
     const job = findObject(objects, 'Job', 'resnet');
     const pod = job.spec.template.spec;

@@ -5,7 +5,7 @@
 //   pulumi config set platformStack org/platform/prod
 //   pulumi config set --secret kubeconfig "$(cat ~/.kube/config)"   # optional
 import * as pulumi from '@pulumi/pulumi';
-import { PlatformReference, TeamStack } from '../../../src/pulumi';
+import { PlatformReference, TeamStack } from 'ml-platform-constructs/pulumi';
 import { CHURN_TEAM, CHURN_TEAM_AB_TESTS, CHURN_TEAM_MODELS, CHURN_TEAM_TRAINING } from './team';
 
 async function main(): Promise<Record<string, pulumi.Output<unknown>>> {

@@ -4,9 +4,10 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { PlatformContract, PlatformModel, TeamAbTest, TeamChart, TeamTrainingJob } from '../../../src';
+import { PlatformContract, PlatformModel, TeamAbTest, TeamChart, TeamTrainingJob } from 'ml-platform-constructs';
 import { CHURN_MODEL } from '../../churn';
 import { TRAINING_POOL } from '../../platform/platform';
+import { exampleRoleArn } from '../../aws-identities';
 
 /** The team's id in the platform's contract. */
 export const CHURN_TEAM = 'churn';
@@ -61,5 +62,15 @@ export const CHURN_TEAM_TRAINING: Readonly<Record<string, TeamTrainingJob>> = {
 export function churnTeamChart(scope: Construct, platform: PlatformContract): TeamChart {
   return new TeamChart(scope, CHURN_TEAM, {
     team: CHURN_TEAM, platform, models: CHURN_TEAM_MODELS, abTests: CHURN_TEAM_AB_TESTS, trainingJobs: CHURN_TEAM_TRAINING,
+    // The drift check and the retraining call S3: their IRSA roles from the typed example config (the Pulumi TeamStack fills these in).
+    aws: {
+      driftRoles: { [CHURN_MODEL.id]: exampleRoleArn('churn-team-drift') },
+      trainingJobs: {
+        'churn-retrain': {
+          roleArn: exampleRoleArn('churn-retrain'),
+          checkpointUri: `s3://${platform.buckets.checkpoints}/checkpoints/${platform.namespaces.teams[CHURN_TEAM] ?? CHURN_TEAM}/churn-retrain/`,
+        },
+      },
+    },
   });
 }

@@ -1,0 +1,227 @@
+// Orchestration of the Athena engine against a fake Athena (an injected
+// AthenaQueryApi that runs the SQL on DuckDB and pages its results the way
+// GetQueryResults does: a header row first, at most MaxResults rows a page).
+import * as assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { GetQueryExecutionOutput, GetQueryResultsOutput, StartQueryExecutionInput } from '@aws-sdk/client-athena';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { AthenaSqlRunner, computeDriftOnAthena } from '../../src/drift/athena';
+import type { AthenaQueryApi } from '../../src/drift/athena';
+import { resolveDriftAthena, validateDriftEngine } from '../../src/drift/athena-config';
+import { athenaDriftCostLine } from '../../src/drift/athena-cost';
+import { parseDriftConfig, validateDriftConfig } from '../../src/drift/config';
+import { DriftDataError } from '../../src/drift/errors';
+import { executeDriftRun } from '../../src/drift/execute';
+
+type State = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+class FakeAthena implements AthenaQueryApi {
+  public readonly started: StartQueryExecutionInput[] = [];
+  public readonly stopped: string[] = [];
+  public readonly pageSizes: number[] = [];
+  public polls = 0;
+  private readonly results = new Map<string, { names: string[]; rows: string[][] }>();
+  private readonly states = new Map<string, State[]>();
+
+  constructor(private readonly conn: DuckDBConnection, private readonly script: (n: number) => State[] = () => ['QUEUED', 'RUNNING', 'SUCCEEDED'], private readonly pageSize = 2) {}
+
+  public async startQueryExecution(input: StartQueryExecutionInput): Promise<{ QueryExecutionId: string }> {
+    const id = `q${this.started.length}`;
+    this.states.set(id, this.script(this.started.length));
+    this.started.push(input);
+    // Athena's catalog prefix: DuckDB knows the tables by name only
+    const sql = (input.QueryString ?? '').replace(/"AwsDataCatalog"\."ml"\./g, '');
+    const reader = await this.conn.runAndReadAll(sql);
+    this.results.set(id, { names: reader.columnNames(), rows: reader.getRows().map((r) => r.map((v) => (v === null ? '\u0000' : String(v)))) });
+    return { QueryExecutionId: id };
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- the SDK's calls are async
+  public async getQueryExecution(input: { QueryExecutionId?: string }): Promise<GetQueryExecutionOutput> {
+    this.polls++;
+    const states = this.states.get(input.QueryExecutionId ?? '') ?? [];
+    const state = states.length > 1 ? states.shift() : states[0];
+    return {
+      QueryExecution: {
+        Status: { State: state, ...(state === 'FAILED' ? { StateChangeReason: 'COLUMN_NOT_FOUND: line 1:8: Column \'age\' cannot be resolved' } : {}) },
+        Statistics: { DataScannedInBytes: 1000 },
+      },
+    };
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- the SDK's calls are async
+  public async getQueryResults(input: { QueryExecutionId?: string; NextToken?: string; MaxResults?: number }): Promise<GetQueryResultsOutput> {
+    const r = this.results.get(input.QueryExecutionId ?? '');
+    assert.ok(r !== undefined);
+    assert.ok((input.MaxResults ?? 0) <= 1000, 'GetQueryResults allows at most 1000 rows');
+    const all = [r.names, ...r.rows];
+    const from = Number(input.NextToken ?? '0');
+    const page = all.slice(from, from + this.pageSize);
+    this.pageSizes.push(page.length);
+    const next = from + this.pageSize < all.length ? String(from + this.pageSize) : undefined;
+    return {
+      ResultSet: {
+        ResultSetMetadata: { ColumnInfo: r.names.map((n) => ({ Name: n, Label: n, Type: 'varchar' })) },
+        Rows: page.map((row) => ({ Data: row.map((v) => (v === '\u0000' ? {} : { VarCharValue: v })) })),
+      },
+      ...(next === undefined ? {} : { NextToken: next }),
+    };
+  }
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- the SDK's calls are async
+  public async stopQueryExecution(input: { QueryExecutionId?: string }): Promise<unknown> {
+    this.stopped.push(input.QueryExecutionId ?? '');
+    return {};
+  }
+}
+
+const CONFIG = {
+  model: 'churn',
+  reference: { uri: 's3://ml-data/churn/train/', format: 'parquet' },
+  current: { uri: 's3://ml-data/churn/serving/', format: 'parquet' },
+  features: [{ name: 'age', type: 'numeric' }, { name: 'plan', type: 'categorical' }],
+  outputs: {},
+  engine: 'athena',
+  athena: { workgroup: 'ml-drift', reference: { database: 'ml', table: 'ref' }, current: { database: 'ml', table: 'cur' }, pollSeconds: 0.001 },
+};
+
+describe('Athena engine orchestration (fake Athena client on DuckDB)', () => {
+  let instance: DuckDBInstance;
+  let conn: DuckDBConnection;
+  before(async () => {
+    instance = await DuckDBInstance.create(':memory:');
+    conn = await instance.connect();
+    await conn.run("CREATE TABLE ref AS SELECT (i % 97) * 1.5 AS age, CASE WHEN i % 3 = 0 THEN 'pro' ELSE 'basic' END AS plan FROM range(0, 3000) t(i)");
+    await conn.run("CREATE TABLE cur AS SELECT (i % 89) * 1.5 + 4 AS age, CASE WHEN i % 2 = 0 THEN 'pro' ELSE 'basic' END AS plan FROM range(0, 2000) t(i)");
+  });
+  after(() => {
+    conn.closeSync();
+    instance.closeSync();
+  });
+
+  it('runs every query in the workgroup, polls until SUCCEEDED, reads every page and skips the header row', async () => {
+    const config = parseDriftConfig(CONFIG);
+    assert.ok(config.athena !== undefined);
+    const fake = new FakeAthena(conn);
+    const lines: string[] = [];
+    const result = await computeDriftOnAthena(config, config.athena, new Date(0), { api: fake, log: (l) => lines.push(l) });
+    assert.equal(result.features.length, 2);
+    const age = result.features[0];
+    assert.ok(age.type === 'numeric' && age.ks.statistic > 0.02 && age.ks.method === 'exact');
+    const plan = result.features[1];
+    assert.ok(plan.type === 'categorical');
+    assert.deepEqual(plan.categories.map((c) => [c.category, c.referenceCount, c.currentCount]), [['basic', 2000, 1000], ['pro', 1000, 1000]]);
+    assert.equal(result.reference.rows, 3000);
+    assert.ok(fake.started.length >= 2 && fake.started.every((s) => s.WorkGroup === 'ml-drift' && s.QueryExecutionContext?.Catalog === 'AwsDataCatalog'));
+    assert.ok(fake.started.every((s) => s.ResultConfiguration === undefined), 'the workgroup decides the results location');
+    assert.ok(fake.polls >= 3 * fake.started.length, 'polled through QUEUED and RUNNING');
+    assert.ok(fake.pageSizes.length > fake.started.length, 'paged');
+    assert.match(lines.at(-1) ?? '', new RegExp(`${fake.started.length} queries scanned ${1000 * fake.started.length} bytes`));
+  });
+
+  it('a FAILED query fails the run with Athena\'s reason; a CANCELLED one says so', async () => {
+    const config = parseDriftConfig(CONFIG);
+    assert.ok(config.athena !== undefined);
+    const failed = new FakeAthena(conn, () => ['RUNNING', 'FAILED']);
+    await assert.rejects(computeDriftOnAthena(config, config.athena, new Date(0), { api: failed }), (err: unknown) =>
+      err instanceof DriftDataError && /Athena query q0 \(profile of 'age'\) failed: COLUMN_NOT_FOUND/.test(err.message));
+    const cancelled = new FakeAthena(conn, (n) => (n === 1 ? ['CANCELLED'] : ['SUCCEEDED']));
+    await assert.rejects(computeDriftOnAthena(config, config.athena, new Date(0), { api: cancelled }), /Athena query q1 \(.*\) was cancelled/);
+  });
+
+  it('the run deadline stops the waiting and the running query (StopQueryExecution)', async () => {
+    const fake = new FakeAthena(conn, () => ['RUNNING']);
+    const outcome = await executeDriftRun(parseDriftConfig({ ...CONFIG, timeouts: { connectSeconds: 0.5, readSeconds: 0.5, deadlineSeconds: 2 } }), { athenaApi: fake });
+    assert.equal(outcome.exitCode, 2);
+    assert.match(outcome.error ?? '', /deadline of 2 s \(timeouts.deadlineSeconds\) passed while running the checks on Athena \(workgroup ml-drift\)/);
+    for (let i = 0; i < 100 && fake.stopped.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(fake.stopped, ['q0']);
+  });
+
+  it('polls with a doubling interval capped at maxPollSeconds', async () => {
+    const fake = new FakeAthena(conn, () => ['QUEUED', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'SUCCEEDED']);
+    const waits: number[] = [];
+    const athena = resolveDriftAthena({ workgroup: 'wg', reference: { database: 'ml', table: 'ref' }, current: { database: 'ml', table: 'cur' }, pollSeconds: 1, maxPollSeconds: 5, outputLocation: 's3://results/drift/' });
+    const runner = new AthenaSqlRunner(fake, athena, { sleep: (ms) => { waits.push(ms); return Promise.resolve(); } });
+    const rows = await runner.query('SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3', 'test');
+    assert.deepEqual(rows, [['1'], ['2'], ['3']]);
+    assert.deepEqual(waits, [1000, 2000, 4000, 5000, 5000]);
+    assert.equal(fake.started[0].ResultConfiguration?.OutputLocation, 's3://results/drift/');
+  });
+});
+
+describe('engine settings in the drift config', () => {
+  it('rejects athena settings without the engine, labels with it, and bad names', () => {
+    const memory = { ...CONFIG, engine: undefined };
+    assert.match(validateDriftConfig(memory).join('\n'), /athena: only applies with engine 'athena'/);
+    const problems = validateDriftEngine({ engine: 'athena', athena: { workgroup: 'a b', reference: { database: 'ML', table: 't' }, current: {}, extra: 1 }, labels: {} });
+    assert.deepEqual(problems, [
+      'athena.extra: unknown field; allowed fields: workgroup, reference, current, catalog, outputLocation, pollSeconds, maxPollSeconds',
+      "athena.workgroup: must be 1-128 letters, digits, '.', '_' or '-', got \"a b\"",
+      "athena.reference.database: must be a Glue name (lowercase letters, digits and '_', at most 255), got \"ML\"",
+      "athena.current.database: must be a Glue name (lowercase letters, digits and '_', at most 255), got undefined",
+      "athena.current.table: must be a Glue name (lowercase letters, digits and '_', at most 255), got undefined",
+      "labels: concept drift needs the rows of the current window; not available with engine 'athena'",
+    ]);
+    assert.deepEqual(validateDriftEngine({ engine: 'athena' }), ["athena: is required with engine 'athena' (an object with workgroup, reference and current tables), got undefined"]);
+    assert.deepEqual(validateDriftEngine({ engine: 'spark' }), ["engine: must be one of 'memory', 'athena', got \"spark\""]);
+    assert.deepEqual(validateDriftConfig(CONFIG), []);
+    assert.match(validateDriftConfig({ ...CONFIG, engine: 'memory', athena: undefined }).join('\n'), /reference.uri: the S3 key must name an object, not a prefix/);
+    assert.equal(parseDriftConfig({ ...CONFIG, engine: 'memory', athena: undefined, reference: { uri: 's3://ml-data/r.parquet' }, current: { uri: 's3://ml-data/c.parquet' } }).athena, undefined);
+  });
+});
+
+describe('Athena cost of a drift check', () => {
+  const features = [{ name: 'age', type: 'numeric' }, { name: 'income', type: 'numeric' }, { name: 'plan', type: 'categorical' }] as const;
+
+  it('prices the scanned bytes of every query of a run at $5/TB times the runs a month of the schedule', () => {
+    // daily: 30.4 runs; 3 + 3 + 1 queries of 2 GB each: 14 GB a run, 425.6 GB a month: $2.128
+    const line = athenaDriftCostLine({ component: 'ml/churn-drift', schedule: '0 3 * * *', features, bytesPerQuery: 2e9 });
+    assert.deepEqual(line.monthly, { min: 2.13, expected: 2.13, max: 2.13 });
+    assert.equal(line.category, 'managed');
+    assert.match(line.description, /7 queries\/run x 2 GB scanned \(14 GB\/run\) x ~30.4 runs\/month at \$5\/TB/);
+  });
+
+  it('bills at least 10 MB per query', () => {
+    // every 5 minutes: 8755.2 runs; 7 queries x 10 MB (not 1000 bytes) each: 612.9 GB at $6/TB
+    const line = athenaDriftCostLine({ component: 'c', schedule: '*/5 * * * *', features, bytesPerQuery: 1000, usdPerTb: 6 });
+    assert.equal(line.monthly.expected, 3.68);
+    assert.throws(() => athenaDriftCostLine({ component: 'c', schedule: '@daily', features, bytesPerQuery: -1 }), /bytesPerQuery/);
+  });
+});
+
+describe('DriftCronJob with engine athena', () => {
+  it('renders the engine and the Athena section into the checker config, and rejects labels with it', async () => {
+    const { testChart, synthValid, findObject } = await import('../support/synth');
+    const { CostPreset, DriftCronJob, ModelService, ValidationError } = await import('../../src');
+    const { CARD, IMAGE, VERSION } = await import('../support/fixtures');
+    const make = (extra: object): ReturnType<typeof testChart>['chart'] => {
+      const { chart } = testChart('ml-churn');
+      const model = new ModelService(chart, 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD, preset: CostPreset.STAGING });
+      new DriftCronJob(chart, 'drift', {
+        model, reference: { uri: 's3://ml-data/churn/train/', format: 'parquet' }, current: { uri: 's3://ml-data/churn/serving/', format: 'parquet' },
+        features: [{ name: 'age', type: 'numeric' }], engine: 'athena', athena: CONFIG.athena,
+        serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/churn-drift' }, ...extra,
+      });
+      return chart;
+    };
+    const objects = await synthValid(make({}));
+    const cm = findObject(objects, 'ConfigMap', 'churn-model-drift');
+    const config: unknown = JSON.parse(cm.data['config.json']);
+    assert.ok(typeof config === 'object' && config !== null && 'athena' in config && 'engine' in config);
+    assert.equal(config.engine, 'athena');
+    assert.deepEqual(config.athena, CONFIG.athena);
+    // its own bundle (the Athena client, no file readers), below the client-side apply annotation like the in-memory one
+    const { readBundle } = await import('../../src/core/bundles');
+    const { brotliDecompressSync } = await import('node:zlib');
+    assert.deepEqual(Object.keys(cm.binaryData), ['ml-drift-athena.js.br']);
+    assert.equal(brotliDecompressSync(Buffer.from(cm.binaryData['ml-drift-athena.js.br'], 'base64')).toString('utf8'), readBundle('ml-drift-athena'));
+    assert.ok(cm.binaryData['ml-drift-athena.js.br'].length < 262_144 - 40_000);
+    const container = findObject(objects, 'CronJob', 'churn-model-drift').spec.jobTemplate.spec.template.spec.containers[0];
+    assert.equal(container.command.at(-4), '/opt/ml-platform/ml-drift-athena.js.br');
+    assert.deepEqual(container.resources.requests.cpu, '250m', 'the job only orchestrates the queries');
+    assert.equal(container.env, undefined, 'no feature workers');
+    assert.throws(() => make({ labels: { prediction: 'p', actual: 'a', baselineAccuracy: 0.9 } }),
+      (e: unknown) => e instanceof ValidationError && e.message.includes("labels: concept drift needs the rows of the current window; not available with engine 'athena'"));
+  });
+});
