@@ -24,8 +24,12 @@
  * scipy and pandas (Debian: python3-scipy python3-pandas; Parquet needs pyarrow
  * or fastparquet). Without it the table says so and shows the library only.
  *
- * Run:   npm run bench:drift
- * Env:   BENCH_ROWS=1000000,5000000  BENCH_FEATURES=10  BENCH_FORMATS=csv,parquet  BENCH_DIR=/tmp/x  BENCH_PYTHON=python3
+ * The CLI runs check the features in `--workers` threads (the bundled
+ * bundles/ml-drift.js serves them, as in the CronJob; run `npm run bundle`
+ * first after changing the sources).
+ *
+ * Run:   npm run bench:drift -- [--rows 1000000,5000000] [--features 10] [--formats csv,parquet] [--workers N] [--python /usr/bin/python3]
+ * Env:   the same as BENCH_ROWS, BENCH_FEATURES, BENCH_FORMATS, BENCH_WORKERS, BENCH_PYTHON; BENCH_DIR=/tmp/x (data files, reused)
  * Child: npx tsx bench/drift.ts --child <stats|cli> <csv|parquet> <rows>   prints one JSON line
  */
 import { spawnSync } from 'node:child_process';
@@ -33,6 +37,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { checkNumericFeature } from '../src/drift/check';
 import { parseDriftConfig } from '../src/drift/config';
@@ -42,7 +47,41 @@ import { readDataWindow } from '../src/drift/readers';
 import type { DataWindow } from '../src/drift/readers';
 import { executeDriftRun } from '../src/drift/execute';
 
+const USAGE = `Usage: npm run bench:drift -- [options]
+
+  --rows <n,n,...>     rows per window, one table block per size (default 1000000,5000000; env BENCH_ROWS)
+  --features <n>       numeric features (default 10; env BENCH_FEATURES)
+  --formats <list>     csv,parquet (default both; env BENCH_FORMATS)
+  --workers <n>        feature worker threads of the CLI runs (default os.availableParallelism(); env BENCH_WORKERS)
+  --python <exe>       Python with SciPy and pandas (default: the first of $BENCH_PYTHON, /usr/bin/python3, python3 that has them)
+  -h, --help           show this help
+Data files are written once per size under $BENCH_DIR (default <tmp>/ml-drift-bench) and reused.`;
+
+/** Command-line options become the BENCH_* environment, which the child processes inherit. */
+function applyOptions(): void {
+  if (process.argv.includes('--child')) return;
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string' }, features: { type: 'string' }, formats: { type: 'string' }, workers: { type: 'string' }, python: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help === true) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const env: Record<string, string | undefined> = {
+    BENCH_ROWS: values.rows, BENCH_FEATURES: values.features, BENCH_FORMATS: values.formats, BENCH_WORKERS: values.workers, BENCH_PYTHON: values.python,
+  };
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) process.env[k] = v;
+  const bad = (process.env.BENCH_ROWS ?? '1').split(',').some((r) => !(Number.isInteger(Number(r)) && Number(r) > 0));
+  if (bad) throw new Error(`--rows must be positive integers separated by commas, got ${process.env.BENCH_ROWS}\n${USAGE}`);
+}
+applyOptions();
+
 const ROW_SIZES = (process.env.BENCH_ROWS ?? '1000000,5000000').split(',').map(Number);
+const WORKERS = Math.max(1, Number(process.env.BENCH_WORKERS ?? os.availableParallelism()));
+const BUNDLE = path.join(__dirname, '..', 'bundles', 'ml-drift.js');
 const FEATURES = Number(process.env.BENCH_FEATURES ?? 10);
 const FORMATS = (process.env.BENCH_FORMATS ?? 'csv,parquet').split(',') as Format[];
 const DIR = process.env.BENCH_DIR ?? path.join(os.tmpdir(), 'ml-drift-bench');
@@ -135,7 +174,7 @@ async function libraryChild(work: Work, format: Format, rows: number): Promise<R
   const cfg = config(rows, format, out);
   if (work === 'cli') {
     const t0 = performance.now();
-    const outcome = await executeDriftRun(cfg, { baseDir: DIR });
+    const outcome = await executeDriftRun(cfg, { baseDir: DIR, ...(WORKERS > 1 ? { workers: { count: WORKERS, script: BUNDLE } } : {}) });
     const seconds = (performance.now() - t0) / 1000;
     if (outcome.result === undefined) throw new Error(`run failed: ${outcome.error ?? 'no result'}`);
     fs.rmSync(out, { force: true });
@@ -198,7 +237,8 @@ interface Python {
 }
 
 function findPython(): Python | string {
-  const candidates = [process.env.BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => c !== undefined && c !== '');
+  // Debian's python3-scipy lives under /usr/bin/python3; a pyenv `python3` first on PATH often lacks SciPy
+  const candidates = [process.env.BENCH_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => c !== undefined && c !== '');
   const probe = 'import sys, scipy, pandas, numpy\ntry:\n import pyarrow; pq = "pyarrow " + pyarrow.__version__\nexcept ImportError:\n pq = ""\n'
     + 'print(f"Python {sys.version.split()[0]}, SciPy {scipy.__version__}, pandas {pandas.__version__}, NumPy {numpy.__version__}" + (", " + pq if pq else "") + "|" + ("1" if pq else "0"))';
   for (const exe of candidates) {
@@ -293,7 +333,7 @@ function parent(): void {
     }
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`# Drift checks: this library vs SciPy + pandas, ${FEATURES} numeric features, reference and current windows of equal size\n`);
+  console.log(`# Drift checks: this library vs SciPy + pandas, ${FEATURES} numeric features, reference and current windows of equal size, CLI with ${WORKERS} feature worker${WORKERS > 1 ? 's' : ''}\n`);
   console.log(`${new Date().toISOString().slice(0, 10)}; Node ${process.version}, ${os.cpus().length} x ${cpu}, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB, ${os.platform()} ${os.arch()}.`);
   console.log(typeof py === 'string' ? `${py}: library only.\n` : `${py.versions} (${py.exe}).\n`);
   console.log(table(rows));

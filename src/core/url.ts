@@ -39,7 +39,7 @@ export function s3BucketProblem(bucket: string): string | undefined {
 export function parseS3Uri(uri: string, kind: S3UriKind = 'any'): S3Uri | string {
   const m = typeof uri === 'string' ? /^s3:\/\/([^/\s]*)(?:\/(\S*))?$/.exec(uri) : null;
   if (m === null) {
-    return 'must be an s3://bucket/key URI without white space';
+    return 'must be an s3:// URI (s3://bucket/key or s3://bucket/prefix/) without white space';
   }
   const [, bucket, key = ''] = m;
   if (bucket === '') {

@@ -23,7 +23,7 @@
  * const errors = validateDriftConfig(config); // [] when valid
  */
 import { isRecord } from '../core/json';
-import { parseS3Uri } from '../core/url';
+import { parseS3Uri, s3BucketProblem } from '../core/url';
 import type { DriftAthenaConfig, ResolvedDriftAthenaConfig } from './athena-config';
 import { resolveDriftAthena, validateDriftEngine } from './athena-config';
 
@@ -439,7 +439,8 @@ function checkS3Uri(c: Checker, v: string, path: string, prefixAllowed = false):
   // The library's one s3:// parser: a bucket (a valid name) and a key.
   const parsed = parseS3Uri(v);
   if (typeof parsed === 'string' || parsed.key === '') {
-    c.add(path, `must look like s3://bucket/key, got ${show(v)}${typeof parsed === 'string' ? ` (${parsed})` : ''}`);
+    const bucket = /^s3:\/\/([^/]+)\/./.exec(v)?.[1];
+    c.add(path, bucket !== undefined && s3BucketProblem(bucket) !== undefined ? `'${bucket}' is not a valid S3 bucket name` : `must look like s3://bucket/key, got ${show(v)}`);
     return;
   }
   if (parsed.key.endsWith('/') && !prefixAllowed) c.add(path, `the S3 key must name an object, not a prefix, got ${show(v)}`);

@@ -103,10 +103,11 @@ class WorkerPool {
   private nextId = 0;
 
   constructor(options: FeatureWorkersOptions) {
-    const data = { [WORKER_FLAG]: true, script: options.script };
+    // the bundle is plain JavaScript: no inherited loader flags (under tsx they would start its loader in every worker)
+    const settings = { workerData: { [WORKER_FLAG]: true, script: options.script }, execArgv: [] };
     const plain = /\.c?js$/.test(options.script);
     for (let i = 0; i < options.count; i++) {
-      const w = plain ? new Worker(options.script, { workerData: data }) : new Worker(WORKER_LOADER, { eval: true, workerData: data });
+      const w = plain ? new Worker(options.script, settings) : new Worker(WORKER_LOADER, { ...settings, eval: true });
       w.on('message', (msg: unknown) => this.answer(w, msg));
       w.on('error', (err: Error) => this.fail(w, err));
       w.on('exit', (code) => this.fail(w, new Error(`feature worker exited with code ${code}`)));

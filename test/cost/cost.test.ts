@@ -114,7 +114,7 @@ describe('estimateMonthlyCost', () => {
   });
 
   it('refuses an instance type missing from the table, naming the known ones', () => {
-    assert.throws(() => estimateMonthlyCost([], { servingInstanceType: 'x9.huge' }), /x9\.huge is not in the us-east-1 price table/);
+    assert.throws(() => estimateMonthlyCost([], { servingInstanceType: 'x9.huge' }), /cost estimate: invalid 'instance type' \("x9\.huge"\): is not in the us-east-1 price table/);
     assert.equal(US_EAST_1.instances['c5.2xlarge'].hourly, 0.34);
   });
 

@@ -189,8 +189,10 @@ describe('DriftCronJob', () => {
   });
 
   it('rejects an invalid checker configuration and bad outputs, naming the problem', () => {
-    assert.throws(() => drift({ features: [] }), (e: unknown) => e instanceof ValidationError && /'features'/.test(e.message) && /checker configuration is invalid/.test(e.message));
-    assert.throws(() => drift({ features: [{ name: 'plan', type: 'categorical', ksAlpha: 0.01 } as never] }), /ksAlpha/);
+    assert.throws(() => drift({ features: [] }), (e: unknown) => e instanceof ValidationError && e.property === 'features' && /must be a non-empty array of features/.test(e.message));
+    // Each problem under the property it came from, not all under 'features'.
+    assert.throws(() => drift({ features: [{ name: 'plan', type: 'categorical', ksAlpha: 0.01 } as never] }),
+      (e: unknown) => e instanceof ValidationError && e.property === 'features[0].ksAlpha' && e.value === 0.01);
     assert.throws(() => drift({ outputs: { reportPrefix: 's3://b/reports' } }), /'outputs\.reportPrefix' \("s3:\/\/b\/reports"\): must end with '\/'/);
     assert.throws(() => drift({ outputs: { pushgatewayUrl: 'pushgateway:9091' } }), /'outputs\.pushgatewayUrl'/);
   });

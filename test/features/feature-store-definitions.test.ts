@@ -49,7 +49,7 @@ describe('feature definitions', () => {
       'customer_activity:sessions_7d',
       'customer_activity:recent_categories',
     ]);
-    assert.throws(() => featureReferences(CHURN_FEATURES, 'fraud_v1'), /no feature service named 'fraud_v1'/);
+    assert.throws(() => featureReferences(CHURN_FEATURES, 'fraud_v1'), /featureReferences: invalid 'featureService' \("fraud_v1"\): names no feature service \(feature services: churn_v1\)/);
   });
 
   it('rejects a view naming an unknown entity', () => {

@@ -545,7 +545,7 @@ describe('FeatureStore (plain Kubernetes mode)', () => {
     });
 
     it('rejects an invalid materialization schedule, time zone and feature view', () => {
-      assertInvalid({ materialization: { schedule: Cron.schedule({ minute: '61' }) } }, "'materialization.schedule' (\"61 * * * *\")", 'five-field cron schedule');
+      assertInvalid({ materialization: { schedule: Cron.schedule({ minute: '61' }) } }, "'materialization.schedule' (\"61 * * * *\")", "minute field '61': '61' is not a value, range or step: values must be from 0 to 59");
       assertInvalid({ materialization: { timeZone: 'Mars/Olympus' } }, "'materialization.timeZone'", 'IANA time zone');
       assertInvalid({ materialization: { featureViews: ['customer_lifetime'] } }, "'materialization.featureViews[0]' (\"customer_lifetime\")", 'names no online feature view');
       assertInvalid({ materialization: { staleAfterIntervals: 0 } }, "'materialization.staleAfterIntervals' (0)", 'from 1 to 100');

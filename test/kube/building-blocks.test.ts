@@ -10,10 +10,12 @@ import { assertValidationError } from '../support/assert';
 describe('kube building blocks', () => {
   it('an image must be pinned by a tag other than latest or by a digest', () => {
     const v = new PropsValidator('test/x');
-    for (const ok of ['repo/model:v1.2.0', 'registry.io:5000/model:1', 'repo/model@sha256:abc']) {
+    const digest = `sha256:${'a1'.repeat(32)}`;
+    for (const ok of ['repo/model:v1.2.0', 'registry.io:5000/model:1', `repo/model@${digest}`, `repo/model:v1@${digest}`]) {
       assert.equal(validatePinnedImage(v, 'image', ok), ok);
     }
-    for (const bad of ['repo/model', 'repo/model:latest', 'registry.io:5000/model', 'repo/model :v1', '']) {
+    // OCI distribution grammar: a sha256 digest has 64 hex digits; repository paths are lower case.
+    for (const bad of ['repo/model', 'repo/model:latest', 'registry.io:5000/model', 'repo/model :v1', '', 'repo/model@sha256:abc', 'registry.io/Repo/model:1']) {
       assertValidationError(() => validatePinnedImage(v, 'image', bad), 'test/x', "'image'");
     }
   });

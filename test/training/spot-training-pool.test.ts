@@ -338,7 +338,7 @@ describe('SpotTrainingPool validation', () => {
     ['a budget percentage above 100', { disruption: { budgets: [{ nodes: '150%' }] } }, "'disruption.budgets[0].nodes' (\"150%\")", "a percentage from '0%' to '100%'"],
     ['a negative budget', { disruption: { budgets: [{ nodes: -1 }] } }, "'disruption.budgets[0].nodes' (-1)", 'must be an integer from 0'],
     ['a budget schedule without duration', { disruption: { budgets: [{ nodes: '0', schedule: '@daily' }] } }, "'disruption.budgets[0].schedule' (\"@daily\")", "and 'duration' must be set together"],
-    ['a malformed budget schedule', { disruption: { budgets: [{ nodes: '0', schedule: 'daily', duration: Duration.hours(1) }] } }, "'disruption.budgets[0].schedule' (\"daily\")", 'must be a cron schedule'],
+    ['a malformed budget schedule', { disruption: { budgets: [{ nodes: '0', schedule: 'daily', duration: Duration.hours(1) }] } }, "'disruption.budgets[0].schedule' (\"daily\")", 'must have 5 fields (minute hour day-of-month month day-of-week), got 1'],
     ['a budget duration in seconds', { disruption: { budgets: [{ nodes: '0', schedule: '@daily', duration: Duration.seconds(90) }] } }, "'disruption.budgets[0].duration' (1 minute 30 seconds)", 'whole number of minutes'],
     ['repeated budget reasons', { disruption: { budgets: [{ nodes: '1', reasons: [DisruptionReason.EMPTY, DisruptionReason.EMPTY] }] } }, "'disruption.budgets[0].reasons'", 'distinct DisruptionReason values'],
     ['more than 50 budgets', { disruption: { budgets: Array.from({ length: 51 }, () => ({ nodes: '1' })) } }, "'disruption.budgets' (51)", 'at most 50 budgets'],

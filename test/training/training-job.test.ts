@@ -58,11 +58,11 @@ describe('SpotTrainingPool.addTrainingJob', () => {
 
   it('passes the checkpoint contract as environment variables with a grace period under the 2-minute spot notice', async () => {
     const { chart, pool } = cpuPool();
-    pool.addTrainingJob('resnet', { ...JOB, checkpoint: { uri: 's3://b/ckpt/resnet/', interval: Duration.minutes(15) }, env: { EPOCHS: '30' } });
+    pool.addTrainingJob('resnet', { ...JOB, checkpoint: { uri: 's3://bkt/ckpt/resnet/', interval: Duration.minutes(15) }, env: { EPOCHS: '30' } });
     const pod = findObject(await synthValid(chart), 'Job', 'resnet').spec.template.spec;
     assert.equal(pod.terminationGracePeriodSeconds, 90);
     assert.deepEqual(pod.containers[0].env, [
-      { name: 'CHECKPOINT_URI', value: 's3://b/ckpt/resnet/' },
+      { name: 'CHECKPOINT_URI', value: 's3://bkt/ckpt/resnet/' },
       { name: 'CHECKPOINT_INTERVAL_SECONDS', value: '900' },
       { name: 'CHECKPOINT_GRACE_SECONDS', value: '90' },
       { name: 'EPOCHS', value: '30' },
@@ -120,7 +120,7 @@ describe('TrainingJob validation', () => {
     ['an empty checkpoint URI', { checkpoint: { uri: ' ' } }, "'checkpoint.uri' (\" \")", 'is required on the spot pool'],
     ['a checkpoint URI without a scheme', { checkpoint: { uri: 'ml-checkpoints/resnet/' } }, "'checkpoint.uri' (\"ml-checkpoints/resnet/\")", 'must be a URI with a scheme'],
     ['a checkpoint on the node', { checkpoint: { uri: 'file:///data/ckpt' } }, "'checkpoint.uri' (\"file:///data/ckpt\")", 'a path on the node is lost with the spot instance'],
-    ['a checkpoint interval under a minute', { checkpoint: { uri: 's3://b/p/', interval: Duration.seconds(30) } }, "'checkpoint.interval' (30)", 'must be an integer from 60 to 86400'],
+    ['a checkpoint interval under a minute', { checkpoint: { uri: 's3://bkt/p/', interval: Duration.seconds(30) } }, "'checkpoint.interval' (30)", 'must be an integer from 60 to 86400'],
     ['a grace period of 2 minutes', { terminationGracePeriod: Duration.minutes(2) }, "'terminationGracePeriod' (2 minutes)", 'under 2 minutes: a spot instance is reclaimed 2 minutes after its interruption notice'],
     ['a zero grace period', { terminationGracePeriod: Duration.seconds(0) }, "'terminationGracePeriod'", 'must be from 1 second to under 2 minutes'],
     ['a job name that is not a DNS label', { name: 'ResNet' }, "'name' (\"ResNet\")", 'DNS-1035 label'],
