@@ -52,7 +52,7 @@ const USAGE = `Usage: npm run bench:drift -- [options]
   --rows <n,n,...>     rows per window, one table block per size (default 1000000,5000000; env BENCH_ROWS)
   --features <n>       numeric features (default 10; env BENCH_FEATURES)
   --formats <list>     csv,parquet (default both; env BENCH_FORMATS)
-  --workers <n>        feature worker threads of the CLI runs (default os.availableParallelism(); env BENCH_WORKERS)
+  --workers <n>        feature worker threads of the CLI runs (default 1, as the CronJob's default; env BENCH_WORKERS)
   --python <exe>       Python with SciPy and pandas (default: the first of $BENCH_PYTHON, /usr/bin/python3, python3 that has them)
   -h, --help           show this help
 Data files are written once per size under $BENCH_DIR (default <tmp>/ml-drift-bench) and reused.`;
@@ -80,7 +80,7 @@ function applyOptions(): void {
 applyOptions();
 
 const ROW_SIZES = (process.env.BENCH_ROWS ?? '1000000,5000000').split(',').map(Number);
-const WORKERS = Math.max(1, Number(process.env.BENCH_WORKERS ?? os.availableParallelism()));
+const WORKERS = Math.max(1, Number(process.env.BENCH_WORKERS ?? 1));
 const BUNDLE = path.join(__dirname, '..', 'bundles', 'ml-drift.js');
 const FEATURES = Number(process.env.BENCH_FEATURES ?? 10);
 const FORMATS = (process.env.BENCH_FORMATS ?? 'csv,parquet').split(',') as Format[];

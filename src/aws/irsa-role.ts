@@ -11,10 +11,8 @@ export interface OidcProvider {
   readonly url: pulumi.Input<string>;
 }
 
-/** Arguments of an {@link IrsaRole}. */
-export interface IrsaRoleArgs {
-  /** The cluster's OIDC provider. */
-  readonly oidcProvider: OidcProvider;
+/** What every role of one workload (IRSA or Pod Identity) states: the one ServiceAccount it is for, and its permissions. */
+export interface WorkloadRoleArgs {
   /** Namespace of the ServiceAccount. */
   readonly namespace: string;
   /** Name of the ServiceAccount allowed to assume the role (the only one: a copy elsewhere, such as a restore drill's, gets a role of its own). */
@@ -27,6 +25,12 @@ export interface IrsaRoleArgs {
   readonly permissionsBoundary?: pulumi.Input<string>;
   /** Tags. @default - none */
   readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Arguments of an {@link IrsaRole}. */
+export interface IrsaRoleArgs extends WorkloadRoleArgs {
+  /** The cluster's OIDC provider. */
+  readonly oidcProvider: OidcProvider;
 }
 
 /**

@@ -2,24 +2,13 @@ import * as eks from '@pulumi/aws/eks';
 import * as iam from '@pulumi/aws/iam';
 import * as pulumi from '@pulumi/pulumi';
 import { PropsValidator } from '../core/errors';
-import { PolicyStatement, componentLabel, policyDocument, validateStatements } from './policy';
+import { WorkloadRoleArgs } from './irsa-role';
+import { componentLabel, policyDocument, validateStatements } from './policy';
 
 /** Arguments of a {@link PodIdentityRole}. */
-export interface PodIdentityRoleArgs {
+export interface PodIdentityRoleArgs extends WorkloadRoleArgs {
   /** Name of the EKS cluster the association belongs to. */
   readonly clusterName: string;
-  /** Namespace of the ServiceAccount. */
-  readonly namespace: string;
-  /** Name of the ServiceAccount the association binds (the only one the role trusts). */
-  readonly serviceAccount: string;
-  /** Permissions (inline policy); least privilege is enforced. */
-  readonly statements: readonly PolicyStatement[];
-  /** Role description. @default - names the ServiceAccount */
-  readonly description?: string;
-  /** Permissions boundary policy ARN. @default - none */
-  readonly permissionsBoundary?: pulumi.Input<string>;
-  /** Tags. @default - none */
-  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /**

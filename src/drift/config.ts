@@ -440,7 +440,8 @@ function checkS3Uri(c: Checker, v: string, path: string, prefixAllowed = false):
   const parsed = parseS3Uri(v);
   if (typeof parsed === 'string' || parsed.key === '') {
     const bucket = /^s3:\/\/([^/]+)\/./.exec(v)?.[1];
-    c.add(path, bucket !== undefined && s3BucketProblem(bucket) !== undefined ? `'${bucket}' is not a valid S3 bucket name` : `must look like s3://bucket/key, got ${show(v)}`);
+    c.add(path, bucket !== undefined && s3BucketProblem(bucket) !== undefined ? `'${bucket}' is not a valid S3 bucket name`
+      : `must look like s3://bucket/key, got ${show(v)}${typeof parsed === 'string' ? ` (${parsed})` : ''}`);
     return;
   }
   if (parsed.key.endsWith('/') && !prefixAllowed) c.add(path, `the S3 key must name an object, not a prefix, got ${show(v)}`);

@@ -76,7 +76,7 @@ export interface DriftCronJobProps {
   /**
    * Requests and limits. The in-memory engine checks as many features in
    * parallel as the CPU request has whole cores (env `DRIFT_WORKERS`).
-   * @default - 2 CPUs (250m/1 CPU with engine 'athena'); memory 1Gi/2Gi, or sized from `expectedRows`
+   * @default - 1 CPU request, 2 CPU limit (250m/1 with engine 'athena'); memory 1Gi/2Gi, or sized from `expectedRows`
    */
   readonly resources?: ComputeResources;
   /**
@@ -134,9 +134,13 @@ function driftWorkers(resources: ComputeResources): number {
   return Math.max(1, Math.floor(cores));
 }
 
-/** The default CPU: 2 cores requested and limited (two features checked in parallel); Athena only orchestrates. */
+/**
+ * The default CPU: 1 core requested (one feature at a time: worker threads did
+ * not win in `npm run bench:drift`, see `driftWorkerCount`), 2 as the limit for
+ * GC and I/O; Athena only orchestrates.
+ */
 function defaultCpu(engine: DriftCronJobProps['engine']): ComputeResources['cpu'] {
-  return engine === 'athena' ? { request: Cpu.millis(250), limit: Cpu.millis(1000) } : { request: Cpu.millis(2000), limit: Cpu.millis(2000) };
+  return engine === 'athena' ? { request: Cpu.millis(250), limit: Cpu.millis(1000) } : { request: Cpu.millis(1000), limit: Cpu.millis(2000) };
 }
 
 /** The job's resources: as given (checked against `expectedRows`), or the defaults with memory sized from `expectedRows`. */

@@ -15,16 +15,8 @@ import { FeatureStoreAwsBinding } from '../features/stores';
 import { ModelPlatformChart, ModelPlatformProps, PlatformAwsBindings, PlatformModel, TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
 import { ExistingCluster, ServingStackConfig, clusterFromConfig, clusterResourceOptions, linksFromConfig, modelBindings, readServingStackConfig, validateCluster, validateStackLinks, withLinks } from './serving-stack';
 
-/** Arguments of a {@link ModelPlatformStack}. */
-export interface ModelPlatformStackArgs {
-  /** The existing EKS cluster. */
-  readonly cluster: ExistingCluster;
-  /** The platform: the same typed config the cdk8s chart takes. */
-  readonly platform: Omit<ModelPlatformProps, 'aws'>;
-  /** The shared model artifact bucket. @default - a new secure bucket */
-  readonly artifacts?: SecureBucketArgs;
-  /** Create an ECR repository per model. @default false */
-  readonly imageRepositories?: boolean;
+/** The AWS sides of a platform's shared parts, and its alert links: what {@link ModelPlatformStack} and `PlatformStack` both take. */
+export interface PlatformAwsArgs {
   /** AWS side of the feature store (online store engine and network). @default - DynamoDB online store */
   readonly featureStore?: Pick<FeatureStoreAwsArgs, 'onlineStore' | 'redis' | 'dynamoDb' | 'storage' | 'bucket' | 'offlineStoreStatements'>;
   /** AWS side of the backups. @default - vaults, plan and Velero bucket from the platform's DR policy */
@@ -39,6 +31,18 @@ export interface ModelPlatformStackArgs {
    * @default - none: relative runbook links and dashboard paths
    */
   readonly links?: ObservabilityLinks;
+}
+
+/** Arguments of a {@link ModelPlatformStack}. */
+export interface ModelPlatformStackArgs extends PlatformAwsArgs {
+  /** The existing EKS cluster. */
+  readonly cluster: ExistingCluster;
+  /** The platform: the same typed config the cdk8s chart takes. */
+  readonly platform: Omit<ModelPlatformProps, 'aws'>;
+  /** The shared model artifact bucket. @default - a new secure bucket */
+  readonly artifacts?: SecureBucketArgs;
+  /** Create an ECR repository per model. @default false */
+  readonly imageRepositories?: boolean;
 }
 
 /**

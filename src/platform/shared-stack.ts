@@ -4,9 +4,9 @@ import { App } from 'cdk8s';
 import { componentLabel } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
 import { ChartDeployment } from '../bridge/chart-deployment';
-import { PlatformBackupsAws, PlatformBackupsAwsArgs } from '../dr/backups-aws';
-import { FeatureOnlineStoreEngine, FeatureStoreAws, FeatureStoreAwsArgs } from '../features/feature-store-aws';
-import { SpotTrainingPoolAws, SpotTrainingPoolAwsArgs } from '../training/spot-training-pool-aws';
+import { PlatformBackupsAws } from '../dr/backups-aws';
+import { FeatureOnlineStoreEngine, FeatureStoreAws } from '../features/feature-store-aws';
+import { SpotTrainingPoolAws } from '../training/spot-training-pool-aws';
 import { PropsValidator } from '../core/errors';
 import { CostPreset } from '../policy/presets';
 import { FeatureStoreAwsBinding } from '../features/stores';
@@ -14,10 +14,11 @@ import { DisasterRecoveryAwsBinding } from '../dr/runbook';
 import { ContractBuckets, PlatformContract } from './contract';
 import { TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
 import { ExistingCluster, clusterResourceOptions, validateCluster, validateStackLinks, withLinks } from './serving-stack';
+import { PlatformAwsArgs } from './platform-stack';
 import { PlatformChart, PlatformChartAwsBindings, PlatformChartProps } from './shared-chart';
 
 /** Arguments of a {@link PlatformStack}. */
-export interface PlatformStackArgs {
+export interface PlatformStackArgs extends PlatformAwsArgs {
   /** The existing EKS cluster. */
   readonly cluster: ExistingCluster;
   /** The platform: what the cdk8s `PlatformChart` takes, without what this stack fills in. */
@@ -26,20 +27,6 @@ export interface PlatformStackArgs {
   readonly artifacts?: SecureBucketArgs;
   /** The drift reports bucket, when there is no DR policy (with one, the replicated `drift-baselines` bucket). @default - a new secure bucket */
   readonly reports?: SecureBucketArgs;
-  /** AWS side of the feature store. @default - DynamoDB online store */
-  readonly featureStore?: Pick<FeatureStoreAwsArgs, 'onlineStore' | 'redis' | 'dynamoDb' | 'storage' | 'bucket' | 'offlineStoreStatements'>;
-  /** AWS side of the backups. @default - vaults, plan and Velero bucket from the DR policy */
-  readonly backups?: Omit<PlatformBackupsAwsArgs, 'disasterRecovery'>;
-  /** AWS side of the training pool. @default - Karpenter prerequisites and a checkpoint bucket */
-  readonly training?: Omit<SpotTrainingPoolAwsArgs, 'poolName' | 'clusterName' | 'namespace' | 'oidcProvider' | 'jobs'>;
-  /** Tags of every AWS resource. @default { 'ml-platform/cluster': <cluster name> } */
-  readonly tags?: Readonly<Record<string, string>>;
-  /**
-   * Where the rendered alerts link to (absolute runbook and Grafana panel URLs), as
-   * `setObservabilityLinks(app, ...)` does for `cdk8s synth`; required by presets with `requireObservabilityLinks` (PRODUCTION).
-   * @default - none: relative runbook links and dashboard paths
-   */
-  readonly links?: ObservabilityLinks;
 }
 
 /** The contract as one Output per field: export them as the stack's outputs (`export const { contractVersion, ... } = stack.outputs`). */

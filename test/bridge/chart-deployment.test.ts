@@ -4,16 +4,19 @@ import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import { App } from 'cdk8s';
 import { Construct } from 'constructs';
-import { CostPreset, ServingChart, ServingChartProps, ValidationError, synthObjects } from '../../src';
+import { CostPreset, ServingChart, ServingChartProps, ValidationError, setObservabilityLinks, synthObjects } from '../../src';
 import { ChartDeployment } from '../../src/pulumi';
 import { promiseOf } from '../../src/testing/pulumi-mocks';
 import { CARD, IMAGE, VERSION } from '../support/fixtures';
 import { recorderReady } from '../support/pulumi';
 import { validateManifests } from '../support/schema';
+import { TEST_LINKS } from '../support/synth';
 
 const MODEL = { id: 'churn-model', image: IMAGE, version: VERSION, modelCard: CARD };
 
 function servingFactory(scope: Construct, props: ServingChartProps): void {
+  // The PRODUCTION preset's alerts need absolute links; a stack passes its `links` the same way (withLinks).
+  setObservabilityLinks(scope, TEST_LINKS);
   new ServingChart(scope, 'serving', props);
 }
 

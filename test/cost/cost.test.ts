@@ -11,11 +11,12 @@ import {
 import { readManifests } from '../../src/cli/cost';
 import { buildExamples } from '../../examples/apps';
 import { CARD, IMAGE, VERSION } from '../support/fixtures';
+import { linkedApp } from '../support/synth';
 
 const HOURS = 730;
 
 function objectsOf(build: (chart: Chart) => void) {
-  const app = new App();
+  const app = linkedApp();
   build(new Chart(app, 'c', { namespace: 'ml' }));
   return synthObjects(app);
 }
@@ -166,7 +167,7 @@ describe('platformCostLines', () => {
   it('adds the managed online store, S3 with its DR copy, backups and the training pool of a platform', async () => {
     const { ChurnChart } = await import('../../examples/churn');
     const { platformCostLines } = await import('../../src');
-    const chart = new ChurnChart(new App());
+    const chart = new ChurnChart(linkedApp());
     const lines = platformCostLines(chart, { featureReadsPerSecond: 10, featureWritesPerMonth: 2_000_000, onlineStoreGb: 4, s3Gb: 100, backupGb: 200 });
     const by = Object.fromEntries(lines.map((l) => [`${l.component}:${l.category}`, l]));
     const reads = 10 * 3600 * HOURS / 1e6;

@@ -222,6 +222,6 @@ describe('DriftCronJob with engine athena', () => {
     assert.deepEqual(container.resources.requests.cpu, '250m', 'the job only orchestrates the queries');
     assert.equal(container.env, undefined, 'no feature workers');
     assert.throws(() => make({ labels: { prediction: 'p', actual: 'a', baselineAccuracy: 0.9 } }),
-      (e: unknown) => e instanceof ValidationError && e.message.includes("labels: concept drift needs the rows of the current window; not available with engine 'athena'"));
+      (e: unknown) => e instanceof ValidationError && e.message.includes("invalid 'labels'") && e.message.includes("concept drift needs the rows of the current window; not available with engine 'athena'"));
   });
 });

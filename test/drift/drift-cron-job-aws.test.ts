@@ -36,7 +36,7 @@ describe('DriftMonitoringAws', () => {
   it('rejects data locations that are not S3 prefixes, registering nothing', async () => {
     const rec = await recorderReady;
     assert.throws(() => new DriftMonitoringAws('bad', { modelName: 'm', namespace: 'ml', oidcProvider: OIDC, dataUris: ['https://example.com/data.csv'] }),
-      (e: unknown) => e instanceof ValidationError && e.message.includes("'dataUris[0]' (\"https://example.com/data.csv\"): must be an S3 prefix"));
+      (e: unknown) => e instanceof ValidationError && e.message.includes("'dataUris[0]' (\"https://example.com/data.csv\"): must be an s3:// URI"));
     await rec.settle();
     assert.equal(rec.resources.length, 0);
   });

@@ -59,9 +59,9 @@ describe('DriftCronJob', () => {
     const c = pod.containers[0];
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
-    // two features are checked in parallel (worker threads): the CPU request holds both, DRIFT_WORKERS tells the checker
-    assert.deepEqual(c.resources, { requests: { cpu: '2000m', memory: '1024Mi' }, limits: { cpu: '2000m', memory: '2048Mi' } });
-    assert.deepEqual(c.env, [{ name: 'DRIFT_WORKERS', value: '2' }]);
+    // one feature at a time on the main thread: DRIFT_WORKERS is the whole cores of the CPU request
+    assert.deepEqual(c.resources, { requests: { cpu: '1000m', memory: '1024Mi' }, limits: { cpu: '2000m', memory: '2048Mi' } });
+    assert.deepEqual(c.env, [{ name: 'DRIFT_WORKERS', value: '1' }]);
     assert.deepEqual(c.command.slice(0, 2), ['node', '-e']);
     assert.deepEqual(c.command.slice(3), ['--', '/opt/ml-platform/ml-drift.js.br', 'run', '--config', '/opt/ml-platform/config.json']);
     const sa = findObject(objects, 'ServiceAccount', 'churn-model-drift');

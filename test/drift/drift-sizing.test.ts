@@ -44,18 +44,22 @@ describe('DriftCronJob memory sizing from expectedRows', () => {
     assert.equal(driftMemoryMebibytes(1, 1, 0) % 64, 0);
   });
 
-  it('requests the estimate for the windows\' format and the 2 workers of the default 2 CPUs, and keeps at least the 2 GiB limit', async () => {
-    assert.deepEqual(await resources({ expectedRows: 5_000_000 }), { requests: { cpu: '2000m', memory: '576Mi' }, limits: { cpu: '2000m', memory: '2048Mi' } });
+  it('requests the estimate for the windows\' format and the one worker of the default 1 CPU, and keeps at least the 2 GiB limit', async () => {
+    // Parquet, one feature at a time: 5M x 24 B = 114 MiB + 160 -> x1.2 = 329 -> 384
+    assert.deepEqual(await resources({ expectedRows: 5_000_000 }), { requests: { cpu: '1000m', memory: '384Mi' }, limits: { cpu: '2000m', memory: '2048Mi' } });
     const csv = await resources({ expectedRows: 5_000_000, current: { uri: 's3://ml-data/churn/current.csv' } });
-    assert.equal(csv.requests.memory, '1344Mi', 'one CSV window: read in one pass');
+    assert.equal(csv.requests.memory, '1216Mi', 'one CSV window: read in one pass');
+    const twoCpus = { cpu: { request: Cpu.millis(2000), limit: Cpu.millis(2000) }, memory: { request: Size.gibibytes(2), limit: Size.gibibytes(2) } };
+    const objects = await synthValid(drift({ resources: twoCpus, expectedRows: 5_000_000 }).chart);
+    assert.deepEqual(findObject(objects, 'CronJob', 'churn-model-drift').spec.jobTemplate.spec.template.spec.containers[0].env, [{ name: 'DRIFT_WORKERS', value: '2' }]);
     const big = await resources({ expectedRows: 50_000_000, current: { uri: 's3://ml-data/churn/current.csv' } });
-    assert.equal(big.requests.memory, `${driftMemoryMebibytes(50_000_000, 10, 0, { workers: 2 })}Mi`);
+    assert.equal(big.requests.memory, `${driftMemoryMebibytes(50_000_000, 10, 0)}Mi`);
     assert.equal(big.limits.memory, big.requests.memory, 'above 2 GiB the limit is the estimate');
   });
 
   it('counts attribution columns as numeric columns', async () => {
     const r = await resources({ expectedRows: 1_000_000, attribution: {}, current: { uri: 's3://ml-data/churn/current.jsonl' } });
-    assert.equal(r.requests.memory, `${driftMemoryMebibytes(1_000_000, 20, 0, { workers: 2 })}Mi`);
+    assert.equal(r.requests.memory, `${driftMemoryMebibytes(1_000_000, 20, 0)}Mi`);
   });
 
   it('sizes the workers from the given CPU request and rejects declared rows that cannot fit the given memory limit', async () => {

@@ -180,8 +180,8 @@ describe('SpotTrainingPoolAws checkpoints', () => {
   it('throws for a job it has no role for', async () => {
     const rec = await recorderReady;
     const aws = new SpotTrainingPoolAws('train', { ...BASE, jobs: [{ name: 'resnet' }] });
-    assert.throws(() => aws.checkpointUri('bert'), /no job 'bert' \(known: resnet\)/);
-    assert.throws(() => aws.serviceAccountAnnotations('bert'), /no job 'bert' \(known: resnet\)/);
+    assert.throws(() => aws.checkpointUri('bert'), /invalid 'job' \("bert"\): names no job of the pool \(jobs: resnet\)/);
+    assert.throws(() => aws.serviceAccountAnnotations('bert'), /invalid 'job' \("bert"\): names no job of the pool \(jobs: resnet\)/);
     await rec.settle();
     assert.equal(rec.resources.length, 26 + IRSA_RESOURCES);
   });
@@ -305,7 +305,7 @@ describe('SpotTrainingPoolAws training data access', () => {
   it('rejects a data location that is not an S3 prefix, registering nothing', async () => {
     const rec = await recorderReady;
     assert.throws(() => new SpotTrainingPoolAws('bad-data', { ...BASE, jobs: [{ name: 'resnet', dataUris: ['s3://ml-datasets/imagenet.tar'] }] }),
-      (e: unknown) => e instanceof ValidationError && e.message.includes("'jobs[0].dataUris[0]' (\"s3://ml-datasets/imagenet.tar\"): must be an S3 prefix"));
+      (e: unknown) => e instanceof ValidationError && e.message.includes("'jobs[0].dataUris[0]' (\"s3://ml-datasets/imagenet.tar\"): must be a prefix: s3://bucket/prefix/"));
     await rec.settle();
     assert.equal(rec.resources.length, 0);
   });
