@@ -14,10 +14,12 @@
  *               SciPy: `scipy.stats.ks_2samp` + PSI over `numpy.quantile` edges
  *               (`np.histogram` of the clipped values). Reading is not timed.
  *  - cli csv / cli parquet: read both windows + check + JSON report. Library:
- *               `executeDriftRun` (the CLI's run). Python: `pandas.read_csv`
+ *               the CronJob's process, `node bundles/ml-drift.js run --config`
+ *               (timed from spawn to exit). Python: `pandas.read_csv`
  *               (`usecols`) / `pandas.read_parquet` + the SciPy stats above.
  * Peak memory: `process.resourceUsage().maxRSS` / Python `resource.getrusage`
- * (the library's includes Node + tsx, about 60 MiB).
+ * (stats: of the tsx child, which includes tsx; CLI: of the job's own process,
+ * written at exit by a preloaded hook).
  * The parent checks that the library and SciPy agree on D, p and PSI per feature.
  *
  * Python: the first of $BENCH_PYTHON, python3, /usr/bin/python3 that imports
@@ -30,7 +32,7 @@
  *
  * Run:   npm run bench:drift -- [--rows 1000000,5000000] [--features 10] [--formats csv,parquet] [--workers N] [--python /usr/bin/python3]
  * Env:   the same as BENCH_ROWS, BENCH_FEATURES, BENCH_FORMATS, BENCH_WORKERS, BENCH_PYTHON; BENCH_DIR=/tmp/x (data files, reused)
- * Child: npx tsx bench/drift.ts --child <stats|cli> <csv|parquet> <rows>   prints one JSON line
+ * Child: npx tsx bench/drift.ts --child stats <csv|parquet> <rows>   prints one JSON line
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -40,12 +42,12 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { checkNumericFeature } from '../src/drift/check';
+import type { DriftCheckResult } from '../src/drift/check';
 import { parseDriftConfig } from '../src/drift/config';
 import type { ResolvedDriftCheckConfig } from '../src/drift/config';
 import { S3ClientProvider } from '../src/drift/io';
 import { readDataWindow } from '../src/drift/readers';
 import type { DataWindow } from '../src/drift/readers';
-import { executeDriftRun } from '../src/drift/execute';
 
 const USAGE = `Usage: npm run bench:drift -- [options]
 
@@ -169,18 +171,40 @@ function config(rows: number, format: Format, out: string): ResolvedDriftCheckCo
 // ---------------------------------------------------------------------------
 // library child
 
-async function libraryChild(work: Work, format: Format, rows: number): Promise<RunResult> {
+/**
+ * The CLI end to end as the CronJob runs it: `node bundles/ml-drift.js run --config <file>` in its own
+ * process (DRIFT_WORKERS as the job's env), timed from spawn to exit; its peak RSS is written at exit by
+ * a preloaded hook, so it is the job's own process, not this harness's.
+ */
+function bundleRun(format: Format, rows: number): RunResult {
   const out = path.join(DIR, `result-${process.pid}.json`);
-  const cfg = config(rows, format, out);
-  if (work === 'cli') {
-    const t0 = performance.now();
-    const outcome = await executeDriftRun(cfg, { baseDir: DIR, ...(WORKERS > 1 ? { workers: { count: WORKERS, script: BUNDLE } } : {}) });
-    const seconds = (performance.now() - t0) / 1000;
-    if (outcome.result === undefined) throw new Error(`run failed: ${outcome.error ?? 'no result'}`);
-    fs.rmSync(out, { force: true });
-    const features = outcome.result.features.map((f) => (f.type === 'numeric' ? { d: f.ks.statistic, p: f.ks.pvalue, psi: f.psi.value } : { d: NaN, p: NaN, psi: NaN }));
-    return { seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, features };
-  }
+  const configFile = path.join(DIR, `config-${process.pid}.json`);
+  const rssFile = path.join(DIR, `maxrss-${process.pid}.txt`);
+  const hook = path.join(DIR, 'maxrss-hook.cjs');
+  fs.writeFileSync(hook, "process.on('exit', () => require('fs').writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n");
+  fs.writeFileSync(configFile, JSON.stringify({
+    model: 'bench',
+    reference: { uri: dataFile(rows, 'reference', format), format },
+    current: { uri: dataFile(rows, 'current', format), format },
+    features: names().map((name) => ({ name, type: 'numeric' })),
+    outputs: { json: out },
+  }));
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, ['--require', hook, BUNDLE, 'run', '--config', configFile], {
+    encoding: 'utf8', env: { ...process.env, BENCH_RSS_FILE: rssFile, DRIFT_WORKERS: String(WORKERS) },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.status !== 0 && r.status !== 1) throw new Error(`ml-drift failed (${r.status}): ${r.stderr}`);
+  const report = JSON.parse(fs.readFileSync(out, 'utf8')) as DriftCheckResult;
+  const maxRssMiB = Number(fs.readFileSync(rssFile, 'utf8')) / 1024;
+  for (const f of [out, configFile, rssFile]) fs.rmSync(f, { force: true });
+  const features = report.features.map((f) => (f.type === 'numeric' ? { d: f.ks.statistic, p: f.ks.pvalue, psi: f.psi.value } : { d: NaN, p: NaN, psi: NaN }));
+  return { seconds, maxRssMiB, features };
+}
+
+/** The statistics with the data already in memory (reading not timed), in this child process. */
+async function libraryChild(format: Format, rows: number): Promise<RunResult> {
+  const cfg = config(rows, format, path.join(DIR, `result-${process.pid}.json`));
   const s3 = new S3ClientProvider({});
   const request = { features: cfg.features.map((f) => ({ name: f.name, type: f.type })) };
   const ref = await readDataWindow(cfg.reference, request, { role: 'reference', baseDir: DIR, s3 });
@@ -262,6 +286,7 @@ function runJson(cmd: string, args: string[]): RunResult {
 }
 
 function runLibrary(work: Work, format: Format, rows: number): RunResult {
+  if (work === 'cli') return bundleRun(format, rows);
   return runJson(process.execPath, [...process.execArgv, '--max-old-space-size=8192', __filename, '--child', work, format, String(rows)]);
 }
 
@@ -346,8 +371,8 @@ function parent(): void {
 const childFlag = process.argv.indexOf('--child');
 if (childFlag >= 0) {
   const [work, format, rows] = process.argv.slice(childFlag + 1);
-  if ((work !== 'stats' && work !== 'cli') || (format !== 'csv' && format !== 'parquet')) throw new Error('usage: bench/drift.ts --child <stats|cli> <csv|parquet> <rows>');
-  void libraryChild(work, format, Number(rows)).then((r) => process.stdout.write(`${JSON.stringify(r)}\n`));
+  if (work !== 'stats' || (format !== 'csv' && format !== 'parquet')) throw new Error('usage: bench/drift.ts --child stats <csv|parquet> <rows>');
+  void libraryChild(format, Number(rows)).then((r) => process.stdout.write(`${JSON.stringify(r)}\n`));
 } else {
   parent();
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getCallerIdentityOutput } from '@pulumi/aws/getCallerIdentity';
 import * as iam from '@pulumi/aws/iam';
 import * as s3 from '@pulumi/aws/s3';
@@ -44,7 +45,7 @@ export interface SecureBucketArgs {
    * @default - a new bucket is created
    */
   readonly existingBucketName?: string;
-  /** Name prefix of the new bucket (AWS appends a unique suffix). @default - `${name}-` */
+  /** Name prefix of the new bucket (AWS appends a unique suffix). @default - `${name}-`, shortened with a hash of the name beyond 37 characters */
   readonly bucketPrefix?: string;
   /** KMS key for server-side encryption. @default - SSE-S3 (AES256) */
   readonly kmsKeyArn?: pulumi.Input<string>;
@@ -265,6 +266,19 @@ export class SecureBucket extends pulumi.ComponentResource {
   }
 }
 
+/** Longest bucket prefix: S3 names have at most 63 characters and AWS appends a 26-character unique suffix. */
+const MAX_PREFIX = 37;
+
+/**
+ * The default bucket prefix of a SecureBucket named `name`: `<name>-`, or for a long component name (nested stacks add up) its first
+ * characters and a hash of the whole name, so that prefixes stay distinct.
+ */
+export function defaultBucketPrefix(name: string): string {
+  if (name.length + 1 <= MAX_PREFIX) return `${name}-`;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 7);
+  return `${name.slice(0, MAX_PREFIX - hash.length - 2)}-${hash}-`;
+}
+
 /** Validates a {@link SecureBucket}'s arguments before anything registers; returns the resolved lifecycle and prefix. */
 function validateSecureBucket(v: PropsValidator, name: string, args: SecureBucketArgs): { noncurrentDays: number; keep: number; bucketPrefix: string } {
     const noncurrentDays = v.integer('noncurrentVersionExpirationDays', args.noncurrentVersionExpirationDays ?? 90, 1, 36500);
@@ -288,7 +302,7 @@ function validateSecureBucket(v: PropsValidator, name: string, args: SecureBucke
       v.check(!args.forceDestroy, 'forceDestroy', args.forceDestroy, "contradicts 'objectLock': locked object versions cannot be deleted");
       v.check(existing === undefined, 'objectLock', args.objectLock, 'cannot be applied to an imported bucket');
     }
-    const bucketPrefix = v.matches('bucketPrefix', args.bucketPrefix ?? `${name}-`, /^[a-z0-9][a-z0-9.-]{0,36}$/,
+    const bucketPrefix = v.matches('bucketPrefix', args.bucketPrefix ?? defaultBucketPrefix(name), /^[a-z0-9][a-z0-9.-]{0,36}$/,
       'must be lower-case letters, digits, "." and "-", at most 37 characters');
   return { noncurrentDays, keep, bucketPrefix };
 }

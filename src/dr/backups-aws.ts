@@ -9,7 +9,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { Duration } from 'cdk8s';
 import { IrsaRole, OidcProvider } from '../aws/irsa-role';
 import { PolicyStatement, componentLabel, kmsKeyPolicy, serviceTrustPolicy } from '../aws/policy';
-import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
+import { SecureBucket, SecureBucketArgs, defaultBucketPrefix } from '../aws/secure-bucket';
 import {
   BackupCadence, BackupStores, DisasterRecoveryPolicy, DynamoDbPointInTimeRecovery, ElastiCacheSnapshotOptions, ElastiCacheSnapshotSettings,
   checkStore, deriveBackupCadence, dynamoDbPointInTimeRecovery, elastiCacheSnapshotSettings, retentionDays, validateDisasterRecovery,
@@ -560,9 +560,9 @@ function validateBuckets(v: PropsValidator, name: string, args: PlatformBackupsA
 
 /** The bucket prefixes SecureBucket derives (`<name>-`, and `<name>-replica-` for the replica) must be valid before anything registers. */
 function checkPrefixes(v: PropsValidator, property: string, given: string | undefined, bucketName: string, replicate: boolean): void {
-  const derived = [...(given === undefined ? [`${bucketName}-`] : []), ...(replicate ? [`${bucketName}-replica-`] : [])];
+  const derived = [...(given === undefined ? [defaultBucketPrefix(bucketName)] : []), ...(replicate ? [defaultBucketPrefix(`${bucketName}-replica`)] : [])];
   for (const prefix of derived) {
     v.check(/^[a-z0-9][a-z0-9.-]{0,36}$/.test(prefix), property, prefix,
-      'derived bucket prefix must be lower-case letters, digits, "." and "-", at most 37 characters: shorten the component name or the purpose');
+      'derived bucket prefix must be lower-case letters, digits, "." and "-": rename the component or the purpose');
   }
 }

@@ -13,7 +13,7 @@
  * and attribution drift are not computed here (the config rejects them with
  * the Athena engine).
  */
-import { adjustPValues, kolmogornSf, ks2samp, KS_MAX_AUTO_N, psiVerdict, roundHalfEven } from '../stats';
+import { adjustPValues, kolmogornSf, ks2samp, KS_MAX_AUTO_N, linspace01, psiVerdict, roundHalfEven } from '../stats';
 import type { PsiBucket } from '../stats';
 import type { DriftCheckResult, FeatureResult, NumericFeatureResult, NumericSummary, PlotHistogram } from './check';
 import { bucketLabel, checkCategoricalFeature, checkVerdict, DRIFT_RESULT_VERSION, MAX_DISCRETE_PLOT_BINS, NUMERIC_PLOT_BINS, psiReason } from './check';
@@ -51,15 +51,6 @@ function num(cell: SqlCell | undefined, what: string): number {
   const v = cell === null || cell === undefined ? NaN : Number(cell);
   if (!Number.isFinite(v)) throw new DriftDataError(`${what}: the engine returned ${String(cell)}, expected a finite number (NaN/Infinity in the data?)`);
   return v;
-}
-
-/** `numpy.linspace(0, 1, k + 1)` exactly as `psi.ts` builds it. */
-function linspace01(k: number): number[] {
-  const step = 1.0 / k;
-  const out: number[] = [];
-  for (let i = 0; i <= k; i++) out.push(i * step + 0.0);
-  out[k] = 1.0;
-  return out;
 }
 
 /** The 0-based ranks numpy's linear quantile q of n sorted values reads. */

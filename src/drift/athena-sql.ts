@@ -22,6 +22,8 @@
  * engines parse a string to the nearest double, so the value is exact.
  */
 
+import type { DriftAthenaWindow } from './athena-config';
+
 /** A window's relation in SQL: an already quoted table reference such as `"AwsDataCatalog"."db"."t"`. */
 export type SqlRelation = string;
 
@@ -44,6 +46,23 @@ export function doubleLiteral(v: number): string {
 /** `"catalog"."database"."table"`. */
 export function tableRelation(catalog: string, database: string, table: string): SqlRelation {
   return [catalog, database, table].map(quoteIdent).join('.');
+}
+
+/**
+ * A window's relation: its table, or for a table of CSV files (read by
+ * OpenCSVSerDe, every column text) a subquery that casts each numeric feature
+ * to DOUBLE: a blank field becomes NULL (counted and reported as missing, as
+ * the in-memory reader does) and any other non-number fails the query;
+ * categorical columns pass unchanged. Both engines accept a subquery without
+ * an alias in FROM.
+ */
+export function windowRelation(catalog: string, window: DriftAthenaWindow, features: ReadonlyArray<{ readonly name: string; readonly type: 'numeric' | 'categorical' }>): SqlRelation {
+  const table = tableRelation(catalog, window.database, window.table);
+  if (window.files?.format !== 'csv') return table;
+  const columns = features.map((f) => (f.type === 'numeric'
+    ? `CAST(NULLIF(TRIM(${quoteIdent(f.name)}), '') AS DOUBLE) AS ${quoteIdent(f.name)}`
+    : quoteIdent(f.name)));
+  return `(SELECT ${columns.join(', ')} FROM ${table})`;
 }
 
 const CUMULATIVE = 'ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW';

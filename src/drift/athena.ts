@@ -24,7 +24,7 @@ import type { DriftCheckResult } from './check';
 import type { ResolvedDriftAthenaConfig } from './athena-config';
 import type { SqlCell, SqlRunner } from './athena-check';
 import { computeDriftWithSql } from './athena-check';
-import { tableRelation } from './athena-sql';
+import { windowRelation } from './athena-sql';
 import type { ResolvedDriftCheckConfig } from './config';
 import { DriftDataError, describeError } from './errors';
 import type { DriftEngine } from './run';
@@ -180,8 +180,8 @@ export async function computeDriftOnAthena(
   const runner = new AthenaSqlRunner(api, athena, options);
   try {
     const windows = {
-      reference: tableRelation(athena.catalog, athena.reference.database, athena.reference.table),
-      current: tableRelation(athena.catalog, athena.current.database, athena.current.table),
+      reference: windowRelation(athena.catalog, athena.reference, config.features),
+      current: windowRelation(athena.catalog, athena.current, config.features),
     };
     const result = await computeDriftWithSql(config, runner, windows, now);
     options.log?.(`athena: ${runner.queryIds.length} queries scanned ${runner.bytesScanned} bytes`);

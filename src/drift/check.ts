@@ -457,8 +457,9 @@ function distinctAtMost(a: Float64Array, b: Float64Array, limit: number): boolea
 /**
  * The statistics of a numeric feature before the check's correction. With
  * `owned`, the caller hands the arrays over: they are sorted in place (no
- * sorted copies; peak memory: both windows plus the radix sort's scratch array
- * of the larger one) and must not be used afterwards.
+ * sorted copies; peak memory: both windows plus the radix sort's scratch of
+ * 1/8 of the larger one, at least 1 MiB: 1.0625 times two equal windows of 1M
+ * rows or more) and must not be used afterwards.
  */
 export function draftNumeric(feature: ResolvedNumericFeature, reference: Float64Array, current: Float64Array, power: number, owned = false): Draft<NumericFeatureResult> {
   // each window is sorted once (radix sort) and shared by KS, PSI, the summaries and the histogram

@@ -26,27 +26,11 @@ import { isRecord } from '../core/json';
 import { parseS3Uri, s3BucketProblem } from '../core/url';
 import type { DriftAthenaConfig, ResolvedDriftAthenaConfig } from './athena-config';
 import { resolveDriftAthena, validateDriftEngine } from './athena-config';
+import { DRIFT_DATA_FORMATS } from './sources';
+import type { DriftDataFormat, DriftDataSource } from './sources';
 
-/** File format of a data window. */
-export type DriftDataFormat = 'csv' | 'jsonl' | 'parquet';
-
-/** The supported data formats, in documentation order. */
-export const DRIFT_DATA_FORMATS: readonly DriftDataFormat[] = ['csv', 'jsonl', 'parquet'];
-
-/** Where a data window (reference or current) is read from. */
-export interface DriftDataSource {
-  /**
-   * Local path (relative paths resolve against the config file's directory),
-   * `https://` / `http://` URL, or `s3://bucket/key`. A `.gz` suffix on CSV and
-   * JSON Lines files means gzip-compressed.
-   */
-  readonly uri: string;
-  /**
-   * File format.
-   * @default - inferred from the extension: `.csv`, `.jsonl`/`.ndjson`, `.parquet`/`.pq`
-   */
-  readonly format?: DriftDataFormat;
-}
+export { DRIFT_DATA_FORMATS } from './sources';
+export type { DriftDataFormat, DriftDataSource } from './sources';
 
 /** PSI verdict thresholds: PSI < small is "none", < significant is "small", otherwise "significant". */
 export interface PsiThresholds {
@@ -720,6 +704,6 @@ export function resolveDriftConfig(config: DriftCheckConfig): ResolvedDriftCheck
       readSeconds: config.timeouts?.readSeconds ?? DRIFT_DEFAULTS.readSeconds,
       deadlineSeconds: config.timeouts?.deadlineSeconds ?? DRIFT_DEFAULTS.deadlineSeconds,
     },
-    ...(config.engine === 'athena' && config.athena !== undefined ? { athena: resolveDriftAthena(config.athena) } : {}),
+    ...(config.engine === 'athena' && config.athena !== undefined ? { athena: resolveDriftAthena(config.athena, config) } : {}),
   };
 }

@@ -14,6 +14,8 @@ import { IRunbookSource, Runbook, sh } from '../monitoring/runbooks';
 import { ComputeResources } from '../core/resources';
 import { runsPerMonth, validateSchedule } from '../core/cron';
 import type { DriftAthenaConfig } from './athena-config';
+import { athenaDriftCostLine } from './athena-cost';
+import type { CostLine } from '../cost/estimate';
 import {
   DRIFT_DEFAULTS, DriftAttributionConfig, DriftCheckConfig, DriftDataSource, DriftFeatureConfig, DriftLabelsConfig, DriftTimeoutsConfig, DriftVerdictConfig,
   inferDriftDataFormat, validateDriftConfig,
@@ -55,7 +57,12 @@ export interface DriftCronJobProps {
   readonly timeouts?: DriftTimeoutsConfig;
   /** Where the statistics are computed: 'athena' runs them as SQL on Athena (section `athena`), for tables too big for one pod. @default 'memory' */
   readonly engine?: 'memory' | 'athena';
-  /** Workgroup and Glue tables of engine 'athena' (`DriftMonitoringAws` with `athena` creates the workgroup and the grants). @default - none */
+  /**
+   * Engine 'athena': the workgroup (default `<model>-drift`) and each window's Glue table, or for
+   * windows given as S3 prefixes the schema of their files (`DriftMonitoringAws` with
+   * `athena: { tables: driftAthenaWindows(job.config) }` creates the workgroup, those tables and the grants;
+   * the platform stacks do it for their models). @default - none
+   */
   readonly athena?: DriftAthenaConfig;
   /** Reports, metrics and webhook. @default - metrics to the default Pushgateway */
   readonly outputs?: DriftOutputs;
@@ -106,24 +113,36 @@ export interface DriftMemoryModel {
 }
 
 /**
+ * Bytes of the radix sort's scratch for a window of `rows` rows (`sortFloat64InPlace`):
+ * 1/8 of its float64 column (1 byte per row), at least 2^17 values (1 MiB), at most the column.
+ */
+function sortScratchBytes(rows: number): number {
+  return 8 * Math.min(rows, Math.max(Math.ceil(rows / 8), 2 ** 17));
+}
+
+/**
  * Memory a drift run needs for windows of `rows` rows each (measured with
  * `npm run bench:drift`, see the README). Each feature in flight (at most
- * `workers`) holds both windows' float64 column and the radix sort's scratch
- * array (sorted in place): 3 x 8 bytes per row. Parquet is read one column at
- * a time, so that is all; CSV and JSON Lines are read in one pass, so both
- * windows' columns (8 bytes per row numeric, 4 categorical) stay in memory
- * until their feature is checked, and a feature in flight adds only the
- * scratch. Plus the process and each worker's base, 20% headroom, rounded up
- * to 64 MiB.
+ * `workers`) holds both windows' float64 column (2 x 8 bytes per row) and the
+ * radix sort's scratch (sorted in place; 1/8 of a column, at least 1 MiB): 17
+ * bytes per row. Parquet is read one column at a time, so that is all (the
+ * decoder's buffers are collected after each row group); CSV and JSON Lines
+ * are read in one pass, so both windows' columns (8 bytes per row numeric, 4
+ * categorical) stay in memory until their feature is checked, and the
+ * reader's growing chunks of each column, copied into one array at the end,
+ * add half of that again until collected (measured: 1.5x), and a feature in
+ * flight adds only the scratch. Plus the process and each worker's base, 20%
+ * headroom, rounded up to 64 MiB.
  * @param numericColumns numeric features plus attribution columns
  */
 export function driftMemoryMebibytes(rows: number, numericColumns: number, categoricalColumns: number, model: DriftMemoryModel = {}): number {
   const workers = Math.max(1, Math.min(model.workers ?? 1, Math.max(1, numericColumns)));
-  const bytesPerRow = model.columnar === true
-    ? (numericColumns + categoricalColumns > 0 ? workers * 3 * 8 : 0)
-    : 2 * (8 * numericColumns + 4 * categoricalColumns) + (numericColumns > 0 ? workers * 8 : 0) + 8;
+  const scratch = workers * sortScratchBytes(rows);
+  const bytes = model.columnar === true
+    ? (numericColumns + categoricalColumns > 0 ? workers * 2 * 8 * rows + scratch : 0)
+    : (3 * (8 * numericColumns + 4 * categoricalColumns) + 8) * rows + (numericColumns > 0 ? scratch : 0);
   const base = DRIFT_BASE_MIB + (workers > 1 ? workers * DRIFT_WORKER_BASE_MIB : 0);
-  const mib = (base + (rows * bytesPerRow) / 2 ** 20) * 1.2;
+  const mib = (base + bytes / 2 ** 20) * 1.2;
   return Math.ceil(mib / 64) * 64;
 }
 
@@ -204,6 +223,10 @@ export class DriftCronJob extends Construct implements IRunbookSource {
   public readonly alerts: readonly AlertDefinition[];
   /** The PrometheusRule, when the model's monitoring is enabled and metrics are pushed. */
   public readonly prometheusRule?: PrometheusRule;
+  /** Cron expression of the schedule. */
+  public readonly schedule: string;
+  /** Rows per window, when declared (`expectedRows`). */
+  public readonly expectedRows?: number;
   private readonly model: ModelService;
   private readonly reportPrefix?: string;
 
@@ -247,6 +270,8 @@ export class DriftCronJob extends Construct implements IRunbookSource {
       `must be below the job's activeDeadline (${activeDeadline.toSeconds()} s) so that the checker reports its own timeout`);
 
     const schedule = props.schedule ?? Cron.schedule({ minute: '0', hour: '3', weekDay: '1' });
+    this.schedule = schedule.expressionString;
+    this.expectedRows = props.expectedRows;
     validateSchedule(v, 'schedule', schedule, { property: 'timeZone', value: props.timeZone ?? 'UTC' });
     const resources = driftResources(v, props);
     // one bundle per engine: each stays below the 256 KiB client-side apply annotation
@@ -288,6 +313,23 @@ export class DriftCronJob extends Construct implements IRunbookSource {
         name: this.name, labels: { ...model.labels, ...model.monitoring.selectorLabels }, alertLabels: { model: model.name }, alerts: this.alerts,
       });
     }
+  }
+
+  /**
+   * What the check's queries cost a month on Athena (engine 'athena'; undefined
+   * for the in-memory engine, whose pod the manifests price).
+   * @param bytesPerQuery bytes one query scans
+   * @default - from `expectedRows`: 16 bytes a row when both windows are Parquet (one float64 column of
+   * both, uncompressed: an upper bound), 24 bytes per column a row otherwise (both whole tables are read);
+   * 1 GB when `expectedRows` is not declared
+   */
+  public athenaCostLine(bytesPerQuery?: number): CostLine | undefined {
+    if (this.config.engine !== 'athena') return undefined;
+    const rows = this.expectedRows;
+    const columnar = [this.config.reference, this.config.current].every((s) => s.format === 'parquet');
+    const columns = this.config.athena?.schema?.columns.length ?? this.config.features.length;
+    const estimate = rows === undefined ? 1e9 : rows * (columnar ? 16 : 24 * columns);
+    return athenaDriftCostLine({ component: `${this.model.namespace ?? 'default'}/${this.name}`, schedule: this.schedule, features: this.config.features, bytesPerQuery: bytesPerQuery ?? estimate });
   }
 
   /**

@@ -172,9 +172,12 @@ function columnRequest(config: ResolvedDriftCheckConfig, withLabels: boolean): C
 
 /** Checks every feature, at most `slots` numeric features in memory at once; drafts in config order. */
 async function draftFeatures(
-  config: ResolvedDriftCheckConfig, reference: FeatureSource, current: FeatureSource, runner: NumericRunner, slots: number,
+  config: ResolvedDriftCheckConfig, reference: FeatureSource, current: FeatureSource, runner: NumericRunner, slots: number, reuse = false,
 ): Promise<Array<Draft<FeatureResult>>> {
   const power = config.verdict.power;
+  // in process, one feature at a time: each window's array is refilled for the next feature (Parquet), so the
+  // checked columns do not pile up as garbage until the collector runs
+  const spare: { ref?: Float64Array; cur?: Float64Array } = {};
   const drafts: Array<Draft<FeatureResult> | undefined> = config.features.map(() => undefined);
   const inFlight = new Set<Promise<void>>();
   let failure: { readonly err: unknown } | undefined;
@@ -185,10 +188,11 @@ async function draftFeatures(
       drafts[i] = draftCategorical(f, await reference.categories(f.name), await current.categories(f.name), power);
       continue;
     }
-    const ref = await reference.numeric(f.name);
-    const cur = await current.numeric(f.name);
+    const ref = await reference.numeric(f.name, spare.ref);
+    const cur = await current.numeric(f.name, spare.cur);
     const task: Promise<void> = runner(f, ref, cur, power).then((d) => {
       drafts[i] = d;
+      if (reuse) Object.assign(spare, { ref, cur });
     }, (err: unknown) => {
       failure ??= { err };
     }).finally(() => inFlight.delete(task));
@@ -233,7 +237,7 @@ export function memoryEngine(workers?: FeatureWorkersOptions): DriftEngine {
       const count = Math.min(workers?.count ?? 1, numeric);
       if (workers !== undefined && count > 1) pool = new WorkerPool({ ...workers, count });
       const runner: NumericRunner = pool?.run ?? ((f, r, c, power) => Promise.resolve(draftNumeric(f, r, c, power, true)));
-      const drafts = await run.step('computing the checks', draftFeatures(config, reference, current, runner, Math.max(1, count)));
+      const drafts = await run.step('computing the checks', draftFeatures(config, reference, current, runner, Math.max(1, count), pool === undefined));
       const attribution = await run.step('computing attribution drift', attributionDrift(config, reference, current));
       // after the checks: Parquet columns are decoded (and can fail) while they run
       run.log(`read ${reference.rows} reference rows and ${current.rows} current rows${pool === undefined ? '' : ` (${count} feature workers)`}`);

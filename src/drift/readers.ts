@@ -13,6 +13,7 @@
  * columns, missing values, NaN/Infinity or non-numeric text in a numeric
  * feature, empty windows and reference/current schema mismatches.
  */
+import { released } from '../core/gc';
 import * as readline from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
@@ -137,10 +138,13 @@ class Chunks<A extends Float64Array | Uint32Array> {
   private pos = 0;
   private readonly size: number;
 
-  /** @param capacity the exact length when known: one array, no copy at the end */
-  constructor(private readonly make: (n: number) => A, capacity?: number) {
+  /**
+   * @param capacity the exact length when known: one array, no copy at the end
+   * @param into an array of exactly `capacity` elements to fill instead of a new one
+   */
+  constructor(private readonly make: (n: number) => A, capacity?: number, into?: A) {
     this.size = capacity ?? CHUNK;
-    this.cur = make(this.size);
+    this.cur = into !== undefined && into.length === this.size ? into : make(this.size);
   }
 
   public push(v: number): void {
@@ -263,8 +267,9 @@ interface Builder {
 class NumericBuilder implements Builder {
   private readonly data: Chunks<Float64Array>;
 
-  constructor(public readonly name: string, rows?: number) {
-    this.data = new Chunks((n) => new Float64Array(n), rows);
+  /** @param into an array of exactly `rows` elements to fill (reused between features) */
+  constructor(public readonly name: string, rows?: number, into?: Float64Array) {
+    this.data = new Chunks((n) => new Float64Array(n), rows, into);
   }
 
   public push(v: unknown): void {
@@ -696,6 +701,8 @@ class ParquetWindow {
         }
         offset += part.length;
       }
+      // this row group's pages and decoded values (about twice the float64s) are garbage now
+      released(2 * 8 * (offset - range.start));
     }
   }
 
@@ -854,8 +861,12 @@ export interface FeatureSource {
   readonly valueTypes?: ReadonlyMap<string, ValueTypes>;
   /** Label outcomes when labels were requested. */
   readonly labels?: LabelOutcomes;
-  /** The values of a requested numeric column, once: the caller owns the array (the source keeps no reference). */
-  numeric(name: string): Promise<Float64Array>;
+  /**
+   * The values of a requested numeric column, once: the caller owns the array (the source keeps no reference).
+   * @param into Parquet: an array of exactly `rows` elements to decode into instead of a new one (the
+   *   caller reuses one array per window across features, so no column becomes garbage)
+   */
+  numeric(name: string, into?: Float64Array): Promise<Float64Array>;
   /** The category counts of a requested categorical column. */
   categories(name: string): Promise<Map<string, number>>;
   /** Releases the file (Parquet) and the columns not taken. */
@@ -892,8 +903,8 @@ export async function openDataWindow(source: ResolvedDriftDataSource, request: C
     return {
       ...head, rows: window.rows, valueTypes: window.valueTypes,
       ...(wb.labels === undefined ? {} : { labels: wb.labels.finish() }),
-      numeric: async (name) => {
-        const b = new NumericBuilder(name, window.rows);
+      numeric: async (name, into) => {
+        const b = new NumericBuilder(name, window.rows, into);
         await window.fill(b);
         return b.finish().values;
       },

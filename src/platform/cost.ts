@@ -21,12 +21,14 @@ export interface PlatformUsage {
   readonly backupGb?: number;
   /** Busy hours a month of the spot training pool. @default 160 */
   readonly trainingBusyHoursPerMonth?: number;
+  /** Bytes one Athena query of a drift check scans (engine 'athena'). @default - estimated from each check's `expectedRows` (`DriftCronJob.athenaCostLine`) */
+  readonly athenaBytesPerQuery?: number;
 }
 
 /**
  * The lines a platform costs outside its Kubernetes workloads: the managed
- * online store, S3 (twice with a DR copy), backup storage and the spot
- * training pool. Pass them as `extraLines` to `estimateMonthlyCost` with the
+ * online store, S3 (twice with a DR copy), backup storage, the spot
+ * training pool and the Athena queries of drift checks on Athena. Pass them as `extraLines` to `estimateMonthlyCost` with the
  * chart's synthesized objects.
  */
 export function platformCostLines(chart: ModelPlatformChart, usage: PlatformUsage = {}, prices: PriceTable = US_EAST_1): CostLine[] {
@@ -63,6 +65,10 @@ export function platformCostLines(chart: ModelPlatformChart, usage: PlatformUsag
     const gb = usage.backupGb ?? 100;
     lines.push(flat(`${ns}/backups`, 'backup', `${gb} GB of backups (RPO ${chart.backups.policy.rpo.toHumanString()})${chart.backups.policy.drRegion ? ', copied to the DR region' : ''}`,
       gb * s.backupGbMonth * (chart.backups.policy.drRegion ? 2 : 1)));
+  }
+  for (const job of Object.values(chart.driftJobs)) {
+    const line = job.athenaCostLine(usage.athenaBytesPerQuery);
+    if (line) lines.push(line);
   }
   if (chart.trainingPool) {
     lines.push(trainingPoolCostLine(chart.trainingPool.costProfile, { prices, busyHoursPerMonth: usage.trainingBusyHoursPerMonth }));

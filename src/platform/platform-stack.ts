@@ -5,12 +5,15 @@ import { componentLabel } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
 import { ChartDeployment } from '../bridge/chart-deployment';
 import { PlatformBackupsAws, PlatformBackupsAwsArgs } from '../dr/backups-aws';
+import { driftAthenaWindows, driftWorkgroupName, validateDriftEngine } from '../drift/athena-config';
 import { DriftMonitoringAws } from '../drift/drift-cron-job-aws';
 import { FeatureOnlineStoreEngine, FeatureStoreAws, FeatureStoreAwsArgs } from '../features/feature-store-aws';
 import { ModelServiceAws } from '../serving/model-service-aws';
 import { SpotTrainingPoolAws, SpotTrainingPoolAwsArgs } from '../training/spot-training-pool-aws';
 import { PropsValidator } from '../core/errors';
+import { valueAt } from '../core/json';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
+import { DisasterRecoveryPolicy } from '../policy/disaster-recovery';
 import { FeatureStoreAwsBinding } from '../features/stores';
 import { ModelPlatformChart, ModelPlatformProps, PlatformAwsBindings, PlatformModel, TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
 import { ExistingCluster, ServingStackConfig, clusterFromConfig, clusterResourceOptions, linksFromConfig, modelBindings, readServingStackConfig, validateCluster, validateStackLinks, withLinks } from './serving-stack';
@@ -86,6 +89,7 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
       + "the stack's replicated bucket (output artifactBucket) and unset it, or set 'platform.disasterRecovery: false'");
     v.check(!(platformDisasterRecovery(args.platform) && args.artifacts !== undefined), 'artifacts', 'set',
       "is not used with a DR policy: configure the replicated bucket with 'backups.replicatedBuckets[\"model-artifacts\"]'");
+    validateModelDriftEngines(v, 'platform.models', args.platform.models);
     validateStackLinks(v, [args.platform.preset, ...args.platform.models.map((m) => m.preset ?? args.platform.preset)], args.links);
     super(ModelPlatformStack.TYPE, name, {}, opts);
     const p = args.platform;
@@ -96,15 +100,7 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
     const dr = platformDisasterRecovery(p);
     const drillNamespace = p.backups?.drill ? (p.backups.drill.scratchNamespace ?? `${ns}-drill`) : undefined;
 
-    if (dr) {
-      this.backups = new PlatformBackupsAws(`${name}-dr`, {
-        ...args.backups,
-        disasterRecovery: dr,
-        // Velero's bucket and IRSA role come with the backups unless the caller configures them.
-        velero: args.backups?.velero ?? { oidcProvider: oidc },
-        tags: { ...tags, ...args.backups?.tags },
-      }, child);
-    }
+    this.backups = platformBackupsAws(name, args, dr, oidc, tags, child);
     // With a DR policy the artifacts live in the backups' replicated model-artifacts bucket.
     this.artifacts = this.backups?.buckets['model-artifacts']
       ?? new SecureBucket(`${name}-artifacts`, { ...args.artifacts, tags: { ...tags, ...args.artifacts?.tags } }, child);
@@ -115,29 +111,7 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
     this.models = halves.models;
     this.drift = halves.drift;
 
-    if (p.featureStore) {
-      const fs = p.featureStore;
-      this.featureStore = new FeatureStoreAws(`${name}-features`, {
-        // DynamoDB needs no VPC wiring: the simplest online store to start with.
-        onlineStore: FeatureOnlineStoreEngine.DYNAMODB,
-        // With a DR policy the registry and offline data live in the replicated feature-registry bucket.
-        ...(this.backups && !args.featureStore?.storage && !args.featureStore?.bucket ? { bucket: this.backups.buckets['feature-registry'] } : {}),
-        ...args.featureStore,
-        storeName: fs.name ?? 'features', namespace: ns, project: fs.project ?? fs.name ?? 'features', features: fs.features, oidcProvider: oidc,
-        mode: fs.mode, preset: p.preset, disasterRecovery: dr, tags,
-      }, child);
-    }
-    if (this.backups && this.featureStore && Object.keys(this.featureStore.tables).length > 0) {
-      // The online tables' point-in-time recovery stays in-region: the backup plan copies them to the DR region.
-      this.backups.protect('feature-tables', Object.values(this.featureStore.tables).map((t) => t.arn));
-    }
-    if (p.training) {
-      const poolName = p.training.pool.name ?? 'training';
-      this.training = new SpotTrainingPoolAws(`${name}-training`, {
-        ...args.training, poolName, clusterName: args.cluster.name, namespace: ns, oidcProvider: oidc, tags: { ...tags, ...args.training?.tags },
-        jobs: Object.entries(p.training.jobs ?? {}).map(([id, job]) => ({ name: job.name ?? id, dataUris: p.training?.dataUris?.[id] })),
-      }, child);
-    }
+    ({ featureStore: this.featureStore, training: this.training } = platformStoreAndPoolAws(name, args, p, { oidc, dr, backups: this.backups, tags }, child));
 
     this.bindings = this.collectBindings(p);
     this.kubernetes = new ChartDeployment<ModelPlatformProps>(`${name}-platform`, {
@@ -155,19 +129,7 @@ export class ModelPlatformStack extends pulumi.ComponentResource {
     const none = pulumi.output(undefined);
     const featureStore: pulumi.Output<FeatureStoreAwsBinding | undefined> = this.featureStore ? this.featureStore.binding : none;
     const backups: pulumi.Output<DisasterRecoveryAwsBinding | undefined> = this.backups ? this.backups.runbookBinding : none;
-    const training: pulumi.Output<TrainingAwsBinding | undefined> = this.training
-      ? pulumi.all([
-        this.training.instanceProfileName ?? pulumi.output(undefined),
-        record(Object.entries(this.training.jobRoles).map(([job, role]) => [job, role.roleArn])),
-        this.training.bucket.bucketName,
-      ]).apply(([instanceProfile, roles, bucket]) => ({
-        ...(instanceProfile ? { instanceProfile } : {}),
-        jobs: Object.fromEntries(Object.entries(p.training?.jobs ?? {}).map(([id, job]) => {
-          const jobName = job.name ?? id;
-          return [id, { roleArn: roles[jobName], checkpointUri: `s3://${bucket}/checkpoints/${p.namespace}/${jobName}/` }];
-        })),
-      }))
-      : none;
+    const training = trainingAwsBinding(this.training, p);
     return pulumi.all([models, driftRoles, driftReports, featureStore, backups, training])
       .apply(([m, dr, rep, fs, bk, tr]) => ({
         models: m, driftRoles: dr, driftReports: rep,
@@ -202,6 +164,95 @@ export interface ModelAwsHalvesOptions {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** The training pool's values for the chart: the instance profile, and each job's role and checkpoint prefix. @internal */
+export function trainingAwsBinding(
+  pool: SpotTrainingPoolAws | undefined, p: Pick<ModelPlatformProps, 'namespace' | 'training'>,
+): pulumi.Output<TrainingAwsBinding | undefined> {
+  if (!pool) return pulumi.output(undefined);
+  return pulumi.all([
+    pool.instanceProfileName ?? pulumi.output(undefined),
+    pulumi.all(Object.fromEntries(Object.entries(pool.jobRoles).map(([job, role]) => [job, role.roleArn]))),
+    pool.bucket.bucketName,
+  ]).apply(([instanceProfile, roles, bucket]) => ({
+    ...(instanceProfile ? { instanceProfile } : {}),
+    jobs: Object.fromEntries(Object.entries(p.training?.jobs ?? {}).map(([id, job]) => {
+      const jobName = job.name ?? id;
+      return [id, { roleArn: roles[jobName], checkpointUri: `s3://${bucket}/checkpoints/${p.namespace}/${jobName}/` }];
+    })),
+  }));
+}
+
+/** The DR backups of a platform with a DR policy; Velero's bucket and IRSA role come with them unless configured. @internal */
+export function platformBackupsAws(
+  name: string, args: PlatformAwsArgs, dr: DisasterRecoveryPolicy | undefined, oidc: OidcProvider,
+  tags: Readonly<Record<string, string>>, child: pulumi.ComponentResourceOptions,
+): PlatformBackupsAws | undefined {
+  if (!dr) return undefined;
+  return new PlatformBackupsAws(`${name}-dr`, {
+    ...args.backups, disasterRecovery: dr, velero: args.backups?.velero ?? { oidcProvider: oidc }, tags: { ...tags, ...args.backups?.tags },
+  }, child);
+}
+
+/**
+ * A platform's feature store (DynamoDB online store by default; with a DR
+ * policy its registry in the replicated bucket and its online tables in the
+ * backup plan) and spot training pool. One implementation for
+ * `ModelPlatformStack` and `PlatformStack`. @internal
+ */
+export function platformStoreAndPoolAws(
+  name: string,
+  args: PlatformAwsArgs & { readonly cluster: ExistingCluster },
+  p: Pick<ModelPlatformProps, 'namespace' | 'preset' | 'featureStore' | 'training'>,
+  o: { oidc: OidcProvider; dr?: DisasterRecoveryPolicy; backups?: PlatformBackupsAws; tags: Readonly<Record<string, string>> },
+  child: pulumi.ComponentResourceOptions,
+): { featureStore?: FeatureStoreAws; training?: SpotTrainingPoolAws } {
+  const fs = p.featureStore;
+  const featureStore = fs && new FeatureStoreAws(`${name}-features`, {
+    // DynamoDB needs no VPC wiring: the simplest online store to start with.
+    onlineStore: FeatureOnlineStoreEngine.DYNAMODB,
+    // With a DR policy the registry and offline data live in the replicated feature-registry bucket.
+    ...(o.backups && !args.featureStore?.storage && !args.featureStore?.bucket ? { bucket: o.backups.buckets['feature-registry'] } : {}),
+    ...args.featureStore,
+    storeName: fs.name ?? 'features', namespace: p.namespace, project: fs.project ?? fs.name ?? 'features', features: fs.features, oidcProvider: o.oidc,
+    mode: fs.mode, preset: p.preset, disasterRecovery: o.dr, tags: o.tags,
+  }, child);
+  if (o.backups && featureStore && Object.keys(featureStore.tables).length > 0) {
+    // The online tables' point-in-time recovery stays in-region: the backup plan copies them to the DR region.
+    o.backups.protect('feature-tables', Object.values(featureStore.tables).map((t) => t.arn));
+  }
+  const training = p.training;
+  return {
+    ...(featureStore ? { featureStore } : {}),
+    ...(training ? {
+      training: new SpotTrainingPoolAws(`${name}-training`, {
+        ...args.training, poolName: training.pool.name ?? 'training', clusterName: args.cluster.name, namespace: p.namespace, oidcProvider: o.oidc,
+        tags: { ...o.tags, ...args.training?.tags },
+        jobs: Object.entries(training.jobs ?? {}).map(([id, job]) => ({ name: job.name ?? id, dataUris: training.dataUris?.[id] })),
+      }, child),
+    } : {}),
+  };
+}
+
+/**
+ * The drift checks' engine settings, checked before the stack registers
+ * anything (their Athena tables and workgroups are created from them). @internal
+ */
+export function validateModelDriftEngines(v: PropsValidator, prefix: string, models: readonly PlatformModel[]): void {
+  models.forEach((m, i) => {
+    if (m.drift === undefined) return;
+    const config = { ...m.drift, model: m.name ?? m.id };
+    const workgroup = m.drift.athena?.workgroup;
+    // the stack creates the workgroup the job's config names by default
+    v.check(workgroup === undefined || workgroup === driftWorkgroupName(config.model), `${prefix}[${i}].drift.athena.workgroup`, workgroup,
+      `must be omitted: the stack creates the workgroup '${driftWorkgroupName(config.model)}' the job uses by default`);
+    const problem = validateDriftEngine(config)[0];
+    if (problem === undefined) return;
+    const at = problem.indexOf(': ');
+    const path = problem.slice(0, at);
+    v.fail(`${prefix}[${i}].drift.${path}`, valueAt(config, ...path.split(/\.|\[(\d+)\]/).filter((k) => k !== undefined && k !== '')), problem.slice(at + 2));
+  });
+}
+
 /**
  * The AWS half of each model: its IRSA role on its artifact prefix (and ECR
  * repository), and a drift role for the models with a drift check. One
@@ -221,8 +272,11 @@ export function modelAwsHalves(name: string, models: readonly PlatformModel[], o
     }, opts);
     if (m.drift) {
       const dataUris = [m.drift.reference.uri, m.drift.current.uri].filter((u) => u.startsWith('s3://')).map((u) => u.replace(/[^/]*$/, ''));
+      // engine 'athena': the workgroup the job's config names by default, the tables over S3 prefixes, and the grants
+      const tables = driftAthenaWindows({ ...m.drift, model: m.name ?? m.id });
       drift[m.id] = new DriftMonitoringAws(`${name}-${m.id}-drift`, {
         modelName: m.name ?? m.id, namespace: o.namespace, oidcProvider: o.oidcProvider, dataUris, tags: o.tags, sharedBucket: o.reports,
+        ...(tables.length > 0 ? { athena: { tables } } : {}),
       }, opts);
     }
   }

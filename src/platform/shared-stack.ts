@@ -5,16 +5,16 @@ import { componentLabel } from '../aws/policy';
 import { SecureBucket, SecureBucketArgs } from '../aws/secure-bucket';
 import { ChartDeployment } from '../bridge/chart-deployment';
 import { PlatformBackupsAws } from '../dr/backups-aws';
-import { FeatureOnlineStoreEngine, FeatureStoreAws } from '../features/feature-store-aws';
+import { FeatureStoreAws } from '../features/feature-store-aws';
 import { SpotTrainingPoolAws } from '../training/spot-training-pool-aws';
 import { PropsValidator } from '../core/errors';
 import { CostPreset } from '../policy/presets';
 import { FeatureStoreAwsBinding } from '../features/stores';
 import { DisasterRecoveryAwsBinding } from '../dr/runbook';
 import { ContractBuckets, PlatformContract } from './contract';
-import { TrainingAwsBinding, platformDisasterRecovery } from './platform-chart';
+import { platformDisasterRecovery } from './platform-chart';
 import { ExistingCluster, clusterResourceOptions, validateCluster, validateStackLinks, withLinks } from './serving-stack';
-import { PlatformAwsArgs } from './platform-stack';
+import { PlatformAwsArgs, platformBackupsAws, platformStoreAndPoolAws, trainingAwsBinding } from './platform-stack';
 import { PlatformChart, PlatformChartAwsBindings, PlatformChartProps } from './shared-chart';
 
 /** Arguments of a {@link PlatformStack}. */
@@ -78,36 +78,13 @@ export class PlatformStack extends pulumi.ComponentResource {
     const child = { parent: this };
     const preset = p.preset ?? CostPreset.PRODUCTION;
     const dr = platformDisasterRecovery({ preset, disasterRecovery: p.disasterRecovery });
-    if (dr) {
-      this.backups = new PlatformBackupsAws(`${name}-dr`, {
-        ...args.backups, disasterRecovery: dr, velero: args.backups?.velero ?? { oidcProvider: oidc }, tags: { ...tags, ...args.backups?.tags },
-      }, child);
-    }
+    this.backups = platformBackupsAws(name, args, dr, oidc, tags, child);
     this.artifacts = this.backups?.buckets['model-artifacts']
       ?? new SecureBucket(`${name}-artifacts`, { ...args.artifacts, tags: { ...tags, ...args.artifacts?.tags } }, child);
     this.reports = this.backups?.buckets['drift-baselines']
       ?? new SecureBucket(`${name}-reports`, { ...args.reports, tags: { ...tags, ...args.reports?.tags } }, child);
-    if (p.featureStore) {
-      const fs = p.featureStore;
-      this.featureStore = new FeatureStoreAws(`${name}-features`, {
-        onlineStore: FeatureOnlineStoreEngine.DYNAMODB,
-        ...(this.backups && !args.featureStore?.storage && !args.featureStore?.bucket ? { bucket: this.backups.buckets['feature-registry'] } : {}),
-        ...args.featureStore,
-        storeName: fs.name ?? 'features', namespace: ns, project: fs.project ?? fs.name ?? 'features', features: fs.features, oidcProvider: oidc,
-        mode: fs.mode, preset, disasterRecovery: dr, tags,
-      }, child);
-      if (this.backups && Object.keys(this.featureStore.tables).length > 0) {
-        this.backups.protect('feature-tables', Object.values(this.featureStore.tables).map((t) => t.arn));
-      }
-    }
-    if (p.training) {
-      const training = p.training;
-      this.training = new SpotTrainingPoolAws(`${name}-training`, {
-        ...args.training, poolName: training.pool.name ?? 'training', clusterName: args.cluster.name, namespace: ns, oidcProvider: oidc,
-        tags: { ...tags, ...args.training?.tags },
-        jobs: Object.entries(training.jobs ?? {}).map(([id, job]) => ({ name: job.name ?? id, dataUris: training.dataUris?.[id] })),
-      }, child);
-    }
+    const shared = platformStoreAndPoolAws(name, args, { ...p, preset }, { oidc, dr, backups: this.backups, tags }, child);
+    ({ featureStore: this.featureStore, training: this.training } = shared);
 
     const aws = this.collectBindings(p);
     const cluster = pulumi.all([pulumi.output(args.cluster.oidcProvider.arn), pulumi.output(args.cluster.oidcProvider.url)])
@@ -119,7 +96,6 @@ export class PlatformStack extends pulumi.ComponentResource {
       chart: withLinks((scope, props) => new PlatformChart(scope, ns, props), args.links),
       props: { ...p, cluster, buckets, aws },
     }, clusterResourceOptions(name, args.cluster, this));
-    // The contract is what the chart states, with the AWS values it received.
     // The contract is what the chart states with the AWS values it received (rendered apart: a chart only computes, it declares no resource).
     this.contract = pulumi.all([cluster, buckets, aws])
       .apply(([c, b, a]) => new PlatformChart(linkedApp(args.links), ns, { ...p, cluster: c, buckets: b, aws: a }).contract);
@@ -132,19 +108,7 @@ export class PlatformStack extends pulumi.ComponentResource {
     const none = pulumi.output(undefined);
     const featureStore: pulumi.Output<FeatureStoreAwsBinding | undefined> = this.featureStore ? this.featureStore.binding : none;
     const backups: pulumi.Output<DisasterRecoveryAwsBinding | undefined> = this.backups ? this.backups.runbookBinding : none;
-    const training: pulumi.Output<TrainingAwsBinding | undefined> = this.training
-      ? pulumi.all([
-        this.training.instanceProfileName ?? pulumi.output(undefined),
-        pulumi.all(Object.fromEntries(Object.entries(this.training.jobRoles).map(([job, role]) => [job, role.roleArn]))),
-        this.training.bucket.bucketName,
-      ]).apply(([instanceProfile, roles, bucket]) => ({
-        ...(instanceProfile ? { instanceProfile } : {}),
-        jobs: Object.fromEntries(Object.entries(p.training?.jobs ?? {}).map(([id, job]) => {
-          const jobName = job.name ?? id;
-          return [id, { roleArn: roles[jobName], checkpointUri: `s3://${bucket}/checkpoints/${p.namespace}/${jobName}/` }];
-        })),
-      }))
-      : none;
+    const training = trainingAwsBinding(this.training, p);
     return pulumi.all([featureStore, backups, training]).apply(([fs, bk, tr]) => ({
       ...(fs ? { featureStore: fs } : {}), ...(bk ? { backups: bk } : {}), ...(tr ? { training: tr } : {}),
     }));

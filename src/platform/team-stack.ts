@@ -11,7 +11,7 @@ import { PropsValidator } from '../core/errors';
 import { DisasterRecoveryPolicy } from '../policy/disaster-recovery';
 import { CostPresetSettings } from '../policy/presets';
 import { PlatformModel } from './platform-chart';
-import { modelAwsHalves } from './platform-stack';
+import { modelAwsHalves, validateModelDriftEngines } from './platform-stack';
 import { GatewayRef } from '../traffic/gateway';
 import { PlatformReference } from './platform-reference-stack';
 import { ExistingCluster, clusterResourceOptions, modelBindings, withLinks } from './serving-stack';
@@ -92,6 +92,7 @@ export class TeamStack extends pulumi.ComponentResource {
     v.check(ns !== undefined, 'team', args.team, `is no team of the platform of ${args.platform.source} (teams: ${Object.keys(contract.namespaces.teams).join(', ') || 'none'})`);
     v.check(args.models.length > 0, 'models', [], 'must list at least one model');
     validateTeamParts(v, contract, args);
+    validateModelDriftEngines(v, 'models', args.models);
     const jobs = Object.entries(args.trainingJobs ?? {})
       .map(([id, job]): [string, TrainingJobAccess] => [id, { name: teamTrainingJobName(id, job), dataUris: job.dataUris }]);
     // The platform's bucket expires `checkpoints/`: each job's prefix is `checkpoints/<namespace>/<job>/`.

@@ -10,7 +10,7 @@ export { kolmogornCdf, kolmogornSf, smirnovSf } from './kolmogorov';
 export { ks2samp, ks2sampSorted, KS_MAX_AUTO_N, roundHalfEven, sortedSample, sortedSampleInPlace } from './ks';
 export { RADIX_MIN_LENGTH, sortFloat64InPlace, sortedFloat64 } from './sort';
 export type { Ks2SampOptions, Ks2SampResult, KsMethod } from './ks';
-export { psiCategorical, psiNumeric, psiNumericPointMasses, psiNumericPointMassesSorted, psiNumericSorted, psiVerdict, quantilesLinear } from './psi';
+export { linspace01, psiCategorical, psiNumeric, psiNumericPointMasses, psiNumericPointMassesSorted, psiNumericSorted, psiVerdict, quantilesLinear } from './psi';
 export type {
   CategoryCounts, PsiBucket, PsiCategoricalOptions, PsiCategoricalResult, PsiNumericOptions, PsiNumericResult, PsiPointMassOptions,
   PsiPointMassResult, PsiThresholds, PsiVerdict,

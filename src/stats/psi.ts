@@ -96,8 +96,8 @@ export function quantilesLinear(sorted: Float64Array, qs: readonly number[]): nu
   });
 }
 
-/** `numpy.linspace(0, 1, k + 1)`: i * (1/k), last point exactly 1. */
-function linspace01(k: number): number[] {
+/** `numpy.linspace(0, 1, k + 1)`: i * (1/k), last point exactly 1 (the PSI quantile levels). */
+export function linspace01(k: number): number[] {
   const step = 1.0 / k;
   const out: number[] = [];
   for (let i = 0; i <= k; i++) out.push(i * step + 0.0);

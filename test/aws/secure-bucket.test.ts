@@ -3,6 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import * as pulumi from '@pulumi/pulumi';
 import { ValidationError } from '../../src';
 import { SecureBucket } from '../../src/pulumi';
+import { defaultBucketPrefix } from '../../src/aws/secure-bucket';
 import { promiseOf } from '../../src/testing/pulumi-mocks';
 import { parsePolicy, recorderReady } from '../support/pulumi';
 
@@ -16,6 +17,12 @@ describe('SecureBucket', () => {
     await rec.settle();
     assert.equal(rec.resources.length, 8, rec.resources.map((r) => r.type).join(', '));
     assert.equal(rec.one('aws:s3/bucket:Bucket').inputs.bucketPrefix, 'models-');
+    // a long component name (nested stacks add up) keeps its start and a hash of the whole name, at most 37 characters
+    assert.equal(defaultBucketPrefix('models'), 'models-');
+    const long = defaultBucketPrefix('athena-churn-model-drift-athena-results');
+    assert.match(long, /^athena-churn-model-drift-ath-[0-9a-f]{7}-$/);
+    assert.equal(long.length, 37);
+    assert.notEqual(defaultBucketPrefix('athena-churn-model-drift-athena-results-2'), long, 'distinct names, distinct prefixes');
     assert.equal(rec.one('aws:s3/bucket:Bucket').inputs.forceDestroy, false);
     assert.deepEqual(rec.one('aws:s3/bucketVersioning:BucketVersioning').inputs.versioningConfiguration, { status: 'Enabled' });
     const sse = rec.one('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration').inputs.rules as any[];

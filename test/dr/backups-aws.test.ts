@@ -315,7 +315,6 @@ describe('PlatformBackupsAws', () => {
       "'replicatedBuckets.model-artifacts.existingBucketName' (\"models-prod\")", 'cannot be replicated by this component');
     assertInvalid(() => backups({ replicatedBuckets: { 'model-artifacts': { replication: { destinationBucketArn: 'arn:aws:s3:::x' } } } }),
       "'replicatedBuckets.model-artifacts.replication'", 'derived from the policy');
-    assertInvalid(() => backups({ replicatedBuckets: { 'a-very-long-purpose-name-here': {} } }), "'replicatedBuckets.a-very-long-purpose-name-here.bucketPrefix'", 'at most 37 characters');
     assertInvalid(() => backups({ disasterRecovery: { ...POLICY, retention: Duration.minutes(30) } }), "'disasterRecovery.retention' (30 minutes)", 'at least the RPO');
     await rec.settle();
     assert.equal(rec.resources.length, 0);

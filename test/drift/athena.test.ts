@@ -7,7 +7,7 @@ import type { GetQueryExecutionOutput, GetQueryResultsOutput, StartQueryExecutio
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { AthenaSqlRunner, computeDriftOnAthena } from '../../src/drift/athena';
 import type { AthenaQueryApi } from '../../src/drift/athena';
-import { resolveDriftAthena, validateDriftEngine } from '../../src/drift/athena-config';
+import { driftAthenaWindows, resolveDriftAthena, validateDriftEngine } from '../../src/drift/athena-config';
 import { athenaDriftCostLine } from '../../src/drift/athena-cost';
 import { parseDriftConfig, validateDriftConfig } from '../../src/drift/config';
 import { DriftDataError } from '../../src/drift/errors';
@@ -30,7 +30,7 @@ class FakeAthena implements AthenaQueryApi {
     this.states.set(id, this.script(this.started.length));
     this.started.push(input);
     // Athena's catalog prefix: DuckDB knows the tables by name only
-    const sql = (input.QueryString ?? '').replace(/"AwsDataCatalog"\."ml"\./g, '');
+    const sql = (input.QueryString ?? '').replace(/"AwsDataCatalog"\."[a-z0-9_]+"\./g, '');
     const reader = await this.conn.runAndReadAll(sql);
     this.results.set(id, { names: reader.columnNames(), rows: reader.getRows().map((r) => r.map((v) => (v === null ? '\u0000' : String(v)))) });
     return { QueryExecutionId: id };
@@ -83,6 +83,21 @@ const CONFIG = {
   outputs: {},
   engine: 'athena',
   athena: { workgroup: 'ml-drift', reference: { database: 'ml', table: 'ref' }, current: { database: 'ml', table: 'cur' }, pollSeconds: 0.001 },
+};
+
+const CONTEXT = {
+  model: 'churn',
+  reference: { uri: 's3://ml-data/churn/train/', format: 'parquet' as const },
+  current: { uri: 's3://ml-data/churn/serving/', format: 'csv' as const },
+  features: [{ name: 'age', type: 'numeric' as const }, { name: 'plan', type: 'categorical' as const }],
+};
+
+/** Windows given as S3 prefixes: the tables DriftAthenaAws creates from the schema (no Glue table named). */
+const FILES_CONFIG = {
+  ...CONFIG,
+  reference: { uri: 's3://ml-data/churn/train/', format: 'csv' },
+  current: { uri: 's3://ml-data/churn/serving/', format: 'csv' },
+  athena: { schema: { columns: [{ name: 'id', type: 'bigint' }, { name: 'age' }, { name: 'plan' }] }, pollSeconds: 0.001 },
 };
 
 describe('Athena engine orchestration (fake Athena client on DuckDB)', () => {
@@ -138,10 +153,42 @@ describe('Athena engine orchestration (fake Athena client on DuckDB)', () => {
     assert.deepEqual(fake.stopped, ['q0']);
   });
 
+  it('windows as S3 prefixes of CSV files: the created tables, text columns cast by the queries, the default workgroup', async () => {
+    // the tables DriftAthenaAws creates for CSV hold every column as text (OpenCSVSerDe)
+    await conn.run('CREATE TABLE "reference" AS SELECT CAST(i AS VARCHAR) AS id, CAST((i % 97) * 1.5 AS VARCHAR) AS age, CASE WHEN i % 3 = 0 THEN \'pro\' ELSE \'basic\' END AS plan FROM range(0, 3000) t(i)');
+    await conn.run('CREATE TABLE "current" AS SELECT CAST(i AS VARCHAR) AS id, \' \' || CAST((i % 89) * 1.5 + 4 AS VARCHAR) AS age, CASE WHEN i % 2 = 0 THEN \'pro\' ELSE \'basic\' END AS plan FROM range(0, 2000) t(i)');
+    const tables = parseDriftConfig(CONFIG);
+    const files = parseDriftConfig(FILES_CONFIG);
+    assert.ok(tables.athena !== undefined && files.athena !== undefined);
+    assert.equal(files.athena.workgroup, 'churn-drift', 'the workgroup DriftMonitoringAws creates for the model');
+    assert.deepEqual(files.athena.reference, {
+      database: 'churn_drift', table: 'reference',
+      files: { location: 's3://ml-data/churn/train/', format: 'csv', columns: [{ name: 'id', type: 'string' }, { name: 'age', type: 'string' }, { name: 'plan', type: 'string' }] },
+    });
+    const fake = new FakeAthena(conn);
+    const result = await computeDriftOnAthena(files, files.athena, new Date(0), { api: fake });
+    assert.match(fake.started[0].QueryString ?? '', /FROM \(SELECT CAST\(NULLIF\(TRIM\("age"\), ''\) AS DOUBLE\) AS "age", "plan" FROM "AwsDataCatalog"\."churn_drift"\."reference"\)/);
+    // the same windows as typed tables give the same result
+    const typed = await computeDriftOnAthena(tables, tables.athena, new Date(0), { api: new FakeAthena(conn) });
+    // everything but the engine's AVG/STDDEV_POP (parallel sums: equal to rounding) is identical
+    const strip = (r: typeof result): unknown => JSON.parse(JSON.stringify(r.features, (k, v: unknown) => (k === 'mean' || k === 'std' ? 0 : v)));
+    assert.deepEqual(strip(result), strip(typed));
+    for (const side of ['reference', 'current'] as const) {
+      for (const key of ['mean', 'std'] as const) {
+        const [a, b] = [result.features[0], typed.features[0]].map((f) => (f.type === 'numeric' ? f.summary[side][key] : NaN));
+        assert.ok(Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `${side} ${key}: ${a} != ${b}`);
+      }
+    }
+    // a blank numeric field is a missing value, as the in-memory reader says
+    await conn.run('UPDATE "current" SET age = \'\' WHERE id = \'7\'');
+    await assert.rejects(computeDriftOnAthena(files, files.athena, new Date(0), { api: new FakeAthena(conn) }),
+      (err: unknown) => err instanceof DriftDataError && /current data: column 'age': 1 missing/.test(err.message));
+  });
+
   it('polls with a doubling interval capped at maxPollSeconds', async () => {
     const fake = new FakeAthena(conn, () => ['QUEUED', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'SUCCEEDED']);
     const waits: number[] = [];
-    const athena = resolveDriftAthena({ workgroup: 'wg', reference: { database: 'ml', table: 'ref' }, current: { database: 'ml', table: 'cur' }, pollSeconds: 1, maxPollSeconds: 5, outputLocation: 's3://results/drift/' });
+    const athena = resolveDriftAthena({ workgroup: 'wg', reference: { database: 'ml', table: 'ref' }, current: { database: 'ml', table: 'cur' }, pollSeconds: 1, maxPollSeconds: 5, outputLocation: 's3://results/drift/' }, CONTEXT);
     const runner = new AthenaSqlRunner(fake, athena, { sleep: (ms) => { waits.push(ms); return Promise.resolve(); } });
     const rows = await runner.query('SELECT 1 AS a UNION ALL SELECT 2 UNION ALL SELECT 3', 'test');
     assert.deepEqual(rows, [['1'], ['2'], ['3']]);
@@ -156,18 +203,61 @@ describe('engine settings in the drift config', () => {
     assert.match(validateDriftConfig(memory).join('\n'), /athena: only applies with engine 'athena'/);
     const problems = validateDriftEngine({ engine: 'athena', athena: { workgroup: 'a b', reference: { database: 'ML', table: 't' }, current: {}, extra: 1 }, labels: {} });
     assert.deepEqual(problems, [
-      'athena.extra: unknown field; allowed fields: workgroup, reference, current, catalog, outputLocation, pollSeconds, maxPollSeconds',
+      'athena.extra: unknown field; allowed fields: workgroup, reference, current, schema, catalog, outputLocation, pollSeconds, maxPollSeconds',
       "athena.workgroup: must be 1-128 letters, digits, '.', '_' or '-', got \"a b\"",
       "athena.reference.database: must be a Glue name (lowercase letters, digits and '_', at most 255), got \"ML\"",
       "athena.current.database: must be a Glue name (lowercase letters, digits and '_', at most 255), got undefined",
       "athena.current.table: must be a Glue name (lowercase letters, digits and '_', at most 255), got undefined",
       "labels: concept drift needs the rows of the current window; not available with engine 'athena'",
     ]);
-    assert.deepEqual(validateDriftEngine({ engine: 'athena' }), ["athena: is required with engine 'athena' (an object with workgroup, reference and current tables), got undefined"]);
+    assert.deepEqual(validateDriftEngine({ engine: 'athena' }), ["athena: is required with engine 'athena' (an object with the Glue tables or the schema of the windows' files), got undefined"]);
     assert.deepEqual(validateDriftEngine({ engine: 'spark' }), ["engine: must be one of 'memory', 'athena', got \"spark\""]);
     assert.deepEqual(validateDriftConfig(CONFIG), []);
     assert.match(validateDriftConfig({ ...CONFIG, engine: 'memory', athena: undefined }).join('\n'), /reference.uri: the S3 key must name an object, not a prefix/);
     assert.equal(parseDriftConfig({ ...CONFIG, engine: 'memory', athena: undefined, reference: { uri: 's3://ml-data/r.parquet' }, current: { uri: 's3://ml-data/c.parquet' } }).athena, undefined);
+  });
+
+  it('windows as S3 prefixes need a schema with a column of the right type for every feature, and folders', () => {
+    assert.deepEqual(validateDriftConfig(FILES_CONFIG), []);
+    const noSchema = { ...FILES_CONFIG.athena, schema: undefined };
+    assert.deepEqual(validateDriftEngine({ ...FILES_CONFIG, athena: noSchema }), [
+      'athena.schema: is required because the reference and current windows have no Glue table: the columns of the files under reference.uri and current.uri, got undefined',
+    ]);
+    assert.deepEqual(validateDriftEngine({ ...CONFIG, athena: { ...CONFIG.athena, schema: FILES_CONFIG.athena.schema } }),
+      ['athena.schema: only applies to a window without a Glue table (athena.reference or athena.current unset)']);
+    const bad = validateDriftEngine({
+      ...FILES_CONFIG,
+      current: { uri: 's3://ml-data/churn/serving.csv', format: 'csv' },
+      features: [...FILES_CONFIG.features, { name: 'income', type: 'numeric' }],
+      athena: { reference: { database: 'ml', table: 'ref' }, schema: { database: 'Drift', columns: [{ name: 'age', type: 'string' }, { name: 'Plan' }, { name: 'age', type: 'text' }], extra: 1 } },
+    });
+    assert.deepEqual(bad, [
+      "current.uri: with engine 'athena' and no Glue table (athena.current) must be an s3://bucket/prefix/ folder whose files Athena reads, got \"s3://ml-data/churn/serving.csv\"",
+      'athena.schema.extra: unknown field; allowed fields: database, columns',
+      "athena.schema.database: must be a Glue name (lowercase letters, digits and '_', at most 255), got \"Drift\"",
+      "athena.schema.columns[1].name: must be a column name (lowercase letters, digits and '_', not starting with a digit), got \"Plan\"",
+      'athena.schema.columns[2].name: duplicate column "age" (also athena.schema.columns[0])',
+      'athena.schema.columns[2].type: must be one of double, float, bigint, int, smallint, tinyint, boolean, string, date, timestamp, got "text"',
+    ]);
+    const kinds = validateDriftEngine({ ...FILES_CONFIG, features: [...FILES_CONFIG.features, { name: 'income', type: 'numeric' }], athena: { schema: { columns: [{ name: 'age', type: 'string' }, { name: 'plan', type: 'double' }] } } });
+    assert.deepEqual(kinds, [
+      'athena.schema.columns: column "age" of numeric features[0] must have one of the types double, float, bigint, int, smallint, tinyint, got "string"',
+      'athena.schema.columns: column "plan" of categorical features[1] must have one of the types string, boolean, bigint, int, smallint, tinyint, got "double"',
+      'athena.schema.columns: has no column "income" (features[2]); list every feature\'s column',
+    ]);
+  });
+
+  it('resolves typed columns for Parquet (declared or from the feature kind) and one database per model by default', () => {
+    const athena = resolveDriftAthena({ schema: { database: 'ml_windows', columns: [{ name: 'age' }, { name: 'plan' }, { name: 'n', type: 'int' }] } }, CONTEXT);
+    assert.deepEqual(athena.reference, {
+      database: 'ml_windows', table: 'reference',
+      files: { location: 's3://ml-data/churn/train/', format: 'parquet', columns: [{ name: 'age', type: 'double' }, { name: 'plan', type: 'string' }, { name: 'n', type: 'int' }] },
+    });
+    assert.deepEqual(athena.current.files?.columns.map((c) => c.type), ['string', 'string', 'string'], 'CSV: text');
+    assert.equal(athena.workgroup, 'churn-drift');
+    assert.deepEqual(driftAthenaWindows({ ...CONTEXT, model: 'fraud-v2', engine: 'athena', athena: { reference: { database: 'ml', table: 'train' }, schema: { columns: [{ name: 'age' }, { name: 'plan' }] } } }).map((w) => [w.database, w.table, w.files?.format]),
+      [['ml', 'train', undefined], ['fraud_v2_drift', 'current', 'csv']]);
+    assert.deepEqual(driftAthenaWindows({ ...CONTEXT }), [], 'the in-memory engine has no tables');
   });
 });
 
@@ -223,5 +313,30 @@ describe('DriftCronJob with engine athena', () => {
     assert.equal(container.env, undefined, 'no feature workers');
     assert.throws(() => make({ labels: { prediction: 'p', actual: 'a', baselineAccuracy: 0.9 } }),
       (e: unknown) => e instanceof ValidationError && e.message.includes("invalid 'labels'") && e.message.includes("concept drift needs the rows of the current window; not available with engine 'athena'"));
+  });
+
+  it('prices its queries in the platform cost lines: scanned bytes from expectedRows at $5/TB times the runs a month', async () => {
+    const { testChart } = await import('../support/synth');
+    const { CostPreset, DriftCronJob, ModelService } = await import('../../src');
+    const { platformCostLines } = await import('../../src/platform/cost');
+    const { CARD, IMAGE, VERSION } = await import('../support/fixtures');
+    const { chart } = testChart('ml-churn');
+    const model = new ModelService(chart, 'churn-model', { image: IMAGE, version: VERSION, modelCard: CARD, preset: CostPreset.STAGING });
+    const job = new DriftCronJob(chart, 'drift', {
+      model, reference: { uri: 's3://ml-data/churn/train/', format: 'parquet' }, current: { uri: 's3://ml-data/churn/serving/', format: 'parquet' },
+      features: [{ name: 'age', type: 'numeric' }, { name: 'plan', type: 'categorical' }], engine: 'athena',
+      athena: { schema: { columns: [{ name: 'age' }, { name: 'plan' }] } }, expectedRows: 500_000_000,
+      serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/churn-drift' },
+    });
+    const line = job.athenaCostLine();
+    assert.ok(line !== undefined);
+    // 4 queries/run (3 numeric + 1 categorical) x 8 GB (16 bytes x 500M rows) x ~4.3 weekly runs at $5 per TB
+    const runs = 30.4 / 7;
+    assert.ok(Math.abs(line.monthly.expected - 4 * 8e9 * runs / 1e12 * 5) < 0.05, `${line.monthly.expected}`);
+    assert.equal(line.component, 'ml-churn/churn-model-drift');
+    assert.match(line.description, /^Athena: 4 queries\/run x 8 GB scanned/);
+    assert.equal(job.athenaCostLine(1e9)?.description.startsWith('Athena: 4 queries/run x 1 GB scanned'), true);
+    const stub = { namespace: 'ml-churn', driftJobs: { churn: job } } as unknown as Parameters<typeof platformCostLines>[0];
+    assert.deepEqual(platformCostLines(stub).filter((l) => l.description.startsWith('Athena')), [line]);
   });
 });

@@ -29,15 +29,17 @@ async function resources(props: Partial<DriftCronJobProps>): Promise<{ requests:
 }
 
 describe('DriftCronJob memory sizing from expectedRows', () => {
-  it('driftMemoryMebibytes: per feature in flight both windows\' column + radix scratch (Parquet), or every column of both windows + scratch (CSV/JSONL)', () => {
-    // Parquet, 2 workers: 5M x 2 x 24 B = 229 MiB, base 160 + 2 x 40 -> x1.2 = 563 -> 576
-    assert.equal(driftMemoryMebibytes(5_000_000, 10, 0, { columnar: true, workers: 2 }), 576);
+  it('driftMemoryMebibytes: per feature in flight both windows\' column + radix scratch of 1/8 column (Parquet), or every column of both windows + scratch (CSV/JSONL)', () => {
+    // Parquet, 2 workers: 5M x 2 x (16 + 1) B = 162 MiB (scratch: 1/8 of a column), base 160 + 2 x 40 -> x1.2 = 482.5 -> 512
+    assert.equal(driftMemoryMebibytes(5_000_000, 10, 0, { columnar: true, workers: 2 }), 512);
     // one feature at a time: the number of features does not matter for Parquet
-    assert.equal(driftMemoryMebibytes(5_000_000, 40, 0, { columnar: true, workers: 2 }), 576);
-    // CSV, 2 workers: 5M x (2 x 80 + 16 + 8) B = 877 MiB, base 240 -> x1.2 = 1341 -> 1344
-    assert.equal(driftMemoryMebibytes(5_000_000, 10, 0, { workers: 2 }), 1344);
-    // one worker: 5M x (160 + 8 + 8) B = 839 MiB + 160 -> 1199 -> 1216
-    assert.equal(driftMemoryMebibytes(5_000_000, 10, 0), 1216);
+    assert.equal(driftMemoryMebibytes(5_000_000, 40, 0, { columnar: true, workers: 2 }), 512);
+    // CSV, 2 workers: 5M x (1.5 x 2 x 80 + 8 + 2 x 1) B = 1192 MiB, base 240 -> x1.2 = 1718 -> 1728
+    assert.equal(driftMemoryMebibytes(5_000_000, 10, 0, { workers: 2 }), 1728);
+    // one worker: 5M x (240 + 8 + 1) B = 1187 MiB + 160 -> 1617 -> 1664 (measured peak of bundles/ml-drift.js: 1212 MiB)
+    assert.equal(driftMemoryMebibytes(5_000_000, 10, 0), 1664);
+    // the scratch is at least 1 MiB: 100k rows x 16 B + 1 MiB = 2.5 MiB + 160 -> 195 -> 256
+    assert.equal(driftMemoryMebibytes(100_000, 1, 0, { columnar: true }), 256);
     assert.ok(driftMemoryMebibytes(5_000_000, 10, 0, { workers: 2 }) <= 2048, '5M rows x 10 features fit the default 2 GiB limit, also as CSV');
     assert.ok(driftMemoryMebibytes(1_000_000, 0, 3) < driftMemoryMebibytes(1_000_000, 3, 0), 'a categorical column costs less than a numeric one');
     assert.equal(driftMemoryMebibytes(1_000_000, 1, 0, { workers: 8 }), driftMemoryMebibytes(1_000_000, 1, 0, { workers: 1 }), 'no more workers than numeric columns');
@@ -45,10 +47,10 @@ describe('DriftCronJob memory sizing from expectedRows', () => {
   });
 
   it('requests the estimate for the windows\' format and the one worker of the default 1 CPU, and keeps at least the 2 GiB limit', async () => {
-    // Parquet, one feature at a time: 5M x 24 B = 114 MiB + 160 -> x1.2 = 329 -> 384
-    assert.deepEqual(await resources({ expectedRows: 5_000_000 }), { requests: { cpu: '1000m', memory: '384Mi' }, limits: { cpu: '2000m', memory: '2048Mi' } });
+    // Parquet, one feature at a time: 5M x (16 + 1) B = 81 MiB + 160 -> x1.2 = 289 -> 320
+    assert.deepEqual(await resources({ expectedRows: 5_000_000 }), { requests: { cpu: '1000m', memory: '320Mi' }, limits: { cpu: '2000m', memory: '2048Mi' } });
     const csv = await resources({ expectedRows: 5_000_000, current: { uri: 's3://ml-data/churn/current.csv' } });
-    assert.equal(csv.requests.memory, '1216Mi', 'one CSV window: read in one pass');
+    assert.equal(csv.requests.memory, '1664Mi', 'one CSV window: read in one pass');
     const twoCpus = { cpu: { request: Cpu.millis(2000), limit: Cpu.millis(2000) }, memory: { request: Size.gibibytes(2), limit: Size.gibibytes(2) } };
     const objects = await synthValid(drift({ resources: twoCpus, expectedRows: 5_000_000 }).chart);
     assert.deepEqual(findObject(objects, 'CronJob', 'churn-model-drift').spec.jobTemplate.spec.template.spec.containers[0].env, [{ name: 'DRIFT_WORKERS', value: '2' }]);
